@@ -1,0 +1,83 @@
+//! The logged-in person behind a page request.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+
+use super::TypedSession;
+use crate::error::AppError;
+use crate::models::user::{self, User};
+use crate::startup::AppState;
+
+/// A logged-in user, loaded fresh on every request so that a removed member or
+/// a changed role takes effect at once. Requests without one go to `/login`.
+pub struct Viewer {
+    pub user: User,
+    pub workspace_name: String,
+    pub session: TypedSession,
+    pub ip: String,
+}
+
+impl Viewer {
+    /// Admin-only pages and actions; everyone else gets 403.
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        if self.user.is_admin() {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    /// The audit log's record of who acts.
+    pub fn actor(&self) -> crate::models::audit::Actor {
+        crate::models::audit::Actor {
+            workspace_id: self.user.workspace_id,
+            user_id: Some(self.user.id),
+            name: format!("{} <{}>", self.user.name, self.user.email),
+            ip: self.ip.clone(),
+        }
+    }
+}
+
+/// The client's address as the server saw it (proxies' headers are not trusted).
+pub fn client_ip(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+impl FromRequest for Viewer {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let session_fut = TypedSession::from_request(&req, payload);
+        Box::pin(async move {
+            let session = session_fut.await?;
+            let Some(user_id) = session.user_id()? else {
+                return Err(AppError::LoginRequired);
+            };
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .expect("AppState is registered")
+                .clone();
+            let found = state
+                .db(move |conn| Ok(user::find_with_workspace(conn, user_id)?))
+                .await?;
+            match found {
+                Some((user, workspace_name)) => Ok(Viewer {
+                    user,
+                    workspace_name,
+                    session,
+                    ip: client_ip(&req),
+                }),
+                None => {
+                    session.log_out();
+                    Err(AppError::LoginRequired)
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! actix-session's `SessionStore` over the `sessions` table, so every instance
+//! on the same database shares logins.
+
+use std::collections::HashMap;
+
+use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
+use actix_web::cookie::time::Duration as CookieDuration;
+use actix_web::web;
+use rand::distr::{Alphanumeric, SampleString};
+use sha2::{Digest, Sha256};
+use time::Duration;
+
+use crate::db::{DbConnection, Pool};
+use crate::models::session as sessions;
+
+type State = HashMap<String, String>;
+
+/// The session key the middleware stores user ids under.
+pub const USER_ID_KEY: &str = "user_id";
+
+#[derive(Clone)]
+pub struct DbSessionStore {
+    pool: Pool,
+    /// A session ends this long after login, however active it is.
+    absolute_timeout: Duration,
+}
+
+impl DbSessionStore {
+    pub fn new(pool: Pool, absolute_timeout: Duration) -> Self {
+        Self {
+            pool,
+            absolute_timeout,
+        }
+    }
+
+    async fn run<T, F>(&self, f: F) -> anyhow::Result<T>
+    where
+        F: FnOnce(&mut DbConnection) -> anyhow::Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Rows are keyed by a digest of the cookie value: a copy of the table cannot be replayed as cookies.
+fn row_id(key: &SessionKey) -> String {
+    hex::encode(Sha256::digest(key.as_ref().as_bytes()))
+}
+
+fn user_id_of(state: &State) -> Option<i32> {
+    state
+        .get(USER_ID_KEY)
+        .and_then(|raw| serde_json::from_str(raw).ok())
+}
+
+fn expiry(ttl: &CookieDuration) -> time::PrimitiveDateTime {
+    crate::db::now() + Duration::seconds(ttl.whole_seconds())
+}
+
+fn new_key() -> SessionKey {
+    Alphanumeric
+        .sample_string(&mut rand::rng(), 64)
+        .try_into()
+        .expect("64 characters fit a session key")
+}
+
+impl SessionStore for DbSessionStore {
+    async fn load(&self, key: &SessionKey) -> Result<Option<State>, LoadError> {
+        let id = row_id(key);
+        let absolute = self.absolute_timeout;
+        let row = self
+            .run(move |conn| {
+                let Some(row) = sessions::find(conn, &id)? else {
+                    return Ok(None);
+                };
+                let now = crate::db::now();
+                if row.expires_at <= now || row.created_at + absolute <= now {
+                    sessions::delete(conn, &id)?;
+                    return Ok(None);
+                }
+                Ok(Some(row))
+            })
+            .await
+            .map_err(LoadError::Other)?;
+        match row {
+            None => Ok(None),
+            Some(row) => serde_json::from_str(&row.state)
+                .map(Some)
+                .map_err(|e| LoadError::Deserialization(e.into())),
+        }
+    }
+
+    async fn save(&self, state: State, ttl: &CookieDuration) -> Result<SessionKey, SaveError> {
+        let body = serde_json::to_string(&state).map_err(|e| SaveError::Serialization(e.into()))?;
+        let key = new_key();
+        let id = row_id(&key);
+        let expires_at = expiry(ttl);
+        self.run(move |conn| {
+            sessions::insert(conn, &id, user_id_of(&state), &body, expires_at)?;
+            Ok(())
+        })
+        .await
+        .map_err(SaveError::Other)?;
+        Ok(key)
+    }
+
+    async fn update(
+        &self,
+        key: SessionKey,
+        state: State,
+        ttl: &CookieDuration,
+    ) -> Result<SessionKey, UpdateError> {
+        let id = row_id(&key);
+        let expires_at = expiry(ttl);
+        let body =
+            serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
+        let user_id = user_id_of(&state);
+        let updated = self
+            .run(move |conn| {
+                Ok(sessions::update_state(
+                    conn, &id, user_id, &body, expires_at,
+                )?)
+            })
+            .await
+            .map_err(UpdateError::Other)?;
+        if updated > 0 {
+            return Ok(key);
+        }
+        // The row vanished meanwhile (logout elsewhere, member removed): never revive
+        // its login; keep the rest (e.g. a CSRF token) under a fresh key.
+        let mut state = state;
+        state.remove(USER_ID_KEY);
+        self.save(state, ttl).await.map_err(|e| match e {
+            SaveError::Serialization(e) => UpdateError::Serialization(e),
+            SaveError::Other(e) => UpdateError::Other(e),
+        })
+    }
+
+    async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> anyhow::Result<()> {
+        let id = row_id(key);
+        let expires_at = expiry(ttl);
+        self.run(move |conn| Ok(sessions::touch(conn, &id, expires_at)?))
+            .await
+            .map(drop)
+    }
+
+    async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
+        let id = row_id(key);
+        self.run(move |conn| Ok(sessions::delete(conn, &id)?))
+            .await
+            .map(drop)
+    }
+}

@@ -1,0 +1,66 @@
+//! The shell subcommands besides `serve`.
+
+use std::io::BufRead;
+
+use anyhow::Context;
+
+use crate::config::{Config, CreateAdmin};
+use crate::db;
+use crate::domain::{Email, Name, Password};
+use crate::models::workspace::{self, CreateError, NewWorkspace};
+
+pub fn migrate(config: &Config) -> anyhow::Result<()> {
+    let pool = db::build_pool(&config.database, 1);
+    let mut conn = pool
+        .get()
+        .with_context(|| format!("connecting to {}", config.database.redacted()))?;
+    db::run_migrations(&mut conn)?;
+    println!(
+        "Migrations are up to date on {}.",
+        config.database.redacted()
+    );
+    Ok(())
+}
+
+pub fn create_admin(config: &Config, args: &CreateAdmin) -> anyhow::Result<()> {
+    let workspace_name =
+        Name::parse(&args.workspace).map_err(|e| anyhow::anyhow!("--workspace: {e}"))?;
+    let name = Name::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
+    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let password = match std::env::var("KEYDESK_ADMIN_PASSWORD") {
+        Ok(pw) => pw,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("reading the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let hash = crate::auth::password::hash(password.expose())?;
+
+    let pool = db::build_pool(&config.database, 1);
+    let mut conn = pool
+        .get()
+        .with_context(|| format!("connecting to {}", config.database.redacted()))?;
+    db::run_migrations(&mut conn)?;
+    let new = NewWorkspace {
+        workspace_name: workspace_name.as_str(),
+        admin_name: name.as_str(),
+        admin_email: email.as_str(),
+        password_hash: &hash,
+        ip: "shell",
+    };
+    match workspace::create_with_admin(&mut conn, &new, false) {
+        Ok(_) => {
+            println!("Created workspace \"{workspace_name}\" with admin {email}.");
+            Ok(())
+        }
+        Err(CreateError::EmailTaken) => {
+            anyhow::bail!("a user with the email {email} already exists")
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,159 @@
+//! Flags and environment → one typed configuration (a flag wins over its variable).
+
+use clap::{Args, Parser, Subcommand};
+use time::Duration;
+
+use crate::db::DatabaseUrl;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "keydesk",
+    version,
+    about = "Self-hosted API-key management for a workspace, with a lemlist-compatible API.",
+    long_about = "Keydesk serves a web app in which workspace admins generate, name, copy once, \
+                  watch, rename, regenerate and delete API keys, and the JSON API those keys unlock.\n\n\
+                  Without a subcommand it serves (same as `keydesk serve`)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: Settings,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the web app and the API (the default).
+    Serve,
+    /// Create a workspace and its first admin from the shell. The password is read from
+    /// KEYDESK_ADMIN_PASSWORD, or else from the first line of standard input.
+    CreateAdmin(CreateAdmin),
+    /// Apply pending database migrations and exit.
+    Migrate,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateAdmin {
+    /// The admin's email address (their login).
+    #[arg(long)]
+    pub email: String,
+    /// The admin's name as shown to the team.
+    #[arg(long)]
+    pub name: String,
+    /// The workspace's name.
+    #[arg(long)]
+    pub workspace: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "KEYDESK_ADDR",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub addr: String,
+    /// Database: `sqlite://path`, a plain file path, or `postgres://user@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://keydesk.db",
+        global = true
+    )]
+    pub database_url: String,
+    /// Mark the session cookie Secure (set this when served over HTTPS).
+    #[arg(long, env = "KEYDESK_SECURE_COOKIES", global = true)]
+    pub secure_cookies: bool,
+    /// API requests allowed per key in each rate-limit window.
+    #[arg(long, env = "KEYDESK_RATE_LIMIT_REQUESTS", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub rate_limit_requests: u32,
+    /// Length of the rate-limit window in seconds.
+    #[arg(long, env = "KEYDESK_RATE_LIMIT_WINDOW_SECS", default_value_t = 2,
+          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub rate_limit_window_secs: u64,
+    /// A session ends after this many seconds without a request (default 12 hours).
+    #[arg(long, env = "KEYDESK_SESSION_IDLE_SECS", default_value_t = 12 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub session_idle_secs: u64,
+    /// A session ends this many seconds after login, however active (default 7 days).
+    #[arg(long, env = "KEYDESK_SESSION_ABSOLUTE_SECS", default_value_t = 7 * 24 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..), global = true)]
+    pub session_absolute_secs: u64,
+    /// Database connections per instance.
+    #[arg(long, env = "KEYDESK_DB_POOL_SIZE", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
+    pub db_pool_size: u32,
+}
+
+/// Everything the server needs, parsed and checked.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub addr: String,
+    pub database: DatabaseUrl,
+    pub secure_cookies: bool,
+    pub rate_limit_requests: u32,
+    pub rate_limit_window: std::time::Duration,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub db_pool_size: u32,
+    /// Failed logins per account and address before login is refused for a while.
+    pub login_max_failures: i64,
+    pub login_failure_window: Duration,
+}
+
+impl Config {
+    pub fn from_settings(s: &Settings) -> anyhow::Result<Self> {
+        let database = DatabaseUrl::parse(&s.database_url)
+            .map_err(|e| anyhow::anyhow!("--database-url / DATABASE_URL: {e}"))?;
+        Ok(Self {
+            addr: s.addr.clone(),
+            database,
+            secure_cookies: s.secure_cookies,
+            rate_limit_requests: s.rate_limit_requests,
+            rate_limit_window: std::time::Duration::from_secs(s.rate_limit_window_secs),
+            session_idle: Duration::seconds(s.session_idle_secs as i64),
+            session_absolute: Duration::seconds(s.session_absolute_secs as i64),
+            db_pool_size: s.db_pool_size,
+            login_max_failures: 5,
+            login_failure_window: Duration::minutes(15),
+        })
+    }
+
+    /// Defaults for a database URL, as `keydesk serve` would have them (tests use this).
+    pub fn for_database(url: &str) -> anyhow::Result<Self> {
+        let cli = Cli::try_parse_from(["keydesk", "--database-url", url])?;
+        Self::from_settings(&cli.settings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_match_the_documentation() {
+        let cli = Cli::try_parse_from(["keydesk"]).unwrap();
+        let config = Config::from_settings(&cli.settings).unwrap();
+        assert_eq!(config.addr, "127.0.0.1:8080");
+        assert_eq!(config.database, DatabaseUrl::Sqlite("keydesk.db".into()));
+        assert_eq!(config.rate_limit_requests, 20);
+        assert_eq!(config.rate_limit_window.as_secs(), 2);
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn a_flag_wins_over_nothing_and_subcommands_take_global_flags() {
+        let cli =
+            Cli::try_parse_from(["keydesk", "migrate", "--database-url", "sqlite://x.db"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Migrate)));
+        assert_eq!(cli.settings.database_url, "sqlite://x.db");
+    }
+
+    #[test]
+    fn a_zero_rate_limit_is_refused() {
+        assert!(Cli::try_parse_from(["keydesk", "--rate-limit-requests", "0"]).is_err());
+    }
+}

@@ -1,0 +1,190 @@
+//! The database: one connection type for SQLite and PostgreSQL, its pool, and migrations.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to whichever database the operator configured.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgresql(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<ConnectionManager>;
+pub type PooledConnection = r2d2::PooledConnection<ConnectionManager>;
+
+/// Which database a URL points at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Postgres(String),
+    /// A file path (or `:memory:`).
+    Sqlite(String),
+}
+
+impl DatabaseUrl {
+    /// Accepts `postgres://…`, `postgresql://…`, `sqlite://path`, `sqlite:path` or a plain path.
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("the database URL is empty".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            return Ok(Self::Postgres(raw.to_string()));
+        }
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .unwrap_or(raw);
+        if path.is_empty() {
+            return Err(format!("`{raw}` names no SQLite file"));
+        }
+        if path.contains("://") {
+            return Err(format!(
+                "unsupported database URL scheme in `{}` (use sqlite:// or postgres://)",
+                path.split("://").next().unwrap_or_default()
+            ));
+        }
+        Ok(Self::Sqlite(path.to_string()))
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Self::Postgres(_))
+    }
+
+    /// A form of the URL that is safe to log: the password is masked.
+    pub fn redacted(&self) -> String {
+        match self {
+            Self::Sqlite(path) => format!("sqlite://{path}"),
+            Self::Postgres(url) => match (url.find("://"), url.rfind('@')) {
+                (Some(scheme_end), Some(at)) if at > scheme_end => {
+                    let creds = &url[scheme_end + 3..at];
+                    let user = creds.split(':').next().unwrap_or_default();
+                    format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..])
+                }
+                _ => url.clone(),
+            },
+        }
+    }
+}
+
+/// Opens connections by URL scheme, so a PostgreSQL error is reported as itself
+/// rather than as "invalid URL" from trying each backend in turn.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    url: DatabaseUrl,
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(path)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // busy_timeout must come first: the pool opens several connections at
+                // once and switching to WAL needs a moment of exclusive access.
+                conn.batch_execute(
+                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// Builds the pool. It does not wait for the database: a database that is down
+/// at the first request gives a 503, and the pool recovers when it returns.
+pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Pool {
+    let max_size = match url {
+        DatabaseUrl::Sqlite(path) if path == ":memory:" => 1,
+        _ => max_size,
+    };
+    r2d2::Pool::builder()
+        .max_size(max_size)
+        .min_idle(Some(0))
+        .connection_timeout(Duration::from_secs(5))
+        .test_on_check_out(false)
+        .build_unchecked(ConnectionManager { url: url.clone() })
+}
+
+/// Runs every pending migration of the connection's dialect.
+pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
+    let applied = match conn {
+        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| anyhow::anyhow!("running migrations failed: {e}"))?;
+    for version in applied {
+        tracing::info!(%version, "applied migration");
+    }
+    Ok(())
+}
+
+/// The current time as stored in the database: naive UTC, microsecond precision
+/// (PostgreSQL keeps microseconds, so both backends round-trip the same value).
+pub fn now() -> time::PrimitiveDateTime {
+    let now = time::OffsetDateTime::now_utc();
+    let micros = now.microsecond();
+    let now = now.replace_nanosecond(micros * 1000).unwrap_or(now);
+    time::PrimitiveDateTime::new(now.date(), now.time())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_recognised_by_scheme() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://keydesk.db"),
+            Ok(DatabaseUrl::Sqlite("keydesk.db".into()))
+        );
+        assert_eq!(
+            DatabaseUrl::parse("/var/lib/keydesk.db"),
+            Ok(DatabaseUrl::Sqlite("/var/lib/keydesk.db".into()))
+        );
+        assert!(
+            DatabaseUrl::parse("postgres://u@h/db")
+                .unwrap()
+                .is_postgres()
+        );
+        assert!(
+            DatabaseUrl::parse("postgresql://u@h/db")
+                .unwrap()
+                .is_postgres()
+        );
+        assert!(DatabaseUrl::parse("mysql://h/db").is_err());
+        assert!(DatabaseUrl::parse("  ").is_err());
+    }
+
+    #[test]
+    fn a_logged_database_url_hides_the_password() {
+        let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/keydesk").unwrap();
+        assert_eq!(url.redacted(), "postgres://app:***@db:5432/keydesk");
+    }
+}

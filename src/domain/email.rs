@@ -1,0 +1,76 @@
+//! An email address, normalised to lower case.
+
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    const MAX_LEN: usize = 254;
+
+    /// A deliberately simple check: one `@`, a non-empty local part, a domain
+    /// with a dot, no spaces or control characters. Mail delivery is the real test.
+    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+        let email = raw.trim().to_lowercase();
+        if email.is_empty() {
+            return Err("Enter an email address.");
+        }
+        if email.len() > Self::MAX_LEN {
+            return Err("That email address is too long.");
+        }
+        let valid = match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+                    && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+            }
+            None => false,
+        };
+        if valid {
+            Ok(Self(email))
+        } else {
+            Err("Enter an email address like name@example.com.")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_is_trimmed_and_lower_cased() {
+        assert_eq!(
+            Email::parse(" Ada@Example.COM ").unwrap().as_str(),
+            "ada@example.com"
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a b@example.com",
+            "a@b@c.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad} should be refused");
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! Errors of the HTML side. Queries return `QueryResult`, handlers `Result<_, AppError>`;
+//! this module turns an `AppError` into a styled page that shows no internals, and
+//! logs the cause chain of every 5xx. (The JSON API has its own error type.)
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("missing or invalid CSRF token")]
+    Csrf,
+    #[error("login required")]
+    LoginRequired,
+    #[error("request body too large")]
+    PayloadTooLarge,
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(anyhow::anyhow!("{e}"))
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
+                Self::Unavailable(info.message().to_string())
+            }
+            Error::BrokenTransactionManager => Self::Unavailable(e.to_string()),
+            other => Self::Internal(anyhow::Error::new(other)),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(e.to_string())
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        Self::Internal(anyhow::anyhow!("{e}"))
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::LoginRequired => StatusCode::SEE_OTHER,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (title, message) = match self {
+            Self::LoginRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, "/login"))
+                    .finish();
+            }
+            Self::NotFound => (
+                "Page not found",
+                "There is nothing here. Check the address, or go back to your settings.",
+            ),
+            Self::Forbidden => (
+                "Not allowed",
+                "Your account does not have permission for this. Ask a workspace admin.",
+            ),
+            Self::Csrf => (
+                "Form expired",
+                "This form was out of date or not sent from Keydesk. Go back, reload the page and try again.",
+            ),
+            Self::PayloadTooLarge => ("Too much data", "That form was too large to accept."),
+            Self::Unavailable(cause) => {
+                tracing::error!(%cause, "database unavailable");
+                (
+                    "Temporarily unavailable",
+                    "Keydesk cannot reach its database right now. Try again in a few seconds.",
+                )
+            }
+            Self::Internal(cause) => {
+                tracing::error!(error = ?cause, "request failed");
+                (
+                    "Something went wrong",
+                    "An unexpected error stopped this request. It has been logged; try again.",
+                )
+            }
+        };
+        error_page(self.status_code(), title, message)
+    }
+}
+
+/// A styled error page; also used for unknown routes.
+pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpResponse {
+    let body = ErrorTemplate {
+        status: status.as_u16(),
+        title,
+        message,
+    }
+    .render()
+    .unwrap_or_else(|_| format!("{} {title}", status.as_u16()));
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        response.insert_header((header::RETRY_AFTER, "5"));
+    }
+    response.body(body)
+}

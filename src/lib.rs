@@ -1,0 +1,13 @@
+//! Keydesk: self-hosted API-key management with a lemlist-compatible API.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod models;
+pub mod startup;
+pub mod telemetry;
+pub mod templates;
+pub mod web;

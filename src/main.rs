@@ -1,0 +1,19 @@
+use clap::Parser;
+use keydesk::config::{Cli, Command, Config};
+
+fn main() -> std::process::ExitCode {
+    keydesk::telemetry::init();
+    let cli = Cli::parse();
+    let result = Config::from_settings(&cli.settings).and_then(|config| match cli.command {
+        None | Some(Command::Serve) => keydesk::startup::serve(config),
+        Some(Command::Migrate) => keydesk::cli::migrate(&config),
+        Some(Command::CreateAdmin(args)) => keydesk::cli::create_admin(&config, &args),
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("keydesk: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,123 @@
+//! The audit log: who did what, when, from where.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use crate::db::{DbConnection, schema::audit_events};
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_events)]
+pub struct AuditEvent {
+    pub id: i32,
+    pub workspace_id: i32,
+    pub actor_id: Option<i32>,
+    pub actor_name: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub ip: String,
+    pub created_at: PrimitiveDateTime,
+}
+
+/// What happened. The stored code is stable; the label is what people read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    WorkspaceCreated,
+    MemberAdded,
+    MemberRemoved,
+    RoleChanged,
+    ApiAccessGranted,
+    ApiAccessRevoked,
+    KeyCreated,
+    KeyRenamed,
+    KeyRegenerated,
+    KeyDeleted,
+    KeyExpired,
+}
+
+impl Action {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::WorkspaceCreated => "workspace.created",
+            Self::MemberAdded => "member.added",
+            Self::MemberRemoved => "member.removed",
+            Self::RoleChanged => "member.role_changed",
+            Self::ApiAccessGranted => "member.api_access_granted",
+            Self::ApiAccessRevoked => "member.api_access_revoked",
+            Self::KeyCreated => "key.created",
+            Self::KeyRenamed => "key.renamed",
+            Self::KeyRegenerated => "key.regenerated",
+            Self::KeyDeleted => "key.deleted",
+            Self::KeyExpired => "key.expired",
+        }
+    }
+
+    pub fn label_of(code: &str) -> &str {
+        match code {
+            "workspace.created" => "Workspace created",
+            "member.added" => "Member added",
+            "member.removed" => "Member removed",
+            "member.role_changed" => "Role changed",
+            "member.api_access_granted" => "API access granted",
+            "member.api_access_revoked" => "API access revoked",
+            "key.created" => "Key created",
+            "key.renamed" => "Key renamed",
+            "key.regenerated" => "Key regenerated",
+            "key.deleted" => "Key deleted",
+            "key.expired" => "Key expired",
+            other => other,
+        }
+    }
+}
+
+/// Who acted and from where; `None` actor means the system (e.g. an expiry).
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub workspace_id: i32,
+    pub user_id: Option<i32>,
+    pub name: String,
+    pub ip: String,
+}
+
+pub fn record(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    action: Action,
+    subject: &str,
+    detail: &str,
+) -> QueryResult<()> {
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::workspace_id.eq(actor.workspace_id),
+            audit_events::actor_id.eq(actor.user_id),
+            audit_events::actor_name.eq(&actor.name),
+            audit_events::action.eq(action.code()),
+            audit_events::subject.eq(subject),
+            audit_events::detail.eq(detail),
+            audit_events::ip.eq(&actor.ip),
+            audit_events::created_at.eq(crate::db::now()),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// One page of the log, newest first, and the total count.
+pub fn page(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<(Vec<AuditEvent>, i64)> {
+    let total = audit_events::table
+        .filter(audit_events::workspace_id.eq(workspace_id))
+        .count()
+        .get_result(conn)?;
+    let rows = audit_events::table
+        .filter(audit_events::workspace_id.eq(workspace_id))
+        .order(audit_events::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(AuditEvent::as_select())
+        .load(conn)?;
+    Ok((rows, total))
+}

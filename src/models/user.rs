@@ -1,0 +1,153 @@
+//! Users: the people of a workspace.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use crate::db::{DbConnection, schema::users};
+use crate::domain::Role;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i32,
+    pub workspace_id: i32,
+    pub name: String,
+    pub email: String,
+    pub password_hash: String,
+    pub role: String,
+    pub api_access: bool,
+    pub created_at: PrimitiveDateTime,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        Role::parse(&self.role).unwrap_or(Role::Member)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role() == Role::Admin
+    }
+
+    /// Admins always have API access; members when it was granted.
+    pub fn can_use_api_keys(&self) -> bool {
+        self.is_admin() || self.api_access
+    }
+}
+
+pub struct NewUser<'a> {
+    pub workspace_id: i32,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub role: Role,
+    pub api_access: bool,
+}
+
+pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<i32> {
+    diesel::insert_into(users::table)
+        .values((
+            users::workspace_id.eq(new.workspace_id),
+            users::name.eq(new.name),
+            users::email.eq(new.email),
+            users::password_hash.eq(new.password_hash),
+            users::role.eq(new.role.as_str()),
+            users::api_access.eq(new.api_access),
+            users::created_at.eq(crate::db::now()),
+        ))
+        .returning(users::id)
+        .get_result(conn)
+}
+
+pub fn any_exists(conn: &mut DbConnection) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Option<User>> {
+    users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A user and the name of their workspace.
+pub fn find_with_workspace(
+    conn: &mut DbConnection,
+    id: i32,
+) -> QueryResult<Option<(User, String)>> {
+    users::table
+        .inner_join(crate::db::schema::workspaces::table)
+        .filter(users::id.eq(id))
+        .select((User::as_select(), crate::db::schema::workspaces::name))
+        .first(conn)
+        .optional()
+}
+
+/// A member of `workspace_id`; another workspace's ids are simply not found.
+pub fn find_in_workspace(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    id: i32,
+) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::id.eq(id).and(users::workspace_id.eq(workspace_id)))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<User>> {
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table.filter(users::email.eq(email)),
+    ))
+    .get_result(conn)
+}
+
+pub fn list_in_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::workspace_id.eq(workspace_id))
+        .order((users::name.asc(), users::id.asc()))
+        .select(User::as_select())
+        .load(conn)
+}
+
+pub fn admins_of(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<User>> {
+    users::table
+        .filter(users::workspace_id.eq(workspace_id))
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .order((users::name.asc(), users::id.asc()))
+        .select(User::as_select())
+        .load(conn)
+}
+
+pub fn count_admins(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<i64> {
+    users::table
+        .filter(users::workspace_id.eq(workspace_id))
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+pub fn set_role(conn: &mut DbConnection, id: i32, role: Role) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::role.eq(role.as_str()))
+        .execute(conn)
+}
+
+pub fn set_api_access(conn: &mut DbConnection, id: i32, on: bool) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::api_access.eq(on))
+        .execute(conn)
+}
+
+pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn)
+}

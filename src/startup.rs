@@ -1,0 +1,204 @@
+//! Builds the application: shared state, middleware, routes; binds and runs.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_session::SessionMiddleware;
+use actix_session::config::{PersistentSession, TtlExtensionPolicy};
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::Server;
+use actix_web::middleware::{DefaultHeaders, from_fn};
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+
+use crate::auth::csrf::require_csrf_token;
+use crate::auth::session_store::DbSessionStore;
+use crate::config::Config;
+use crate::db::{self, DbConnection, Pool};
+use crate::error::AppError;
+use crate::models;
+
+/// What every handler can reach.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    /// Becomes true once a user exists, and never goes back (the last admin cannot be removed).
+    setup_done: AtomicBool,
+}
+
+impl AppState {
+    /// Runs `f` with a pooled connection on a blocking thread.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Whether the first workspace exists; asks the database until it does.
+    pub async fn setup_done(&self) -> Result<bool, AppError> {
+        if self.setup_done.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let done = self.db(|conn| Ok(models::user::any_exists(conn)?)).await?;
+        if done {
+            self.mark_setup_done();
+        }
+        Ok(done)
+    }
+
+    pub fn mark_setup_done(&self) {
+        self.setup_done.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A built server and the port it listens on (useful when binding port 0).
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let listener =
+            TcpListener::bind(&config.addr).with_context(|| format!("binding {}", config.addr))?;
+        Self::build_with_listener(config, listener).await
+    }
+
+    pub async fn build_with_listener(
+        config: Config,
+        listener: TcpListener,
+    ) -> anyhow::Result<Self> {
+        let port = listener.local_addr()?.port();
+        let pool = db::build_pool(&config.database, config.db_pool_size);
+        let redacted = config.database.redacted();
+        let cookie_key = {
+            let pool = pool.clone();
+            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+                let mut conn = pool
+                    .get()
+                    .with_context(|| format!("connecting to {redacted}"))?;
+                db::run_migrations(&mut conn)?;
+                let key = models::secret::get_or_create(&mut conn, "session_cookie_key", || {
+                    rand::random::<[u8; 64]>().to_vec()
+                })?;
+                Ok(key)
+            })
+            .await??
+        };
+        std::thread::spawn(crate::auth::password::warm_up);
+
+        let config = Arc::new(config);
+        let state = web::Data::new(AppState {
+            pool: pool.clone(),
+            config: config.clone(),
+            setup_done: AtomicBool::new(false),
+        });
+        spawn_housekeeping(pool.clone(), config.clone());
+
+        let key = Key::from(&cookie_key);
+        let store = DbSessionStore::new(pool.clone(), config.session_absolute);
+        let server = HttpServer::new(move || {
+            let session = SessionMiddleware::builder(store.clone(), key.clone())
+                .cookie_name("keydesk_session".into())
+                .cookie_secure(config.secure_cookies)
+                .cookie_http_only(true)
+                .cookie_same_site(SameSite::Lax)
+                .session_lifecycle(
+                    PersistentSession::default()
+                        .session_ttl(actix_web::cookie::time::Duration::seconds(
+                            config.session_idle.whole_seconds(),
+                        ))
+                        .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
+                )
+                .build();
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .service(crate::web::static_files::scope())
+                .configure(crate::web::health::routes)
+                .service(
+                    web::scope("")
+                        .wrap(from_fn(require_csrf_token))
+                        .wrap(session)
+                        .wrap(from_fn(crate::web::setup::redirect_until_setup))
+                        .configure(crate::web::routes),
+                )
+                .default_service(web::to(crate::web::not_found))
+                .wrap(security_headers())
+                .wrap(from_fn(crate::web::access_log::log_request))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+}
+
+/// `keydesk serve`: runs until SIGINT/SIGTERM, then shuts down gracefully.
+pub fn serve(config: Config) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let addr = config.addr.clone();
+        let db = config.database.redacted();
+        let app = Application::build(config).await?;
+        tracing::info!(%addr, database = %db, "Keydesk is listening on http://{addr}");
+        app.run_until_stopped().await?;
+        tracing::info!("Keydesk stopped");
+        Ok(())
+    })
+}
+
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; object-src 'none'; \
+             frame-ancestors 'none'",
+        ))
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "same-origin"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Cache-Control", "no-store"))
+}
+
+/// Deletes expired sessions and old login failures every few minutes.
+fn spawn_housekeeping(pool: Pool, config: Arc<Config>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            let pool = pool.clone();
+            let config = config.clone();
+            let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+                let mut conn = pool.get()?;
+                let now = db::now();
+                models::session::delete_expired(&mut conn, now, now - config.session_absolute)?;
+                models::login_failure::prune(&mut conn, config.login_failure_window)?;
+                Ok(())
+            })
+            .await;
+            if let Ok(Err(e)) = result {
+                tracing::warn!(error = %e, "housekeeping failed; will retry");
+            }
+        }
+    });
+}

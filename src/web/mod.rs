@@ -1,0 +1,37 @@
+//! HTML pages, one module per area, and the route table that ties them together.
+
+pub mod access_log;
+pub mod audit;
+pub mod format;
+pub mod health;
+pub mod login;
+pub mod settings;
+pub mod setup;
+pub mod static_files;
+pub mod team;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+
+use crate::templates::see_other;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/",
+        web::get().to(|| async { see_other("/settings/integrations") }),
+    )
+    .configure(setup::routes)
+    .configure(login::routes)
+    .configure(settings::routes)
+    .configure(team::routes)
+    .configure(audit::routes);
+}
+
+/// The styled 404 for any unknown path.
+pub async fn not_found() -> HttpResponse {
+    crate::error::error_page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "There is nothing here. Check the address, or go back to your settings.",
+    )
+}

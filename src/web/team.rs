@@ -1,0 +1,408 @@
+//! Settings → Team (admins): members, roles, API access; add and remove.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use crate::auth::Viewer;
+use crate::domain::{Email, Name, Password, Role};
+use crate::error::AppError;
+use crate::models::audit::{self, Action};
+use crate::models::session;
+use crate::models::user::{self, User};
+use crate::startup::AppState;
+use crate::templates::{PageContext, render_with_status, see_other};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/settings/team", web::get().to(team_page))
+        .route("/settings/team/members", web::post().to(add_member))
+        .route(
+            "/settings/team/members/{id}/role",
+            web::post().to(change_role),
+        )
+        .route(
+            "/settings/team/members/{id}/api-access",
+            web::post().to(set_api_access),
+        )
+        .route(
+            "/settings/team/members/{id}/remove",
+            web::post().to(remove_member),
+        );
+}
+
+const LAST_ADMIN: &str =
+    "The workspace needs at least one admin: make someone else an admin first.";
+
+#[derive(Default, Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    api_access: bool,
+}
+
+#[derive(Default)]
+struct MemberErrors {
+    name: Option<String>,
+    email: Option<String>,
+    password: Option<String>,
+    role: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "settings/team.html")]
+struct TeamTemplate<'a> {
+    ctx: PageContext,
+    me: i32,
+    members: Vec<User>,
+    form: &'a MemberForm,
+    errors: MemberErrors,
+    action_error: Option<String>,
+}
+
+async fn render_team(
+    state: &AppState,
+    viewer: &Viewer,
+    form: &MemberForm,
+    errors: MemberErrors,
+    action_error: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let workspace_id = viewer.user.workspace_id;
+    let members = state
+        .db(move |conn| Ok(user::list_in_workspace(conn, workspace_id)?))
+        .await?;
+    let template = TeamTemplate {
+        ctx: PageContext::new(viewer, "Team", "team")?,
+        me: viewer.user.id,
+        members,
+        form,
+        errors,
+        action_error,
+    };
+    render_with_status(&template, status)
+}
+
+async fn team_page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    viewer.require_admin()?;
+    render_team(
+        &state,
+        &viewer,
+        &MemberForm::default(),
+        MemberErrors::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn add_member(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    web::Form(form): web::Form<MemberForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require_admin()?;
+    let mut errors = MemberErrors::default();
+    let name = Name::parse(&form.name)
+        .map_err(|e| errors.name = Some(e.to_string()))
+        .ok();
+    let email = Email::parse(&form.email)
+        .map_err(|e| errors.email = Some(e.to_string()))
+        .ok();
+    let password = Password::parse(form.password.clone())
+        .map_err(|e| errors.password = Some(e.to_string()))
+        .ok();
+    let role = if form.role.is_empty() {
+        Some(Role::Member)
+    } else {
+        Role::parse(&form.role)
+    };
+    if role.is_none() {
+        errors.role = Some("Choose Admin or Member.".into());
+    }
+    let (Some(name), Some(email), Some(password), Some(role)) = (name, email, password, role)
+    else {
+        return render_team(
+            &state,
+            &viewer,
+            &form,
+            errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+
+    let actor = viewer.actor();
+    let api_access = form.api_access;
+    let added = {
+        let (name, email) = (name.clone(), email.clone());
+        state
+            .db(move |conn| {
+                if user::email_taken(conn, email.as_str())? {
+                    return Ok(false);
+                }
+                let hash = crate::auth::password::hash(password.expose())?;
+                conn.transaction(|conn| {
+                    user::insert(
+                        conn,
+                        &user::NewUser {
+                            workspace_id: actor.workspace_id,
+                            name: name.as_str(),
+                            email: email.as_str(),
+                            password_hash: &hash,
+                            role,
+                            api_access,
+                        },
+                    )?;
+                    let detail = format!(
+                        "{}, API access {}",
+                        role.label(),
+                        if api_access || role == Role::Admin {
+                            "on"
+                        } else {
+                            "off"
+                        }
+                    );
+                    audit::record(
+                        conn,
+                        &actor,
+                        Action::MemberAdded,
+                        &member_label(name.as_str(), email.as_str()),
+                        &detail,
+                    )
+                })?;
+                Ok(true)
+            })
+            .await?
+    };
+    if !added {
+        errors.email = Some("A member with this email already exists.".into());
+        return render_team(
+            &state,
+            &viewer,
+            &form,
+            errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    viewer.session.set_flash(format!(
+        "{name} was added. Share their initial password with them privately."
+    ))?;
+    Ok(see_other("/settings/team"))
+}
+
+fn member_label(name: &str, email: &str) -> String {
+    format!("{name} <{email}>")
+}
+
+#[derive(Deserialize)]
+pub struct RoleForm {
+    #[serde(default)]
+    role: String,
+}
+
+/// The outcome of a change that may hit the last-admin rule.
+enum Change {
+    Done(String),
+    LastAdmin,
+    NotFound,
+    Invalid(&'static str),
+}
+
+async fn finish(
+    state: &AppState,
+    viewer: &Viewer,
+    change: Change,
+) -> Result<HttpResponse, AppError> {
+    match change {
+        Change::Done(flash) => {
+            viewer.session.set_flash(flash)?;
+            Ok(see_other("/settings/team"))
+        }
+        Change::NotFound => Err(AppError::NotFound),
+        Change::LastAdmin => {
+            render_team(
+                state,
+                viewer,
+                &MemberForm::default(),
+                MemberErrors::default(),
+                Some(LAST_ADMIN.into()),
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Change::Invalid(message) => {
+            render_team(
+                state,
+                viewer,
+                &MemberForm::default(),
+                MemberErrors::default(),
+                Some(message.into()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn change_role(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+    web::Form(form): web::Form<RoleForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require_admin()?;
+    let Some(role) = Role::parse(&form.role) else {
+        return finish(&state, &viewer, Change::Invalid("Choose Admin or Member.")).await;
+    };
+    let id = id.into_inner();
+    let actor = viewer.actor();
+    let change = state
+        .db(move |conn| {
+            Ok(
+                conn.transaction(|conn| -> Result<Change, diesel::result::Error> {
+                    let Some(member) = user::find_in_workspace(conn, actor.workspace_id, id)?
+                    else {
+                        return Ok(Change::NotFound);
+                    };
+                    if member.role() == role {
+                        return Ok(Change::Done(format!(
+                            "{} is already {}.",
+                            member.name,
+                            role.label().to_lowercase()
+                        )));
+                    }
+                    if member.is_admin() && user::count_admins(conn, actor.workspace_id)? <= 1 {
+                        return Ok(Change::LastAdmin);
+                    }
+                    user::set_role(conn, id, role)?;
+                    let detail = format!("{} → {}", member.role().label(), role.label());
+                    audit::record(
+                        conn,
+                        &actor,
+                        Action::RoleChanged,
+                        &member_label(&member.name, &member.email),
+                        &detail,
+                    )?;
+                    Ok(Change::Done(format!(
+                        "{} is now {}.",
+                        member.name,
+                        role.label().to_lowercase()
+                    )))
+                })?,
+            )
+        })
+        .await?;
+    finish(&state, &viewer, change).await
+}
+
+#[derive(Deserialize)]
+pub struct ApiAccessForm {
+    enabled: bool,
+}
+
+async fn set_api_access(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+    web::Form(form): web::Form<ApiAccessForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require_admin()?;
+    let id = id.into_inner();
+    let actor = viewer.actor();
+    let enabled = form.enabled;
+    let change = state
+        .db(move |conn| {
+            Ok(
+                conn.transaction(|conn| -> Result<Change, diesel::result::Error> {
+                    let Some(member) = user::find_in_workspace(conn, actor.workspace_id, id)?
+                    else {
+                        return Ok(Change::NotFound);
+                    };
+                    if member.is_admin() {
+                        return Ok(Change::Invalid("Admins always have API access."));
+                    }
+                    if member.api_access == enabled {
+                        return Ok(Change::Done(format!(
+                            "Nothing changed for {}.",
+                            member.name
+                        )));
+                    }
+                    user::set_api_access(conn, id, enabled)?;
+                    let action = if enabled {
+                        Action::ApiAccessGranted
+                    } else {
+                        Action::ApiAccessRevoked
+                    };
+                    audit::record(
+                        conn,
+                        &actor,
+                        action,
+                        &member_label(&member.name, &member.email),
+                        "",
+                    )?;
+                    Ok(Change::Done(if enabled {
+                        format!("{} can now manage their own API keys.", member.name)
+                    } else {
+                        format!("{} no longer has API access.", member.name)
+                    }))
+                })?,
+            )
+        })
+        .await?;
+    finish(&state, &viewer, change).await
+}
+
+async fn remove_member(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require_admin()?;
+    let id = id.into_inner();
+    let actor = viewer.actor();
+    let change = state
+        .db(move |conn| {
+            Ok(
+                conn.transaction(|conn| -> Result<Change, diesel::result::Error> {
+                    let Some(member) = user::find_in_workspace(conn, actor.workspace_id, id)?
+                    else {
+                        return Ok(Change::NotFound);
+                    };
+                    if member.is_admin() && user::count_admins(conn, actor.workspace_id)? <= 1 {
+                        return Ok(Change::LastAdmin);
+                    }
+                    session::delete_for_user(conn, id)?;
+                    user::delete(conn, id)?;
+                    audit::record(
+                        conn,
+                        &actor,
+                        Action::MemberRemoved,
+                        &member_label(&member.name, &member.email),
+                        "Logged out everywhere; their API keys stay with the workspace",
+                    )?;
+                    Ok(Change::Done(format!(
+                        "{} was removed and logged out.",
+                        member.name
+                    )))
+                })?,
+            )
+        })
+        .await?;
+    if matches!(change, Change::Done(_)) && id == viewer.user.id {
+        viewer.session.log_out();
+        return Ok(see_other("/login"));
+    }
+    finish(&state, &viewer, change).await
+}
