@@ -1,0 +1,9 @@
+//! Integration tests: each runs the real server over HTTP, on SQLite and on PostgreSQL.
+
+mod helpers;
+
+mod csrf_and_headers;
+mod login;
+mod sessions;
+mod setup;
+mod team;

@@ -1,0 +1,197 @@
+use reqwest::StatusCode;
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+on_both_databases!(
+    every_page_leads_to_setup_until_a_user_exists,
+    setup_creates_the_admin_logs_them_in_and_then_closes_for_good,
+    setup_rejects_bad_input_and_keeps_what_was_typed,
+    create_admin_from_the_shell_makes_a_workspace_that_can_log_in,
+    unknown_pages_get_the_styled_404_and_health_checks_answer,
+);
+
+async fn every_page_leads_to_setup_until_a_user_exists(app: TestApp) {
+    for path in [
+        "/",
+        "/login",
+        "/settings/integrations",
+        "/settings/team",
+        "/nowhere",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&response), "/setup", "{path}");
+    }
+    let html = app.get_html("/setup").await;
+    assert!(html.contains("Create workspace"));
+}
+
+async fn setup_creates_the_admin_logs_them_in_and_then_closes_for_good(app: TestApp) {
+    app.set_up().await;
+
+    let html = app.get_html("/settings/integrations").await;
+    assert!(
+        html.contains("API keys"),
+        "the admin sees the API keys section"
+    );
+    assert!(html.contains("aria-label=\"Profile\""));
+    assert!(html.contains(">AL<"), "initials in the profile button");
+    assert!(html.contains(WORKSPACE));
+
+    let again = app.get("/setup").await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&again), "/login");
+
+    let second = app
+        .post_form(
+            "/setup",
+            &[
+                ("workspace", "Intruders"),
+                ("name", "Mallory"),
+                ("email", "mallory@example.com"),
+                ("password", "mallory password"),
+            ],
+        )
+        .await;
+    assert_eq!(second.status(), StatusCode::FORBIDDEN);
+    let stranger = app.other_browser();
+    let refused = stranger
+        .log_in("mallory@example.com", "mallory password")
+        .await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::UNAUTHORIZED,
+        "no second admin was made"
+    );
+
+    let audit = app.get_html("/settings/audit").await;
+    assert!(audit.contains("Workspace created"));
+}
+
+async fn setup_rejects_bad_input_and_keeps_what_was_typed(app: TestApp) {
+    let cases: &[(&str, &str, &str, &str, &str)] = &[
+        (
+            "",
+            "Ada",
+            "ada@example.com",
+            "long enough pw",
+            "Enter a name.",
+        ),
+        (
+            &"W".repeat(101),
+            "Ada",
+            "ada@example.com",
+            "long enough pw",
+            "Use at most 100 characters",
+        ),
+        (
+            "Works\u{7}pace",
+            "Ada",
+            "ada@example.com",
+            "long enough pw",
+            "control characters",
+        ),
+        (
+            "Workspace",
+            "Ada",
+            "not-an-email",
+            "long enough pw",
+            "Enter an email address like",
+        ),
+        (
+            "Workspace",
+            "Ada",
+            "ada@example.com",
+            "short",
+            "Use at least 10 characters.",
+        ),
+    ];
+    for (workspace, name, email, password, message) in cases {
+        let response = app
+            .post_form(
+                "/setup",
+                &[
+                    ("workspace", workspace),
+                    ("name", name),
+                    ("email", email),
+                    ("password", password),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{message}"
+        );
+        let html = response.text().await.unwrap();
+        assert!(html.contains(message), "expected {message:?}");
+        assert!(html.contains("class=\"field-error\""));
+        assert!(
+            html.contains(&format!("value=\"{email}\"")),
+            "the email is kept"
+        );
+        assert!(
+            !html.contains(&format!("value=\"{password}\"")),
+            "the password is not echoed"
+        );
+    }
+    // Nothing was created: setup is still open.
+    assert_eq!(location(&app.get("/login").await), "/setup");
+}
+
+async fn create_admin_from_the_shell_makes_a_workspace_that_can_log_in(app: TestApp) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .args([
+            "create-admin",
+            "--email",
+            "grace@example.com",
+            "--name",
+            "Grace Hopper",
+            "--workspace",
+            "Compilers",
+        ])
+        .env("DATABASE_URL", &app.db.url)
+        .env("KEYDESK_ADMIN_PASSWORD", "nanoseconds please")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("Created workspace"));
+
+    let login = app.log_in("grace@example.com", "nanoseconds please").await;
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let html = app.get_html("/settings/team").await;
+    assert!(html.contains("Grace Hopper"));
+
+    let duplicate = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .args([
+            "create-admin",
+            "--email",
+            "grace@example.com",
+            "--name",
+            "G",
+            "--workspace",
+            "W",
+        ])
+        .env("DATABASE_URL", &app.db.url)
+        .env("KEYDESK_ADMIN_PASSWORD", "nanoseconds please")
+        .output()
+        .unwrap();
+    assert!(!duplicate.status.success());
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
+}
+
+async fn unknown_pages_get_the_styled_404_and_health_checks_answer(app: TestApp) {
+    app.set_up().await;
+    let response = app.get("/no/such/page").await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Page not found") && html.contains("/static/app.css"));
+
+    assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
+    assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
+}
