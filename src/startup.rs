@@ -180,10 +180,11 @@ fn security_headers() -> DefaultHeaders {
         .add(("Cache-Control", "no-store"))
 }
 
-/// Deletes expired sessions and old login failures every few minutes.
+/// Every minute: deletes expired sessions, old login failures and used form tokens,
+/// and writes the audit entry of keys that expired.
 fn spawn_housekeeping(pool: Pool, config: Arc<Config>) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
             let pool = pool.clone();
@@ -193,6 +194,8 @@ fn spawn_housekeeping(pool: Pool, config: Arc<Config>) {
                 let now = db::now();
                 models::session::delete_expired(&mut conn, now, now - config.session_absolute)?;
                 models::login_failure::prune(&mut conn, config.login_failure_window)?;
+                models::api_key::prune_nonces(&mut conn, now - time::Duration::days(2))?;
+                models::api_key::log_expirations(&mut conn, None)?;
                 Ok(())
             })
             .await;

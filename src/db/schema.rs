@@ -61,7 +61,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> Integer,
+        workspace_id -> Integer,
+        created_by -> Nullable<Integer>,
+        created_by_name -> Text,
+        name -> Text,
+        name_key -> Text,
+        note -> Text,
+        key_hash -> Binary,
+        last4 -> Text,
+        read_only -> Bool,
+        allowed_ips -> Text,
+        expires_in_days -> Nullable<Integer>,
+        expires_at -> Nullable<Timestamp>,
+        expiry_logged -> Bool,
+        created_at -> Timestamp,
+        rotated_at -> Nullable<Timestamp>,
+        previous_hash -> Nullable<Binary>,
+        previous_last4 -> Nullable<Text>,
+        previous_expires_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+        last_used_ip -> Nullable<Text>,
+        last_used_agent -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_key_usage (key_id, day) {
+        key_id -> Integer,
+        day -> Date,
+        requests -> BigInt,
+    }
+}
+
+diesel::table! {
+    api_key_clients (key_id, kind, value) {
+        key_id -> Integer,
+        kind -> Text,
+        value -> Text,
+        first_seen -> Timestamp,
+        last_seen -> Timestamp,
+    }
+}
+
+diesel::table! {
+    form_nonces (nonce) {
+        nonce -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(users -> workspaces (workspace_id));
+diesel::joinable!(api_keys -> workspaces (workspace_id));
+diesel::joinable!(api_key_usage -> api_keys (key_id));
+diesel::joinable!(api_key_clients -> api_keys (key_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_events -> workspaces (workspace_id));
 
@@ -72,4 +127,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     audit_events,
     server_secrets,
+    api_keys,
+    api_key_usage,
+    api_key_clients,
+    form_nonces,
 );

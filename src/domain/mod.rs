@@ -1,6 +1,8 @@
 //! Typed values that are valid by construction ("parse, don't validate").
 
+pub mod api_key;
 mod email;
+pub mod key_settings;
 pub mod name;
 mod password;
 mod role;

@@ -1,5 +1,6 @@
 //! Table rows and their queries: plain synchronous diesel functions over `&mut DbConnection`.
 
+pub mod api_key;
 pub mod audit;
 pub mod login_failure;
 pub mod secret;

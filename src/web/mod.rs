@@ -4,6 +4,7 @@ pub mod access_log;
 pub mod audit;
 pub mod format;
 pub mod health;
+pub mod keys;
 pub mod login;
 pub mod settings;
 pub mod setup;

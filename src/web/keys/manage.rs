@@ -1,0 +1,267 @@
+//! "Rename" and "Delete".
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+use time::Duration;
+
+use super::key_scope;
+use crate::auth::Viewer;
+use crate::domain::Name;
+use crate::domain::api_key::masked;
+use crate::domain::key_settings::parse_note;
+use crate::error::AppError;
+use crate::models::api_key::{self, ApiKey, key_label};
+use crate::models::audit::{self, Action};
+use crate::startup::AppState;
+use crate::templates::{PageContext, render_with_status, see_other};
+use crate::web::format;
+
+async fn visible_key(state: &AppState, viewer: &Viewer, id: i32) -> Result<ApiKey, AppError> {
+    let scope = key_scope(viewer)?;
+    state
+        .db(move |conn| Ok(api_key::find_visible(conn, scope, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
+}
+
+#[derive(Default, Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    note: String,
+}
+
+#[derive(Default)]
+struct RenameErrors {
+    name: Option<String>,
+    note: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "keys/rename.html")]
+struct RenameTemplate<'a> {
+    ctx: PageContext,
+    id: i32,
+    masked: String,
+    form: &'a RenameForm,
+    errors: RenameErrors,
+}
+
+fn render_rename(
+    viewer: &Viewer,
+    key: &ApiKey,
+    form: &RenameForm,
+    errors: RenameErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    render_with_status(
+        &RenameTemplate {
+            ctx: PageContext::new(viewer, "Rename key", "integrations")?,
+            id: key.id,
+            masked: masked(&key.last4),
+            form,
+            errors,
+        },
+        status,
+    )
+}
+
+pub async fn rename_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let key = visible_key(&state, &viewer, id.into_inner()).await?;
+    let form = RenameForm {
+        name: key.name.clone(),
+        note: key.note.clone(),
+    };
+    render_rename(
+        &viewer,
+        &key,
+        &form,
+        RenameErrors::default(),
+        StatusCode::OK,
+    )
+}
+
+enum Renamed {
+    Done,
+    NameTaken,
+    NotFound,
+}
+
+pub async fn rename_key(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+    web::Form(form): web::Form<RenameForm>,
+) -> Result<HttpResponse, AppError> {
+    let key = visible_key(&state, &viewer, id.into_inner()).await?;
+    let mut errors = RenameErrors::default();
+    let name = Name::parse(&form.name)
+        .map_err(|e| errors.name = Some(e.to_string()))
+        .ok();
+    let note = parse_note(&form.note)
+        .map_err(|e| errors.note = Some(e))
+        .ok();
+    let (Some(name), Some(note)) = (name, note) else {
+        return render_rename(
+            &viewer,
+            &key,
+            &form,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    };
+    if name.as_str() == key.name && note == key.note {
+        return Ok(see_other("/settings/integrations"));
+    }
+    let scope = key_scope(&viewer)?;
+    let actor = viewer.actor();
+    let (key_id, old_name, last4, old_note) = (
+        key.id,
+        key.name.clone(),
+        key.last4.clone(),
+        key.note.clone(),
+    );
+    let new_name = name.clone();
+    let outcome = state
+        .db(move |conn| {
+            Ok(
+                conn.transaction(|conn| -> Result<Renamed, diesel::result::Error> {
+                    if api_key::find_visible(conn, scope, key_id)?.is_none() {
+                        return Ok(Renamed::NotFound);
+                    }
+                    if api_key::name_taken(
+                        conn,
+                        scope.workspace_id,
+                        new_name.as_str(),
+                        Some(key_id),
+                    )? {
+                        return Ok(Renamed::NameTaken);
+                    }
+                    api_key::rename(conn, key_id, new_name.as_str(), &note)?;
+                    let mut changes = Vec::new();
+                    if new_name.as_str() != old_name {
+                        changes.push(format!("\"{old_name}\" → \"{new_name}\""));
+                    }
+                    if note != old_note {
+                        changes.push("note changed".to_string());
+                    }
+                    audit::record(
+                        conn,
+                        &actor,
+                        Action::KeyRenamed,
+                        &key_label(new_name.as_str(), &last4),
+                        &changes.join("; "),
+                    )?;
+                    Ok(Renamed::Done)
+                })?,
+            )
+        })
+        .await?;
+    match outcome {
+        Renamed::Done => {
+            viewer.session.set_flash(format!("Saved \"{name}\"."))?;
+            Ok(see_other("/settings/integrations"))
+        }
+        Renamed::NotFound => Err(AppError::NotFound),
+        Renamed::NameTaken => {
+            errors.name = Some(format!(
+                "A key named \"{name}\" already exists in this workspace. Choose another name."
+            ));
+            render_rename(
+                &viewer,
+                &key,
+                &form,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "keys/delete.html")]
+struct DeleteTemplate {
+    ctx: PageContext,
+    id: i32,
+    name: String,
+    masked: String,
+    /// "It was last used 5 minutes ago (…) from 203.0.113.7.", when within 24 hours.
+    recent_use: Option<String>,
+}
+
+pub async fn delete_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let key = visible_key(&state, &viewer, id.into_inner()).await?;
+    let now = crate::db::now();
+    let recent_use = key
+        .last_used_at
+        .filter(|t| now - *t <= Duration::hours(24))
+        .map(|t| {
+            let from = match (&key.last_used_ip, &key.last_used_agent) {
+                (Some(ip), Some(agent)) if !agent.is_empty() => format!(" from {ip} ({agent})"),
+                (Some(ip), _) => format!(" from {ip}"),
+                _ => String::new(),
+            };
+            format!(
+                "It was last used {} ({}){from}: an integration is probably still using it.",
+                format::relative(t, now),
+                format::exact(t)
+            )
+        });
+    render_with_status(
+        &DeleteTemplate {
+            ctx: PageContext::new(&viewer, "Delete key", "integrations")?,
+            id: key.id,
+            name: key.name,
+            masked: masked(&key.last4),
+            recent_use,
+        },
+        StatusCode::OK,
+    )
+}
+
+pub async fn delete_key(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let scope = key_scope(&viewer)?;
+    let id = id.into_inner();
+    let actor = viewer.actor();
+    let deleted = state
+        .db(move |conn| {
+            Ok(
+                conn.transaction(|conn| -> Result<Option<String>, diesel::result::Error> {
+                    let Some(key) = api_key::find_visible(conn, scope, id)? else {
+                        return Ok(None);
+                    };
+                    api_key::delete(conn, key.id)?;
+                    audit::record(
+                        conn,
+                        &actor,
+                        Action::KeyDeleted,
+                        &key_label(&key.name, &key.last4),
+                        "Every integration using it lost access at once",
+                    )?;
+                    Ok(Some(key.name))
+                })?,
+            )
+        })
+        .await?
+        .ok_or(AppError::NotFound)?;
+    viewer.session.set_flash(format!(
+        "Deleted \"{deleted}\". Integrations using it can no longer connect."
+    ))?;
+    Ok(see_other("/settings/integrations"))
+}

@@ -1,0 +1,71 @@
+//! Settings → Integrations: the API keys section and everything done to a key.
+
+mod check;
+mod create;
+mod list;
+mod manage;
+mod usage_chart;
+
+use actix_web::web;
+
+use crate::auth::Viewer;
+use crate::error::AppError;
+use crate::models::api_key::KeyScope;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(
+        "/settings/integrations",
+        web::get().to(list::integrations_page),
+    )
+    .route(
+        "/settings/integrations/keys/new",
+        web::get().to(create::new_key_page),
+    )
+    .route(
+        "/settings/integrations/keys",
+        web::post().to(create::create_key),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/rename",
+        web::get().to(manage::rename_page),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/rename",
+        web::post().to(manage::rename_key),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/delete",
+        web::get().to(manage::delete_page),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/delete",
+        web::post().to(manage::delete_key),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/regenerate",
+        web::get().to(create::regenerate_page),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/regenerate",
+        web::post().to(create::regenerate_key),
+    )
+    .route(
+        "/settings/integrations/check",
+        web::get().to(check::check_page),
+    )
+    .route(
+        "/settings/integrations/check",
+        web::post().to(check::check_key),
+    );
+}
+
+/// The keys this person may manage; 403 for members without API access.
+fn key_scope(viewer: &Viewer) -> Result<KeyScope, AppError> {
+    if !viewer.user.can_use_api_keys() {
+        return Err(AppError::Forbidden);
+    }
+    Ok(KeyScope {
+        workspace_id: viewer.user.workspace_id,
+        only_created_by: (!viewer.user.is_admin()).then_some(viewer.user.id),
+    })
+}
