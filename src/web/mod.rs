@@ -24,6 +24,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(setup::routes)
     .configure(login::routes)
     .configure(settings::routes)
+    .configure(keys::routes)
     .configure(team::routes)
     .configure(audit::routes);
 }

@@ -157,6 +157,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
 
 /// Starts a server on an existing test database (several may share one).
 pub async fn spawn_on(db: TestDb, backend: Backend, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    capture_logs();
     let mut config = Config::for_database(&db.url).unwrap();
     config.addr = "127.0.0.1:0".into();
     config.db_pool_size = 4;
@@ -204,7 +205,86 @@ pub fn location(response: &Response) -> String {
         .unwrap_or_default()
 }
 
+/// Everything the servers of this test binary log, to search for secrets.
+pub fn captured_logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+struct LogWriter;
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("info,keydesk=debug")
+            .with_ansi(false)
+            .with_writer(|| LogWriter)
+            .try_init();
+    });
+}
+
+/// The plaintext key shown on a reveal page.
+pub fn revealed_key(html: &str) -> String {
+    let marker = "value=\"kd_";
+    let start = html.find(marker).expect("the page shows a key") + "value=\"".len();
+    let end = html[start..].find('"').unwrap();
+    html[start..start + end].to_string()
+}
+
+/// The hidden one-time `form_token` of a page.
+pub fn form_token(html: &str) -> String {
+    let marker = "name=\"form_token\" value=\"";
+    let start = html.find(marker).expect("the page has a form token") + marker.len();
+    let end = html[start..].find('"').unwrap();
+    html[start..start + end].to_string()
+}
+
 impl TestApp {
+    /// A direct database connection, for seeding what the UI cannot (old dates, usage).
+    pub fn db_conn(&self) -> keydesk::db::PooledConnection {
+        let url = keydesk::db::DatabaseUrl::parse(&self.db.url).unwrap();
+        keydesk::db::build_pool(&url, 1).get().unwrap()
+    }
+
+    /// Generates a key through the form and returns its plaintext from the reveal page.
+    pub async fn create_key(&self, name: &str) -> String {
+        self.create_key_with(name, &[]).await
+    }
+
+    pub async fn create_key_with(&self, name: &str, extra: &[(&str, &str)]) -> String {
+        let html = self.get_html("/settings/integrations/keys/new").await;
+        let token = form_token(&html);
+        let mut fields = vec![("name", name), ("form_token", token.as_str())];
+        fields.extend_from_slice(extra);
+        let response = self.post_form("/settings/integrations/keys", &fields).await;
+        assert_eq!(response.status(), StatusCode::OK, "creating {name}");
+        revealed_key(&response.text().await.unwrap())
+    }
+
+    /// The id of a key by name, from the list's `id="key-N"` rows.
+    pub async fn key_id(&self, name: &str) -> i32 {
+        let html = self.get_html("/settings/integrations").await;
+        let at = html
+            .find(&format!("<strong>{name}</strong>"))
+            .unwrap_or_else(|| panic!("{name} is listed"));
+        let marker = "id=\"key-";
+        let start = html[..at].rfind(marker).unwrap() + marker.len();
+        let end = html[start..].find('"').unwrap();
+        html[start..start + end].parse().unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

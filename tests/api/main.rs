@@ -3,6 +3,7 @@
 mod helpers;
 
 mod csrf_and_headers;
+mod keys;
 mod login;
 mod sessions;
 mod setup;
