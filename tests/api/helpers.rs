@@ -85,7 +85,7 @@ pub fn random_suffix() -> String {
         .to_lowercase()
 }
 
-fn require_all_suites() -> bool {
+pub fn require_all_suites() -> bool {
     std::env::var("KEYDESK_REQUIRE_ALL_SUITES").is_ok_and(|v| v == "1" || v == "true")
 }
 

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod browser;
 mod csrf_and_headers;
 mod keys;
 mod login;
