@@ -1,5 +1,6 @@
 //! Keydesk: self-hosted API-key management with a lemlist-compatible API.
 
+pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config;

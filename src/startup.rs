@@ -12,6 +12,8 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
+use crate::api::rate_limit::ApiRateLimiter;
+use crate::api::usage::UsageRecorder;
 use crate::auth::csrf::require_csrf_token;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
@@ -25,6 +27,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Becomes true once a user exists, and never goes back (the last admin cannot be removed).
     setup_done: AtomicBool,
+    pub rate_limiter: ApiRateLimiter,
+    pub usage: Arc<UsageRecorder>,
 }
 
 impl AppState {
@@ -63,6 +67,8 @@ impl AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    pool: Pool,
+    usage: Arc<UsageRecorder>,
 }
 
 impl Application {
@@ -96,12 +102,16 @@ impl Application {
         std::thread::spawn(crate::auth::password::warm_up);
 
         let config = Arc::new(config);
+        let usage = Arc::new(UsageRecorder::default());
         let state = web::Data::new(AppState {
             pool: pool.clone(),
             config: config.clone(),
             setup_done: AtomicBool::new(false),
+            rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
+            usage: usage.clone(),
         });
-        spawn_housekeeping(pool.clone(), config.clone());
+        spawn_housekeeping(pool.clone(), config.clone(), state.clone());
+        spawn_usage_flusher(pool.clone(), usage.clone());
 
         let key = Key::from(&cookie_key);
         let store = DbSessionStore::new(pool.clone(), config.session_absolute);
@@ -124,6 +134,7 @@ impl Application {
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .service(crate::web::static_files::scope())
                 .configure(crate::web::health::routes)
+                .configure(crate::api::routes)
                 .service(
                     web::scope("")
                         .wrap(from_fn(require_csrf_token))
@@ -137,15 +148,34 @@ impl Application {
         })
         .listen(listener)?
         .run();
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            pool,
+            usage,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until stopped (SIGINT/SIGTERM or the handle), then writes the usage
+    /// still in memory, so a graceful shutdown loses no request.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        let (pool, usage) = (self.pool, self.usage);
+        let flushed = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+            let mut conn = pool.get()?;
+            Ok(usage.flush(&mut conn)?)
+        })
+        .await;
+        match flushed {
+            Ok(Ok(keys)) => tracing::info!(keys, "usage written at shutdown"),
+            Ok(Err(e)) => tracing::error!(error = %e, "could not write usage at shutdown"),
+            Err(e) => tracing::error!(error = %e, "usage flush at shutdown panicked"),
+        }
+        served
     }
 
     pub fn handle(&self) -> actix_web::dev::ServerHandle {
@@ -182,11 +212,12 @@ fn security_headers() -> DefaultHeaders {
 
 /// Every minute: deletes expired sessions, old login failures and used form tokens,
 /// and writes the audit entry of keys that expired.
-fn spawn_housekeeping(pool: Pool, config: Arc<Config>) {
+fn spawn_housekeeping(pool: Pool, config: Arc<Config>, state: web::Data<AppState>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             tick.tick().await;
+            state.rate_limiter.forget_idle();
             let pool = pool.clone();
             let config = config.clone();
             let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
@@ -201,6 +232,29 @@ fn spawn_housekeeping(pool: Pool, config: Arc<Config>) {
             .await;
             if let Ok(Err(e)) = result {
                 tracing::warn!(error = %e, "housekeeping failed; will retry");
+            }
+        }
+    });
+}
+
+/// Writes batched key usage every second (PRODUCT 6: never a write per request).
+fn spawn_usage_flusher(pool: Pool, usage: Arc<UsageRecorder>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if usage.pending_requests() == 0 {
+                continue;
+            }
+            let (pool, usage) = (pool.clone(), usage.clone());
+            let result = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
+                let mut conn = pool.get()?;
+                Ok(usage.flush(&mut conn)?)
+            })
+            .await;
+            if let Ok(Err(e)) = result {
+                tracing::warn!(error = %e, "writing key usage failed; will retry");
             }
         }
     });

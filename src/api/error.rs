@@ -1,0 +1,129 @@
+//! Errors of the JSON API: always JSON, with a sentence a person can act on.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::error::AppError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{message}")]
+    Unauthorized { code: &'static str, message: String },
+    #[error("{message}")]
+    Forbidden { code: &'static str, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{message}")]
+    BadRequest { field: Option<&'static str>, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("rate limit exceeded")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("database unavailable")]
+    Unavailable,
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    ok: bool,
+    error: &'a str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+}
+
+impl ApiError {
+    pub fn bad_field(field: &'static str, message: impl Into<String>) -> Self {
+        Self::BadRequest {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthorized { code, .. } | Self::Forbidden { code, .. } => code,
+            Self::NotFound(_) => "not_found",
+            Self::BadRequest { .. } => "invalid_request",
+            Self::Conflict(_) => "conflict",
+            Self::TooManyRequests { .. } => "rate_limited",
+            Self::Unavailable => "unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unavailable(cause) => {
+                tracing::error!(%cause, "database unavailable");
+                Self::Unavailable
+            }
+            AppError::NotFound => Self::NotFound("Not found.".into()),
+            other => Self::Internal(anyhow::anyhow!("{other:?}")),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            Self::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let message = match self {
+            Self::TooManyRequests { retry_after_secs } => format!(
+                "Too many requests with this API key. Wait {retry_after_secs} second{} and try again.",
+                if *retry_after_secs == 1 { "" } else { "s" }
+            ),
+            Self::Unavailable => "The service cannot reach its database right now. Try again in a few seconds.".into(),
+            Self::Internal(cause) => {
+                tracing::error!(error = ?cause, "API request failed");
+                "An unexpected error stopped this request. It has been logged; try again.".into()
+            }
+            other => other.to_string(),
+        };
+        let field = match self {
+            Self::BadRequest { field, .. } => *field,
+            _ => None,
+        };
+        let mut response = HttpResponse::build(self.status_code());
+        match self {
+            Self::TooManyRequests { retry_after_secs } => {
+                response.insert_header(("Retry-After", retry_after_secs.to_string()));
+            }
+            Self::Unavailable => {
+                response.insert_header(("Retry-After", "5"));
+            }
+            Self::Unauthorized { .. } => {
+                response.insert_header(("WWW-Authenticate", "Basic realm=\"Keydesk API\", Bearer"));
+            }
+            _ => {}
+        }
+        response.json(Body {
+            ok: false,
+            error: self.code(),
+            message,
+            field,
+        })
+    }
+}
