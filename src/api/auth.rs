@@ -27,6 +27,8 @@ use crate::web::format;
 pub struct AuthedKey {
     pub key_id: i32,
     pub workspace_id: i32,
+    /// The member who created the key, if still in the workspace.
+    pub created_by: Option<i32>,
 }
 
 impl FromRequest for AuthedKey {
@@ -152,6 +154,7 @@ async fn authenticate(req: &ServiceRequest, state: &AppState) -> Result<AuthedKe
     Ok(AuthedKey {
         key_id: key.id,
         workspace_id: key.workspace_id,
+        created_by: key.created_by,
     })
 }
 

@@ -1,13 +1,146 @@
-//! The key-authenticated JSON API, in lemlist's dialect.
+//! The key-authenticated JSON API, in lemlist's dialect: same paths, parameters,
+//! field names (`_id`, camelCase, `cam_…` ids) and status codes for the endpoints
+//! served here, so a lemlist client connects by changing only its base URL.
 
+pub mod activities;
 pub mod auth;
+pub mod campaigns;
 pub mod error;
+pub mod leads;
+pub mod openapi;
 pub mod rate_limit;
+pub mod team;
+pub mod unsubscribes;
 pub mod usage;
 
 use actix_web::middleware::from_fn;
-use actix_web::web;
+use actix_web::{HttpResponse, web};
+use time::PrimitiveDateTime;
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+
+use crate::db::DbConnection;
+use crate::startup::AppState;
+use error::ApiError;
+
+/// Declares every key-authenticated route once: the router and the OpenAPI test both read it.
+macro_rules! api_routes {
+    ($($method:ident $path:literal => $handler:path;)+) => {
+        /// (method, path) of every route under `/api`, as registered.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),+];
+
+        fn register(scope: actix_web::Scope) -> actix_web::Scope {
+            scope$(.route($path, web::$method().to($handler)))+
+        }
+    };
+}
+
+api_routes! {
+    get "/team" => team::get_team;
+    get "/campaigns" => campaigns::list_campaigns;
+    post "/campaigns" => campaigns::create_campaign;
+    post "/campaigns/{campaignId}/leads" => leads::add_lead_from_body;
+    post "/campaigns/{campaignId}/leads/{email}" => leads::add_lead;
+    delete "/campaigns/{campaignId}/leads/{email}" => leads::remove_lead;
+    get "/leads/{email}" => leads::get_lead;
+    get "/activities" => activities::list_activities;
+    get "/unsubscribes" => unsubscribes::list_unsubscribes;
+    post "/unsubscribes/{email}" => unsubscribes::add_unsubscribe;
+    delete "/unsubscribes/{email}" => unsubscribes::remove_unsubscribe;
+}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api").wrap(from_fn(auth::require_api_key)));
+    cfg.route("/api/openapi.json", web::get().to(openapi::openapi_json)).service(
+        register(web::scope("/api"))
+            .wrap(from_fn(auth::require_api_key))
+            .default_service(web::to(unknown_route)),
+    );
+}
+
+async fn unknown_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(
+        "There is no such API endpoint. See /docs/api for the list.".into(),
+    ))
+}
+
+/// Runs `f` with a pooled connection on a blocking thread.
+pub async fn db<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = state.pool.clone();
+    web::block(move || {
+        let mut conn = pool.get().map_err(|e| {
+            tracing::error!(cause = %e, "database unavailable");
+            ApiError::Unavailable
+        })?;
+        f(&mut conn)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?
+}
+
+const JSON_TIME: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// Timestamps as lemlist writes them: `2025-01-16T13:53:22.726Z`.
+pub fn json_time(t: PrimitiveDateTime) -> String {
+    t.format(JSON_TIME).unwrap_or_default()
+}
+
+/// `offset` and `limit` of a list request: limit 1 to 100 (default 100), offset from 0.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub offset: i64,
+    pub limit: i64,
+}
+
+impl Paging {
+    pub const MAX_LIMIT: i64 = 100;
+
+    pub fn parse(offset: Option<&str>, limit: Option<&str>) -> Result<Self, ApiError> {
+        let offset = match offset.filter(|s| !s.is_empty()) {
+            None => 0,
+            Some(raw) => raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
+                ApiError::bad_field("offset", format!("offset must be a whole number of 0 or more, not \"{raw}\"."))
+            })?,
+        };
+        let limit = match limit.filter(|s| !s.is_empty()) {
+            None => Self::MAX_LIMIT,
+            Some(raw) => raw
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_field(
+                        "limit",
+                        format!("limit must be a whole number from 1 to {}, not \"{raw}\".", Self::MAX_LIMIT),
+                    )
+                })?,
+        };
+        Ok(Self { offset, limit })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paging_defaults_to_100_and_refuses_more() {
+        let p = Paging::parse(None, None).unwrap();
+        assert_eq!((p.offset, p.limit), (0, 100));
+        let p = Paging::parse(Some("20"), Some("5")).unwrap();
+        assert_eq!((p.offset, p.limit), (20, 5));
+        assert!(Paging::parse(None, Some("101")).is_err());
+        assert!(Paging::parse(None, Some("0")).is_err());
+        assert!(Paging::parse(Some("-1"), None).is_err());
+        assert!(Paging::parse(Some("x"), None).is_err());
+    }
+
+    #[test]
+    fn json_times_have_milliseconds() {
+        assert_eq!(json_time(time::macros::datetime!(2025-01-16 13:53:22.726123)), "2025-01-16T13:53:22.726Z");
+    }
 }

@@ -113,6 +113,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaigns (id) {
+        id -> Integer,
+        public_id -> Text,
+        workspace_id -> Integer,
+        name -> Text,
+        status -> Text,
+        timezone -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    leads (id) {
+        id -> Integer,
+        public_id -> Text,
+        workspace_id -> Integer,
+        campaign_id -> Integer,
+        email -> Text,
+        variables -> Text,
+        state -> Text,
+        is_paused -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    activities (id) {
+        id -> Integer,
+        public_id -> Text,
+        workspace_id -> Integer,
+        #[sql_name = "type"]
+        kind -> Text,
+        campaign_public_id -> Nullable<Text>,
+        campaign_name -> Nullable<Text>,
+        lead_public_id -> Nullable<Text>,
+        lead_email -> Nullable<Text>,
+        lead_first_name -> Nullable<Text>,
+        lead_last_name -> Nullable<Text>,
+        lead_company_name -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    unsubscribes (id) {
+        id -> Integer,
+        public_id -> Text,
+        workspace_id -> Integer,
+        value -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(leads -> campaigns (campaign_id));
 diesel::joinable!(users -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
 diesel::joinable!(api_key_usage -> api_keys (key_id));
@@ -131,4 +189,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_key_usage,
     api_key_clients,
     form_nonces,
+    campaigns,
+    leads,
+    activities,
+    unsubscribes,
 );

@@ -1,0 +1,4 @@
+DROP TABLE unsubscribes;
+DROP TABLE activities;
+DROP TABLE leads;
+DROP TABLE campaigns;

@@ -1,0 +1,86 @@
+//! `GET /api/activities`: what happened to leads, newest first.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::auth::AuthedKey;
+use super::error::ApiError;
+use super::{Paging, db, json_time};
+use crate::models::activity::{self, Activity, ActivityFilter};
+use crate::models::derived_public_id;
+use crate::startup::AppState;
+
+/// The activity types Keydesk writes.
+pub const KEYDESK_TYPES: [&str; 5] = [
+    "leadAdded",
+    "leadRemoved",
+    "apiUnsubscribed",
+    "variableUnsubscribed",
+    "variableSubscribed",
+];
+
+/// lemlist's other activity types: accepted as filters (a lemlist client may ask
+/// for them) though Keydesk never records them, so they match nothing.
+const LEMLIST_TYPES: &[&str] = &[
+    "emailsSent", "emailsOpened", "emailsClicked", "emailsReplied", "emailsBounced", "emailsFailed",
+    "emailsUnsubscribed", "emailsInterested", "emailsNotInterested", "linkedinSent", "linkedinOpened",
+    "linkedinReplied", "linkedinInviteDone", "linkedinInviteAccepted", "linkedinVisitDone",
+    "manualUnsubscribed", "paused", "resumed", "stopped", "skipped", "meetingBooked", "annotated",
+    "entityUnsubscribed", "entitySubscribed",
+];
+
+fn activity_json(a: &Activity, team_id: &str) -> serde_json::Value {
+    json!({
+        "_id": a.public_id,
+        "type": a.kind,
+        "createdAt": json_time(a.created_at),
+        "teamId": team_id,
+        "campaignId": a.campaign_public_id,
+        "campaignName": a.campaign_name,
+        "name": a.campaign_name,
+        "leadId": a.lead_public_id,
+        "leadEmail": a.lead_email,
+        "leadFirstName": a.lead_first_name,
+        "leadLastName": a.lead_last_name,
+        "leadCompanyName": a.lead_company_name,
+        "userName": "api",
+        "isFirst": false,
+        "bot": false,
+    })
+}
+
+pub async fn list_activities(
+    state: web::Data<AppState>,
+    key: AuthedKey,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging::parse(query.get("offset").map(String::as_str), query.get("limit").map(String::as_str))?;
+    let kind = query.get("type").filter(|s| !s.is_empty()).cloned();
+    if let Some(kind) = &kind
+        && !KEYDESK_TYPES.contains(&kind.as_str())
+        && !LEMLIST_TYPES.contains(&kind.as_str())
+    {
+        return Err(ApiError::bad_field(
+            "type",
+            format!("Unknown activity type \"{kind}\". Keydesk records: {}.", KEYDESK_TYPES.join(", ")),
+        ));
+    }
+    let campaign = query.get("campaignId").filter(|s| !s.is_empty()).cloned();
+    let lead = query.get("leadId").filter(|s| !s.is_empty()).cloned();
+    let workspace_id = key.workspace_id;
+    let found = db(&state, move |conn| {
+        let filter = ActivityFilter {
+            kind: kind.as_deref(),
+            campaign_public_id: campaign.as_deref(),
+            lead_public_id: lead.as_deref(),
+            offset: paging.offset,
+            limit: paging.limit,
+        };
+        Ok(activity::list(conn, workspace_id, &filter)?)
+    })
+    .await?;
+    let team_id = derived_public_id("tea", workspace_id);
+    Ok(HttpResponse::Ok().json(found.iter().map(|a| activity_json(a, &team_id)).collect::<Vec<_>>()))
+}

@@ -1,0 +1,264 @@
+//! Leads: add to a campaign, look up by email, remove from a campaign.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use diesel::Connection;
+use serde_json::{Map, Value, json};
+
+use super::auth::AuthedKey;
+use super::error::ApiError;
+use super::{db, json_time};
+use crate::domain::Email;
+use crate::models::activity::{self, Subject};
+use crate::models::campaign::{self, Campaign};
+use crate::models::lead::{self, Lead};
+use crate::models::unsubscribe;
+use crate::startup::AppState;
+
+/// Keys that describe the lead itself and cannot be variables.
+const RESERVED: [&str; 5] = ["_id", "email", "campaignId", "campaignName", "isPaused"];
+const MAX_VARIABLES: usize = 100;
+const MAX_VALUE_CHARS: usize = 5_000;
+
+fn variables_of(lead: &Lead) -> Map<String, Value> {
+    serde_json::from_str(&lead.variables).unwrap_or_default()
+}
+
+/// The flat shape lemlist returns when adding, removing or (v1) getting a lead.
+fn lead_json(lead: &Lead, campaign: &Campaign) -> Value {
+    let mut body = variables_of(lead);
+    body.insert("_id".into(), json!(lead.public_id));
+    body.insert("email".into(), json!(lead.email));
+    body.insert("campaignId".into(), json!(campaign.public_id));
+    body.insert("campaignName".into(), json!(campaign.name));
+    body.insert("isPaused".into(), json!(lead.is_paused));
+    body.insert("state".into(), json!(lead.state));
+    body.insert("createdAt".into(), json!(json_time(lead.created_at)));
+    Value::Object(body)
+}
+
+/// lemlist's v2 shape: one entry per campaign, variables nested.
+fn lead_json_v2(lead: &Lead, campaign: &Campaign) -> Value {
+    let mut variables = variables_of(lead);
+    variables.insert("email".into(), json!(lead.email));
+    json!({
+        "_id": lead.public_id,
+        "isPaused": lead.is_paused,
+        "state": lead.state,
+        "source": "api",
+        "variables": variables,
+        "campaign": {"id": campaign.public_id, "name": campaign.name, "status": campaign.status},
+        "createdAt": json_time(lead.created_at),
+        "updatedAt": json_time(lead.updated_at),
+    })
+}
+
+fn parse_email(raw: &str) -> Result<Email, ApiError> {
+    Email::parse(raw).map_err(|e| ApiError::bad_field("email", format!("Invalid email address: {e}")))
+}
+
+/// The optional JSON body: string variables (numbers and booleans become strings).
+fn parse_variables(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
+        return Err(ApiError::BadRequest {
+            field: None,
+            message: "Body of your request must be a JSON object, e.g. {\"firstName\": \"Ada\"}.".into(),
+        });
+    };
+    if object.len() > MAX_VARIABLES {
+        return Err(ApiError::BadRequest { field: None, message: format!("A lead takes at most {MAX_VARIABLES} fields.") });
+    }
+    let mut variables = Map::new();
+    for (name, value) in object {
+        if RESERVED.contains(&name.as_str()) {
+            continue;
+        }
+        let text = match value {
+            Value::String(s) => s,
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Null => continue,
+            Value::Array(_) | Value::Object(_) => {
+                return Err(bad_variable(format!("{name} must be a string, not a list or an object.")));
+            }
+        };
+        if text.chars().count() > MAX_VALUE_CHARS {
+            return Err(bad_variable(format!("{name} is longer than {MAX_VALUE_CHARS} characters.")));
+        }
+        variables.insert(name, Value::String(text));
+    }
+    Ok(variables)
+}
+
+/// The message names the variable; `field` is for the fixed fields of the API.
+fn bad_variable(message: String) -> ApiError {
+    ApiError::BadRequest { field: None, message }
+}
+
+fn flag(query: &HashMap<String, String>, name: &str) -> bool {
+    query.get(name).is_some_and(|v| v == "true" || v == "1")
+}
+
+fn campaign_not_found() -> ApiError {
+    ApiError::NotFound("Campaign not found".into())
+}
+
+fn lead_not_found() -> ApiError {
+    ApiError::NotFound("Lead not found".into())
+}
+
+async fn insert_lead(
+    state: &AppState,
+    key: &AuthedKey,
+    campaign_id: String,
+    email: Email,
+    variables: Map<String, Value>,
+    deduplicate: bool,
+) -> Result<HttpResponse, ApiError> {
+    let workspace_id = key.workspace_id;
+    let body = db(state, move |conn| {
+        conn.transaction(|conn| {
+            let campaign = campaign::find(conn, workspace_id, &campaign_id)?.ok_or_else(campaign_not_found)?;
+            if lead::find_in_campaign(conn, campaign.id, email.as_str())?.is_some() {
+                return Err(ApiError::BadRequest { field: Some("email"), message: "Lead already in the campaign".into() });
+            }
+            if deduplicate && lead::in_other_campaign(conn, workspace_id, campaign.id, email.as_str())? {
+                return Err(ApiError::Conflict("Lead already in other campaign".into()));
+            }
+            if unsubscribe::covers(conn, workspace_id, email.as_str())? {
+                return Err(ApiError::BadRequest {
+                    field: Some("email"),
+                    message: "This email address is in the unsubscribe list, so it cannot be added to a campaign.".into(),
+                });
+            }
+            let stored = serde_json::to_string(&variables).map_err(|e| ApiError::Internal(e.into()))?;
+            let lead = lead::insert(conn, &campaign, email.as_str(), &stored)?;
+            let text = |k: &str| variables.get(k).and_then(Value::as_str);
+            activity::record(
+                conn,
+                workspace_id,
+                "leadAdded",
+                &Subject {
+                    campaign_public_id: Some(&campaign.public_id),
+                    campaign_name: Some(&campaign.name),
+                    lead_public_id: Some(&lead.public_id),
+                    lead_email: Some(&lead.email),
+                    lead_first_name: text("firstName"),
+                    lead_last_name: text("lastName"),
+                    lead_company_name: text("companyName"),
+                },
+            )?;
+            Ok(lead_json(&lead, &campaign))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// `POST /api/campaigns/{campaignId}/leads/{email}` (lemlist's classic form).
+pub async fn add_lead(
+    state: web::Data<AppState>,
+    key: AuthedKey,
+    path: web::Path<(String, String)>,
+    query: web::Query<HashMap<String, String>>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let (campaign_id, email) = path.into_inner();
+    let email = parse_email(&email)?;
+    let variables = parse_variables(&body)?;
+    insert_lead(&state, &key, campaign_id, email, variables, flag(&query, "deduplicate")).await
+}
+
+/// `POST /api/campaigns/{campaignId}/leads` with the email in the body (lemlist's current form).
+pub async fn add_lead_from_body(
+    state: web::Data<AppState>,
+    key: AuthedKey,
+    path: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let email = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("email").and_then(Value::as_str).map(str::to_string))
+        .ok_or_else(|| ApiError::bad_field("email", "email is required in the body (or use /campaigns/{campaignId}/leads/{email})."))?;
+    let email = parse_email(&email)?;
+    let variables = parse_variables(&body)?;
+    insert_lead(&state, &key, path.into_inner(), email, variables, flag(&query, "deduplicate")).await
+}
+
+/// `GET /api/leads/{email}`: the newest lead with that email (flat), or with
+/// `version=v2` every campaign's lead as an array.
+pub async fn get_lead(
+    state: web::Data<AppState>,
+    key: AuthedKey,
+    email: web::Path<String>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let email = parse_email(&email)?;
+    let workspace_id = key.workspace_id;
+    let found = db(&state, move |conn| Ok(lead::find_by_email(conn, workspace_id, email.as_str())?)).await?;
+    let Some((newest, campaign)) = found.first() else {
+        return Err(lead_not_found());
+    };
+    if query.get("version").map(String::as_str) == Some("v2") {
+        let all: Vec<Value> = found.iter().map(|(l, c)| lead_json_v2(l, c)).collect();
+        return Ok(HttpResponse::Ok().json(all));
+    }
+    Ok(HttpResponse::Ok().json(lead_json(newest, campaign)))
+}
+
+/// `DELETE /api/campaigns/{campaignId}/leads/{email}`: unsubscribes the lead from the
+/// campaign, or with `action=remove` deletes it.
+pub async fn remove_lead(
+    state: web::Data<AppState>,
+    key: AuthedKey,
+    path: web::Path<(String, String)>,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let (campaign_id, email) = path.into_inner();
+    let email = parse_email(&email)?;
+    let remove = match query.get("action").map(String::as_str) {
+        None | Some("") => false,
+        Some("remove") => true,
+        Some(other) => return Err(ApiError::bad_field("action", format!("action can only be remove, not \"{other}\"."))),
+    };
+    let workspace_id = key.workspace_id;
+    let body = db(&state, move |conn| {
+        conn.transaction(|conn| {
+            let campaign = campaign::find(conn, workspace_id, &campaign_id)?.ok_or_else(campaign_not_found)?;
+            let mut found = lead::find_in_campaign(conn, campaign.id, email.as_str())?.ok_or_else(lead_not_found)?;
+            let kind = if remove {
+                lead::delete(conn, found.id)?;
+                "leadRemoved"
+            } else {
+                lead::unsubscribe(conn, found.id)?;
+                found.is_paused = true;
+                found.state = "emailsUnsubscribed".into();
+                "apiUnsubscribed"
+            };
+            let variables = variables_of(&found);
+            let text = |k: &str| variables.get(k).and_then(Value::as_str);
+            activity::record(
+                conn,
+                workspace_id,
+                kind,
+                &Subject {
+                    campaign_public_id: Some(&campaign.public_id),
+                    campaign_name: Some(&campaign.name),
+                    lead_public_id: Some(&found.public_id),
+                    lead_email: Some(&found.email),
+                    lead_first_name: text("firstName"),
+                    lead_last_name: text("lastName"),
+                    lead_company_name: text("companyName"),
+                },
+            )?;
+            Ok(lead_json(&found, &campaign))
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(body))
+}

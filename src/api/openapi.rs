@@ -1,0 +1,163 @@
+//! `GET /api/openapi.json`: an OpenAPI 3.1 description of the API. A test checks
+//! that it lists exactly the routes in `api::ROUTES`.
+
+use actix_web::{HttpRequest, HttpResponse};
+use serde_json::{Value, json};
+
+/// The server's own base URL, as the client reached it.
+pub fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+fn paging_params() -> Value {
+    json!([
+        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "Items to skip."},
+        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100}, "description": "Items to return, at most 100."}
+    ])
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}, "description": description})
+}
+
+fn query_param(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "schema": schema, "description": description})
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn error(description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
+}
+
+fn operation(summary: &str, params: Vec<Value>, body: Option<Value>, success: Value, errors: &[(&str, &str)]) -> Value {
+    let mut responses = serde_json::Map::new();
+    responses.insert("200".into(), success);
+    responses.insert("401".into(), error("No key, a malformed key, or an unknown, revoked or expired key."));
+    responses.insert("429".into(), error("Rate limit exceeded; see Retry-After."));
+    for (code, description) in errors {
+        responses.insert((*code).into(), error(description));
+    }
+    let mut op = json!({"summary": summary, "parameters": params, "responses": responses});
+    if let Some(body) = body {
+        op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": body}}});
+    }
+    op
+}
+
+/// The document, with `server` as the base URL.
+pub fn document(server: &str) -> Value {
+    let lead_vars = json!({"type": "object", "additionalProperties": {"type": "string"}, "properties": {
+        "firstName": {"type": "string"}, "lastName": {"type": "string"}, "companyName": {"type": "string"},
+        "jobTitle": {"type": "string"}, "companyDomain": {"type": "string"}, "phone": {"type": "string"},
+        "linkedinUrl": {"type": "string"}, "picture": {"type": "string"}, "icebreaker": {"type": "string"}}});
+    let lead = json!({"$ref": "#/components/schemas/Lead"});
+    let campaign_id = path_param("campaignId", "A campaign id (cam_…).");
+    let email = path_param("email", "The lead's email address (URL-encode @ as %40).");
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Keydesk API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "lemlist-compatible API. Authenticate with HTTP Basic (empty username, the key as password), ?access_token=KEY, or Authorization: Bearer KEY. Rate limit per key and per instance; every response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset."
+        },
+        "servers": [{"url": format!("{server}/api")}],
+        "security": [{"basicAuth": []}, {"accessToken": []}, {"bearerAuth": []}],
+        "components": {
+            "securitySchemes": {
+                "basicAuth": {"type": "http", "scheme": "basic", "description": "Empty username, the API key as password."},
+                "bearerAuth": {"type": "http", "scheme": "bearer"},
+                "accessToken": {"type": "apiKey", "in": "query", "name": "access_token"}
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["ok", "error", "message"], "properties": {
+                    "ok": {"const": false}, "error": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}}},
+                "Team": {"type": "object", "properties": {
+                    "_id": {"type": "string"}, "name": {"type": "string"}, "userIds": {"type": "array", "items": {"type": "string"}},
+                    "createdBy": {"type": ["string", "null"]}, "createdAt": {"type": "string", "format": "date-time"},
+                    "users": {"type": "array", "items": {"type": "object"}}}},
+                "Campaign": {"type": "object", "properties": {
+                    "_id": {"type": "string"}, "name": {"type": "string"}, "labels": {"type": "array", "items": {"type": "string"}},
+                    "timezone": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
+                    "createdBy": {"type": "string"}, "status": {"type": "string"}}},
+                "Lead": {"type": "object", "additionalProperties": {}, "properties": {
+                    "_id": {"type": "string"}, "email": {"type": "string"}, "campaignId": {"type": "string"},
+                    "campaignName": {"type": "string"}, "isPaused": {"type": "boolean"}, "state": {"type": "string"}}},
+                "Activity": {"type": "object", "properties": {
+                    "_id": {"type": "string"}, "type": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
+                    "campaignId": {"type": ["string", "null"]}, "leadId": {"type": ["string", "null"]}, "leadEmail": {"type": ["string", "null"]}}},
+                "Unsubscribe": {"type": "object", "properties": {
+                    "_id": {"type": "string"}, "value": {"type": "string"}, "source": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}}
+            }
+        },
+        "paths": {
+            "/team": {"get": operation("The workspace (team) of the key", vec![query_param("version", json!({"enum": ["v2"]}), "v2 adds users.")], None,
+                ok("The team", json!({"$ref": "#/components/schemas/Team"})), &[])},
+            "/campaigns": {
+                "get": operation("List campaigns", {
+                    let mut p = paging_params().as_array().cloned().unwrap_or_default();
+                    p.push(query_param("status", json!({"enum": ["running", "draft", "archived", "ended", "paused", "errors"]}), "Only campaigns with this status."));
+                    p.push(query_param("sortBy", json!({"enum": ["createdAt"]}), "Sort field."));
+                    p.push(query_param("sortOrder", json!({"enum": ["asc", "desc"]}), "Sort order (asc by default)."));
+                    p.push(query_param("createdBy", json!({"type": "string"}), "Only campaigns created by this user (usr_…)."));
+                    p
+                }, None, ok("Campaigns", json!({"type": "array", "items": {"$ref": "#/components/schemas/Campaign"}})), &[("400", "A bad parameter.")]),
+                "post": operation("Create a campaign", vec![], Some(json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "timezone": {"type": "string"}}})),
+                    ok("The new campaign", json!({"$ref": "#/components/schemas/Campaign"})), &[("400", "Missing or bad name or timezone."), ("403", "Read-only key or address not allowed.")])
+            },
+            "/campaigns/{campaignId}/leads": {
+                "post": operation("Add a lead, email in the body", vec![campaign_id.clone(), query_param("deduplicate", json!({"type": "boolean"}), "Refuse (409) if the email is in another campaign.")],
+                    Some(lead_vars.clone()), ok("The lead", lead.clone()), &[("400", "Bad email, bad body, or lead already in the campaign."), ("403", "Read-only key or address not allowed."), ("404", "Campaign not found."), ("409", "Lead already in another campaign (deduplicate).")])
+            },
+            "/campaigns/{campaignId}/leads/{email}": {
+                "post": operation("Add a lead to a campaign", vec![campaign_id.clone(), email.clone(), query_param("deduplicate", json!({"type": "boolean"}), "Refuse (409) if the email is in another campaign.")],
+                    Some(lead_vars), ok("The lead", lead.clone()), &[("400", "Bad email, bad body, or lead already in the campaign."), ("403", "Read-only key or address not allowed."), ("404", "Campaign not found."), ("409", "Lead already in another campaign (deduplicate).")]),
+                "delete": operation("Unsubscribe a lead from a campaign, or delete it with action=remove", vec![campaign_id, email.clone(), query_param("action", json!({"enum": ["remove"]}), "remove deletes the lead.")],
+                    None, ok("The lead", lead.clone()), &[("400", "Bad email or action."), ("403", "Read-only key or address not allowed."), ("404", "Campaign or lead not found.")])
+            },
+            "/leads/{email}": {"get": operation("Find a lead by email", vec![email.clone(), query_param("version", json!({"enum": ["v2"]}), "v2 returns one entry per campaign.")],
+                None, ok("The newest lead with this email (v2: an array)", lead), &[("400", "Bad email."), ("404", "Lead not found.")])},
+            "/activities": {"get": operation("List activities, newest first", {
+                let mut p = paging_params().as_array().cloned().unwrap_or_default();
+                p.push(query_param("type", json!({"type": "string"}), "leadAdded, leadRemoved, apiUnsubscribed, variableUnsubscribed or variableSubscribed."));
+                p.push(query_param("campaignId", json!({"type": "string"}), "Only this campaign."));
+                p.push(query_param("leadId", json!({"type": "string"}), "Only this lead."));
+                p
+            }, None, ok("Activities", json!({"type": "array", "items": {"$ref": "#/components/schemas/Activity"}})), &[("400", "A bad parameter.")])},
+            "/unsubscribes": {"get": operation("List unsubscribed emails and domains", paging_params().as_array().cloned().unwrap_or_default(), None,
+                ok("Unsubscribes", json!({"type": "array", "items": {"$ref": "#/components/schemas/Unsubscribe"}})), &[("400", "A bad parameter.")])},
+            "/unsubscribes/{email}": {
+                "post": operation("Unsubscribe an email (or @domain)", vec![email.clone()], None, ok("The entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed.")]),
+                "delete": operation("Remove an email from the unsubscribe list", vec![email], None, ok("The removed entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed."), ("404", "Unsubscribe not found.")])
+            }
+        }
+    })
+}
+
+pub async fn openapi_json(req: HttpRequest) -> HttpResponse {
+    HttpResponse::Ok().json(document(&base_url(&req)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_lists_exactly_the_registered_routes() {
+        let doc = document("http://localhost");
+        let paths = doc["paths"].as_object().unwrap();
+        let mut documented: Vec<(String, String)> = paths
+            .iter()
+            .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone())))
+            .collect();
+        let mut registered: Vec<(String, String)> =
+            crate::api::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        documented.sort();
+        registered.sort();
+        assert_eq!(documented, registered);
+        assert_eq!(doc["openapi"], "3.1.0");
+    }
+}

@@ -1,0 +1,86 @@
+//! The unsubscribe list: `GET /api/unsubscribes`, `POST` and `DELETE /api/unsubscribes/{email}`.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, web};
+use diesel::Connection;
+use serde_json::json;
+
+use super::auth::AuthedKey;
+use super::error::ApiError;
+use super::{Paging, db, json_time};
+use crate::domain::Email;
+use crate::models::activity::{self, Subject};
+use crate::models::unsubscribe;
+use crate::startup::AppState;
+
+/// An email, or a whole domain written `@example.com`, lower-cased.
+fn parse_value(raw: &str) -> Result<String, ApiError> {
+    let raw = raw.trim();
+    if let Some(domain) = raw.strip_prefix('@') {
+        let check = format!("x@{domain}");
+        return Email::parse(&check)
+            .map(|e| e.as_str()[1..].to_string())
+            .map_err(|_| ApiError::bad_field("email", "Invalid email address or domain. Domains must start with @, e.g. @example.com."));
+    }
+    Email::parse(raw)
+        .map(|e| e.as_str().to_string())
+        .map_err(|_| ApiError::bad_field("email", "Invalid email address or domain. Domains must start with @, e.g. @example.com."))
+}
+
+pub async fn list_unsubscribes(
+    state: web::Data<AppState>,
+    key: AuthedKey,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let paging = Paging::parse(query.get("offset").map(String::as_str), query.get("limit").map(String::as_str))?;
+    let workspace_id = key.workspace_id;
+    let rows = db(&state, move |conn| Ok(unsubscribe::list(conn, workspace_id, paging.offset, paging.limit)?)).await?;
+    let body: Vec<_> = rows
+        .iter()
+        .map(|u| json!({"_id": u.public_id, "value": u.value, "email": u.value, "source": u.source, "createdAt": json_time(u.created_at)}))
+        .collect();
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// Adds the email (idempotent: an email already listed returns its entry).
+pub async fn add_unsubscribe(
+    state: web::Data<AppState>,
+    key: AuthedKey,
+    email: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let value = parse_value(&email)?;
+    let workspace_id = key.workspace_id;
+    let row = db(&state, move |conn| {
+        conn.transaction(|conn| {
+            if let Some(existing) = unsubscribe::find(conn, workspace_id, &value)? {
+                return Ok(existing);
+            }
+            let row = unsubscribe::insert(conn, workspace_id, &value, "api")?;
+            activity::record(conn, workspace_id, "variableUnsubscribed", &Subject { lead_email: Some(&value), ..Subject::default() })?;
+            Ok(row)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"_id": row.public_id, "value": row.value, "email": row.value, "source": row.source, "createdAt": json_time(row.created_at)})))
+}
+
+pub async fn remove_unsubscribe(
+    state: web::Data<AppState>,
+    key: AuthedKey,
+    email: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let value = parse_value(&email)?;
+    let workspace_id = key.workspace_id;
+    let row = db(&state, move |conn| {
+        conn.transaction(|conn| {
+            let row = unsubscribe::find(conn, workspace_id, &value)?
+                .ok_or_else(|| ApiError::NotFound("Unsubscribe not found".into()))?;
+            unsubscribe::delete(conn, row.id)?;
+            activity::record(conn, workspace_id, "variableSubscribed", &Subject { lead_email: Some(&value), ..Subject::default() })?;
+            Ok(row)
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({"_id": row.public_id, "value": row.value})))
+}
