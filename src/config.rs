@@ -102,6 +102,8 @@ pub struct Config {
     /// Failed logins per account and address before login is refused for a while.
     pub login_max_failures: i64,
     pub login_failure_window: Duration,
+    /// How often batched key usage is written (PRODUCT 6: at least every second).
+    pub usage_flush_interval: std::time::Duration,
 }
 
 impl Config {
@@ -119,6 +121,7 @@ impl Config {
             db_pool_size: s.db_pool_size,
             login_max_failures: 5,
             login_failure_window: Duration::minutes(15),
+            usage_flush_interval: std::time::Duration::from_secs(1),
         })
     }
 

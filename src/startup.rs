@@ -111,7 +111,7 @@ impl Application {
             usage: usage.clone(),
         });
         spawn_housekeeping(pool.clone(), config.clone(), state.clone());
-        spawn_usage_flusher(pool.clone(), usage.clone());
+        spawn_usage_flusher(pool.clone(), usage.clone(), config.usage_flush_interval);
 
         let key = Key::from(&cookie_key);
         let store = DbSessionStore::new(pool.clone(), config.session_absolute);
@@ -237,10 +237,10 @@ fn spawn_housekeeping(pool: Pool, config: Arc<Config>, state: web::Data<AppState
     });
 }
 
-/// Writes batched key usage every second (PRODUCT 6: never a write per request).
-fn spawn_usage_flusher(pool: Pool, usage: Arc<UsageRecorder>) {
+/// Writes batched key usage every `every` (a second by default; never a write per request).
+fn spawn_usage_flusher(pool: Pool, usage: Arc<UsageRecorder>, every: std::time::Duration) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+        let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;

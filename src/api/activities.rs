@@ -24,11 +24,30 @@ pub const KEYDESK_TYPES: [&str; 5] = [
 /// lemlist's other activity types: accepted as filters (a lemlist client may ask
 /// for them) though Keydesk never records them, so they match nothing.
 const LEMLIST_TYPES: &[&str] = &[
-    "emailsSent", "emailsOpened", "emailsClicked", "emailsReplied", "emailsBounced", "emailsFailed",
-    "emailsUnsubscribed", "emailsInterested", "emailsNotInterested", "linkedinSent", "linkedinOpened",
-    "linkedinReplied", "linkedinInviteDone", "linkedinInviteAccepted", "linkedinVisitDone",
-    "manualUnsubscribed", "paused", "resumed", "stopped", "skipped", "meetingBooked", "annotated",
-    "entityUnsubscribed", "entitySubscribed",
+    "emailsSent",
+    "emailsOpened",
+    "emailsClicked",
+    "emailsReplied",
+    "emailsBounced",
+    "emailsFailed",
+    "emailsUnsubscribed",
+    "emailsInterested",
+    "emailsNotInterested",
+    "linkedinSent",
+    "linkedinOpened",
+    "linkedinReplied",
+    "linkedinInviteDone",
+    "linkedinInviteAccepted",
+    "linkedinVisitDone",
+    "manualUnsubscribed",
+    "paused",
+    "resumed",
+    "stopped",
+    "skipped",
+    "meetingBooked",
+    "annotated",
+    "entityUnsubscribed",
+    "entitySubscribed",
 ];
 
 fn activity_json(a: &Activity, team_id: &str) -> serde_json::Value {
@@ -56,7 +75,10 @@ pub async fn list_activities(
     key: AuthedKey,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::parse(query.get("offset").map(String::as_str), query.get("limit").map(String::as_str))?;
+    let paging = Paging::parse(
+        query.get("offset").map(String::as_str),
+        query.get("limit").map(String::as_str),
+    )?;
     let kind = query.get("type").filter(|s| !s.is_empty()).cloned();
     if let Some(kind) = &kind
         && !KEYDESK_TYPES.contains(&kind.as_str())
@@ -64,7 +86,10 @@ pub async fn list_activities(
     {
         return Err(ApiError::bad_field(
             "type",
-            format!("Unknown activity type \"{kind}\". Keydesk records: {}.", KEYDESK_TYPES.join(", ")),
+            format!(
+                "Unknown activity type \"{kind}\". Keydesk records: {}.",
+                KEYDESK_TYPES.join(", ")
+            ),
         ));
     }
     let campaign = query.get("campaignId").filter(|s| !s.is_empty()).cloned();
@@ -82,5 +107,10 @@ pub async fn list_activities(
     })
     .await?;
     let team_id = derived_public_id("tea", workspace_id);
-    Ok(HttpResponse::Ok().json(found.iter().map(|a| activity_json(a, &team_id)).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(
+        found
+            .iter()
+            .map(|a| activity_json(a, &team_id))
+            .collect::<Vec<_>>(),
+    ))
 }

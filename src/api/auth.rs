@@ -36,10 +36,15 @@ impl FromRequest for AuthedKey {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(req.extensions().get::<AuthedKey>().cloned().ok_or_else(|| ApiError::Unauthorized {
-            code: "missing_key",
-            message: NO_CREDENTIALS.into(),
-        }))
+        ready(
+            req.extensions()
+                .get::<AuthedKey>()
+                .cloned()
+                .ok_or_else(|| ApiError::Unauthorized {
+                    code: "missing_key",
+                    message: NO_CREDENTIALS.into(),
+                }),
+        )
     }
 }
 
@@ -47,7 +52,11 @@ const NO_CREDENTIALS: &str = "No API key was sent. Use HTTP Basic auth with an e
 
 /// Where the key was found, in the order they are looked for.
 fn credentials(req: &ServiceRequest) -> Option<String> {
-    if let Some(value) = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+    if let Some(value) = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
         let value = value.trim_start();
         if let Some(token) = strip_scheme(value, "Bearer") {
             return Some(token.to_string());
@@ -139,12 +148,16 @@ async fn authenticate(req: &ServiceRequest, state: &AppState) -> Result<AuthedKe
                 message: format!(
                     "This API key only accepts requests from {}; this request came from {}.",
                     allowed.display(),
-                    ip.map(|ip| ip.to_string()).unwrap_or_else(|| "an unknown address".into())
+                    ip.map(|ip| ip.to_string())
+                        .unwrap_or_else(|| "an unknown address".into())
                 ),
             });
         }
     }
-    let safe_method = matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
+    let safe_method = matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    );
     if key.read_only && !safe_method {
         return Err(ApiError::Forbidden {
             code: "read_only_key",
@@ -192,7 +205,13 @@ pub async fn require_api_key(
     let allowance = state.rate_limiter.check(authed.key_id);
     if let Some(wait) = allowance.retry_after {
         let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        return refuse(req, ApiError::TooManyRequests { retry_after_secs: retry_after_secs.max(1) }, allowance);
+        return refuse(
+            req,
+            ApiError::TooManyRequests {
+                retry_after_secs: retry_after_secs.max(1),
+            },
+            allowance,
+        );
     }
     let ip = peer_ip(&req).map(|ip| ip.to_string()).unwrap_or_default();
     let agent = req
@@ -200,7 +219,9 @@ pub async fn require_api_key(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    state.usage.record(authed.key_id, crate::db::now(), &ip, agent);
+    state
+        .usage
+        .record(authed.key_id, crate::db::now(), &ip, agent);
     req.extensions_mut().insert(authed);
     let mut response = next.call(req).await?;
     set_rate_headers(response.headers_mut(), &allowance);

@@ -33,20 +33,37 @@ pub async fn list_campaigns(
     key: AuthedKey,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::parse(query.get("offset").map(String::as_str), query.get("limit").map(String::as_str))?;
+    let paging = Paging::parse(
+        query.get("offset").map(String::as_str),
+        query.get("limit").map(String::as_str),
+    )?;
     let status = query.get("status").filter(|s| !s.is_empty()).cloned();
     if let Some(s) = &status
         && !STATUSES.contains(&s.as_str())
     {
-        return Err(ApiError::bad_field("status", format!("status must be one of {}.", STATUSES.join(", "))));
+        return Err(ApiError::bad_field(
+            "status",
+            format!("status must be one of {}.", STATUSES.join(", ")),
+        ));
     }
     let newest_first = match query.get("sortOrder").map(String::as_str) {
         None | Some("") | Some("asc") => false,
         Some("desc") => true,
-        Some(other) => return Err(ApiError::bad_field("sortOrder", format!("sortOrder must be asc or desc, not \"{other}\"."))),
+        Some(other) => {
+            return Err(ApiError::bad_field(
+                "sortOrder",
+                format!("sortOrder must be asc or desc, not \"{other}\"."),
+            ));
+        }
     };
-    if let Some(sort_by) = query.get("sortBy").filter(|s| !s.is_empty() && s.as_str() != "createdAt") {
-        return Err(ApiError::bad_field("sortBy", format!("sortBy can only be createdAt, not \"{sort_by}\".")));
+    if let Some(sort_by) = query
+        .get("sortBy")
+        .filter(|s| !s.is_empty() && s.as_str() != "createdAt")
+    {
+        return Err(ApiError::bad_field(
+            "sortBy",
+            format!("sortBy can only be createdAt, not \"{sort_by}\"."),
+        ));
     }
     let created_by = query.get("createdBy").filter(|s| !s.is_empty()).cloned();
     let workspace_id = key.workspace_id;
@@ -69,23 +86,38 @@ pub async fn create_campaign(
     key: AuthedKey,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let body: Value = serde_json::from_slice(&body)
-        .map_err(|_| ApiError::BadRequest { field: None, message: "Body of your request must be a JSON object, e.g. {\"name\": \"My campaign\"}.".into() })?;
+    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest {
+        field: None,
+        message: "Body of your request must be a JSON object, e.g. {\"name\": \"My campaign\"}."
+            .into(),
+    })?;
     let Some(body) = body.as_object() else {
-        return Err(ApiError::BadRequest { field: None, message: "Body of your request must be a JSON object.".into() });
+        return Err(ApiError::BadRequest {
+            field: None,
+            message: "Body of your request must be a JSON object.".into(),
+        });
     };
     let name = match body.get("name") {
-        Some(Value::String(name)) => Name::parse_with_max(name, 200).map_err(|e| ApiError::bad_field("name", format!("name: {e}")))?,
+        Some(Value::String(name)) => Name::parse_with_max(name, 200)
+            .map_err(|e| ApiError::bad_field("name", format!("name: {e}")))?,
         Some(_) => return Err(ApiError::bad_field("name", "name must be a string.")),
         None => return Err(ApiError::bad_field("name", "name is required.")),
     };
     let timezone = match body.get("timezone") {
         None | Some(Value::Null) => "Europe/Paris".to_string(),
         Some(Value::String(tz)) if valid_timezone(tz) => tz.clone(),
-        Some(_) => return Err(ApiError::bad_field("timezone", "timezone must be an IANA time zone name such as Europe/Paris.")),
+        Some(_) => {
+            return Err(ApiError::bad_field(
+                "timezone",
+                "timezone must be an IANA time zone name such as Europe/Paris.",
+            ));
+        }
     };
     let workspace_id = key.workspace_id;
-    let created_by = key.created_by.map(|id| derived_public_id("usr", id)).unwrap_or_else(|| "api".into());
+    let created_by = key
+        .created_by
+        .map(|id| derived_public_id("usr", id))
+        .unwrap_or_else(|| "api".into());
     let (created, team) = db(&state, move |conn| {
         let created = campaign::insert(conn, workspace_id, name.as_str(), &timezone, &created_by)?;
         Ok((created, workspace::find(conn, workspace_id)?))
@@ -101,6 +133,8 @@ pub async fn create_campaign(
 fn valid_timezone(tz: &str) -> bool {
     !tz.is_empty()
         && tz.len() <= 64
-        && tz.chars().all(|c| c.is_ascii_alphanumeric() || "_+-/".contains(c))
+        && tz
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_+-/".contains(c))
         && (tz.contains('/') || tz == "UTC")
 }

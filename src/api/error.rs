@@ -15,7 +15,10 @@ pub enum ApiError {
     #[error("{0}")]
     NotFound(String),
     #[error("{message}")]
-    BadRequest { field: Option<&'static str>, message: String },
+    BadRequest {
+        field: Option<&'static str>,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("rate limit exceeded")]
@@ -95,7 +98,10 @@ impl ResponseError for ApiError {
                 "Too many requests with this API key. Wait {retry_after_secs} second{} and try again.",
                 if *retry_after_secs == 1 { "" } else { "s" }
             ),
-            Self::Unavailable => "The service cannot reach its database right now. Try again in a few seconds.".into(),
+            Self::Unavailable => {
+                "The service cannot reach its database right now. Try again in a few seconds."
+                    .into()
+            }
             Self::Internal(cause) => {
                 tracing::error!(error = ?cause, "API request failed");
                 "An unexpected error stopped this request. It has been logged; try again.".into()

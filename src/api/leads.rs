@@ -55,7 +55,8 @@ fn lead_json_v2(lead: &Lead, campaign: &Campaign) -> Value {
 }
 
 fn parse_email(raw: &str) -> Result<Email, ApiError> {
-    Email::parse(raw).map_err(|e| ApiError::bad_field("email", format!("Invalid email address: {e}")))
+    Email::parse(raw)
+        .map_err(|e| ApiError::bad_field("email", format!("Invalid email address: {e}")))
 }
 
 /// The optional JSON body: string variables (numbers and booleans become strings).
@@ -66,11 +67,15 @@ fn parse_variables(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     let Ok(Value::Object(object)) = serde_json::from_slice::<Value>(body) else {
         return Err(ApiError::BadRequest {
             field: None,
-            message: "Body of your request must be a JSON object, e.g. {\"firstName\": \"Ada\"}.".into(),
+            message: "Body of your request must be a JSON object, e.g. {\"firstName\": \"Ada\"}."
+                .into(),
         });
     };
     if object.len() > MAX_VARIABLES {
-        return Err(ApiError::BadRequest { field: None, message: format!("A lead takes at most {MAX_VARIABLES} fields.") });
+        return Err(ApiError::BadRequest {
+            field: None,
+            message: format!("A lead takes at most {MAX_VARIABLES} fields."),
+        });
     }
     let mut variables = Map::new();
     for (name, value) in object {
@@ -83,11 +88,15 @@ fn parse_variables(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
             Value::Bool(b) => b.to_string(),
             Value::Null => continue,
             Value::Array(_) | Value::Object(_) => {
-                return Err(bad_variable(format!("{name} must be a string, not a list or an object.")));
+                return Err(bad_variable(format!(
+                    "{name} must be a string, not a list or an object."
+                )));
             }
         };
         if text.chars().count() > MAX_VALUE_CHARS {
-            return Err(bad_variable(format!("{name} is longer than {MAX_VALUE_CHARS} characters.")));
+            return Err(bad_variable(format!(
+                "{name} is longer than {MAX_VALUE_CHARS} characters."
+            )));
         }
         variables.insert(name, Value::String(text));
     }
@@ -96,7 +105,10 @@ fn parse_variables(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
 
 /// The message names the variable; `field` is for the fixed fields of the API.
 fn bad_variable(message: String) -> ApiError {
-    ApiError::BadRequest { field: None, message }
+    ApiError::BadRequest {
+        field: None,
+        message,
+    }
 }
 
 fn flag(query: &HashMap<String, String>, name: &str) -> bool {
@@ -170,7 +182,15 @@ pub async fn add_lead(
     let (campaign_id, email) = path.into_inner();
     let email = parse_email(&email)?;
     let variables = parse_variables(&body)?;
-    insert_lead(&state, &key, campaign_id, email, variables, flag(&query, "deduplicate")).await
+    insert_lead(
+        &state,
+        &key,
+        campaign_id,
+        email,
+        variables,
+        flag(&query, "deduplicate"),
+    )
+    .await
 }
 
 /// `POST /api/campaigns/{campaignId}/leads` with the email in the body (lemlist's current form).
@@ -184,10 +204,23 @@ pub async fn add_lead_from_body(
     let email = serde_json::from_slice::<Value>(&body)
         .ok()
         .and_then(|v| v.get("email").and_then(Value::as_str).map(str::to_string))
-        .ok_or_else(|| ApiError::bad_field("email", "email is required in the body (or use /campaigns/{campaignId}/leads/{email})."))?;
+        .ok_or_else(|| {
+            ApiError::bad_field(
+                "email",
+                "email is required in the body (or use /campaigns/{campaignId}/leads/{email}).",
+            )
+        })?;
     let email = parse_email(&email)?;
     let variables = parse_variables(&body)?;
-    insert_lead(&state, &key, path.into_inner(), email, variables, flag(&query, "deduplicate")).await
+    insert_lead(
+        &state,
+        &key,
+        path.into_inner(),
+        email,
+        variables,
+        flag(&query, "deduplicate"),
+    )
+    .await
 }
 
 /// `GET /api/leads/{email}`: the newest lead with that email (flat), or with
@@ -200,7 +233,10 @@ pub async fn get_lead(
 ) -> Result<HttpResponse, ApiError> {
     let email = parse_email(&email)?;
     let workspace_id = key.workspace_id;
-    let found = db(&state, move |conn| Ok(lead::find_by_email(conn, workspace_id, email.as_str())?)).await?;
+    let found = db(&state, move |conn| {
+        Ok(lead::find_by_email(conn, workspace_id, email.as_str())?)
+    })
+    .await?;
     let Some((newest, campaign)) = found.first() else {
         return Err(lead_not_found());
     };
@@ -224,13 +260,20 @@ pub async fn remove_lead(
     let remove = match query.get("action").map(String::as_str) {
         None | Some("") => false,
         Some("remove") => true,
-        Some(other) => return Err(ApiError::bad_field("action", format!("action can only be remove, not \"{other}\"."))),
+        Some(other) => {
+            return Err(ApiError::bad_field(
+                "action",
+                format!("action can only be remove, not \"{other}\"."),
+            ));
+        }
     };
     let workspace_id = key.workspace_id;
     let body = db(&state, move |conn| {
         conn.transaction(|conn| {
-            let campaign = campaign::find(conn, workspace_id, &campaign_id)?.ok_or_else(campaign_not_found)?;
-            let mut found = lead::find_in_campaign(conn, campaign.id, email.as_str())?.ok_or_else(lead_not_found)?;
+            let campaign =
+                campaign::find(conn, workspace_id, &campaign_id)?.ok_or_else(campaign_not_found)?;
+            let mut found = lead::find_in_campaign(conn, campaign.id, email.as_str())?
+                .ok_or_else(lead_not_found)?;
             let kind = if remove {
                 lead::delete(conn, found.id)?;
                 "leadRemoved"

@@ -50,11 +50,12 @@ api_routes! {
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/api/openapi.json", web::get().to(openapi::openapi_json)).service(
-        register(web::scope("/api"))
-            .wrap(from_fn(auth::require_api_key))
-            .default_service(web::to(unknown_route)),
-    );
+    cfg.route("/api/openapi.json", web::get().to(openapi::openapi_json))
+        .service(
+            register(web::scope("/api"))
+                .wrap(from_fn(auth::require_api_key))
+                .default_service(web::to(unknown_route)),
+        );
 }
 
 async fn unknown_route() -> Result<HttpResponse, ApiError> {
@@ -103,7 +104,10 @@ impl Paging {
         let offset = match offset.filter(|s| !s.is_empty()) {
             None => 0,
             Some(raw) => raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                ApiError::bad_field("offset", format!("offset must be a whole number of 0 or more, not \"{raw}\"."))
+                ApiError::bad_field(
+                    "offset",
+                    format!("offset must be a whole number of 0 or more, not \"{raw}\"."),
+                )
             })?,
         };
         let limit = match limit.filter(|s| !s.is_empty()) {
@@ -115,7 +119,10 @@ impl Paging {
                 .ok_or_else(|| {
                     ApiError::bad_field(
                         "limit",
-                        format!("limit must be a whole number from 1 to {}, not \"{raw}\".", Self::MAX_LIMIT),
+                        format!(
+                            "limit must be a whole number from 1 to {}, not \"{raw}\".",
+                            Self::MAX_LIMIT
+                        ),
                     )
                 })?,
         };
@@ -141,6 +148,9 @@ mod tests {
 
     #[test]
     fn json_times_have_milliseconds() {
-        assert_eq!(json_time(time::macros::datetime!(2025-01-16 13:53:22.726123)), "2025-01-16T13:53:22.726Z");
+        assert_eq!(
+            json_time(time::macros::datetime!(2025-01-16 13:53:22.726123)),
+            "2025-01-16T13:53:22.726Z"
+        );
     }
 }

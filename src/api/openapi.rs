@@ -33,17 +33,27 @@ fn error(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
-fn operation(summary: &str, params: Vec<Value>, body: Option<Value>, success: Value, errors: &[(&str, &str)]) -> Value {
+fn operation(
+    summary: &str,
+    params: Vec<Value>,
+    body: Option<Value>,
+    success: Value,
+    errors: &[(&str, &str)],
+) -> Value {
     let mut responses = serde_json::Map::new();
     responses.insert("200".into(), success);
-    responses.insert("401".into(), error("No key, a malformed key, or an unknown, revoked or expired key."));
+    responses.insert(
+        "401".into(),
+        error("No key, a malformed key, or an unknown, revoked or expired key."),
+    );
     responses.insert("429".into(), error("Rate limit exceeded; see Retry-After."));
     for (code, description) in errors {
         responses.insert((*code).into(), error(description));
     }
     let mut op = json!({"summary": summary, "parameters": params, "responses": responses});
     if let Some(body) = body {
-        op["requestBody"] = json!({"required": false, "content": {"application/json": {"schema": body}}});
+        op["requestBody"] =
+            json!({"required": false, "content": {"application/json": {"schema": body}}});
     }
     op
 }
@@ -151,10 +161,17 @@ mod tests {
         let paths = doc["paths"].as_object().unwrap();
         let mut documented: Vec<(String, String)> = paths
             .iter()
-            .flat_map(|(path, ops)| ops.as_object().unwrap().keys().map(move |m| (m.clone(), path.clone())))
+            .flat_map(|(path, ops)| {
+                ops.as_object()
+                    .unwrap()
+                    .keys()
+                    .map(move |m| (m.clone(), path.clone()))
+            })
             .collect();
-        let mut registered: Vec<(String, String)> =
-            crate::api::ROUTES.iter().map(|(m, p)| (m.to_string(), p.to_string())).collect();
+        let mut registered: Vec<(String, String)> = crate::api::ROUTES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
         documented.sort();
         registered.sort();
         assert_eq!(documented, registered);

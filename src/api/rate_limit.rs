@@ -10,7 +10,8 @@ use governor::middleware::StateInformationMiddleware;
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 
-type Limiter = RateLimiter<i32, DefaultKeyedStateStore<i32>, DefaultClock, StateInformationMiddleware>;
+type Limiter =
+    RateLimiter<i32, DefaultKeyedStateStore<i32>, DefaultClock, StateInformationMiddleware>;
 
 pub struct ApiRateLimiter {
     limiter: Limiter,
@@ -101,6 +102,9 @@ mod tests {
         assert_eq!(refused.remaining, 0);
         let wait = refused.retry_after.expect("refused");
         assert!(wait <= Duration::from_millis(100));
-        assert!(limiter.check(2).retry_after.is_none(), "another key has its own allowance");
+        assert!(
+            limiter.check(2).retry_after.is_none(),
+            "another key has its own allowance"
+        );
     }
 }

@@ -18,7 +18,10 @@ pub async fn get_team(
 ) -> Result<HttpResponse, ApiError> {
     let workspace_id = key.workspace_id;
     let (team, members) = db(&state, move |conn| {
-        Ok((workspace::find(conn, workspace_id)?, user::list_in_workspace(conn, workspace_id)?))
+        Ok((
+            workspace::find(conn, workspace_id)?,
+            user::list_in_workspace(conn, workspace_id)?,
+        ))
     })
     .await?;
     let creator = members

@@ -25,7 +25,12 @@ fn parse_value(raw: &str) -> Result<String, ApiError> {
     }
     Email::parse(raw)
         .map(|e| e.as_str().to_string())
-        .map_err(|_| ApiError::bad_field("email", "Invalid email address or domain. Domains must start with @, e.g. @example.com."))
+        .map_err(|_| {
+            ApiError::bad_field(
+                "email",
+                "Invalid email address or domain. Domains must start with @, e.g. @example.com.",
+            )
+        })
 }
 
 pub async fn list_unsubscribes(
@@ -33,9 +38,20 @@ pub async fn list_unsubscribes(
     key: AuthedKey,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::parse(query.get("offset").map(String::as_str), query.get("limit").map(String::as_str))?;
+    let paging = Paging::parse(
+        query.get("offset").map(String::as_str),
+        query.get("limit").map(String::as_str),
+    )?;
     let workspace_id = key.workspace_id;
-    let rows = db(&state, move |conn| Ok(unsubscribe::list(conn, workspace_id, paging.offset, paging.limit)?)).await?;
+    let rows = db(&state, move |conn| {
+        Ok(unsubscribe::list(
+            conn,
+            workspace_id,
+            paging.offset,
+            paging.limit,
+        )?)
+    })
+    .await?;
     let body: Vec<_> = rows
         .iter()
         .map(|u| json!({"_id": u.public_id, "value": u.value, "email": u.value, "source": u.source, "createdAt": json_time(u.created_at)}))
@@ -57,7 +73,15 @@ pub async fn add_unsubscribe(
                 return Ok(existing);
             }
             let row = unsubscribe::insert(conn, workspace_id, &value, "api")?;
-            activity::record(conn, workspace_id, "variableUnsubscribed", &Subject { lead_email: Some(&value), ..Subject::default() })?;
+            activity::record(
+                conn,
+                workspace_id,
+                "variableUnsubscribed",
+                &Subject {
+                    lead_email: Some(&value),
+                    ..Subject::default()
+                },
+            )?;
             Ok(row)
         })
     })
@@ -77,7 +101,15 @@ pub async fn remove_unsubscribe(
             let row = unsubscribe::find(conn, workspace_id, &value)?
                 .ok_or_else(|| ApiError::NotFound("Unsubscribe not found".into()))?;
             unsubscribe::delete(conn, row.id)?;
-            activity::record(conn, workspace_id, "variableSubscribed", &Subject { lead_email: Some(&value), ..Subject::default() })?;
+            activity::record(
+                conn,
+                workspace_id,
+                "variableSubscribed",
+                &Subject {
+                    lead_email: Some(&value),
+                    ..Subject::default()
+                },
+            )?;
             Ok(row)
         })
     })

@@ -165,7 +165,10 @@ fn note_client(
             ))
             .execute(conn)?,
         Some(last) if seen - last > Duration::days(30) => diesel::update(row)
-            .set((api_key_clients::first_seen.eq(seen), api_key_clients::last_seen.eq(seen)))
+            .set((
+                api_key_clients::first_seen.eq(seen),
+                api_key_clients::last_seen.eq(seen),
+            ))
             .execute(conn)?,
         Some(_) => diesel::update(row)
             .set(api_key_clients::last_seen.eq(seen))

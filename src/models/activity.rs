@@ -35,7 +35,12 @@ pub struct Subject<'a> {
     pub lead_company_name: Option<&'a str>,
 }
 
-pub fn record(conn: &mut DbConnection, workspace_id: i32, kind: &str, subject: &Subject<'_>) -> QueryResult<()> {
+pub fn record(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    kind: &str,
+    subject: &Subject<'_>,
+) -> QueryResult<()> {
     diesel::insert_into(activities::table)
         .values((
             activities::public_id.eq(super::public_id("act")),
@@ -62,7 +67,11 @@ pub struct ActivityFilter<'a> {
     pub limit: i64,
 }
 
-pub fn list(conn: &mut DbConnection, workspace_id: i32, filter: &ActivityFilter<'_>) -> QueryResult<Vec<Activity>> {
+pub fn list(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    filter: &ActivityFilter<'_>,
+) -> QueryResult<Vec<Activity>> {
     let mut query = activities::table
         .filter(activities::workspace_id.eq(workspace_id))
         .into_boxed();

@@ -42,7 +42,11 @@ pub fn insert(
 }
 
 /// A campaign of the workspace by its public id; other workspaces' ids are not found.
-pub fn find(conn: &mut DbConnection, workspace_id: i32, public_id: &str) -> QueryResult<Option<Campaign>> {
+pub fn find(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    public_id: &str,
+) -> QueryResult<Option<Campaign>> {
     campaigns::table
         .filter(campaigns::workspace_id.eq(workspace_id))
         .filter(campaigns::public_id.eq(public_id))
@@ -59,7 +63,11 @@ pub struct CampaignFilter<'a> {
     pub limit: i64,
 }
 
-pub fn list(conn: &mut DbConnection, workspace_id: i32, filter: &CampaignFilter<'_>) -> QueryResult<Vec<Campaign>> {
+pub fn list(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    filter: &CampaignFilter<'_>,
+) -> QueryResult<Vec<Campaign>> {
     let mut query = campaigns::table
         .filter(campaigns::workspace_id.eq(workspace_id))
         .into_boxed();

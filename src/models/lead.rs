@@ -23,7 +23,12 @@ pub struct Lead {
     pub updated_at: PrimitiveDateTime,
 }
 
-pub fn insert(conn: &mut DbConnection, campaign: &Campaign, email: &str, variables: &str) -> QueryResult<Lead> {
+pub fn insert(
+    conn: &mut DbConnection,
+    campaign: &Campaign,
+    email: &str,
+    variables: &str,
+) -> QueryResult<Lead> {
     let public_id = super::public_id("lea");
     let now = crate::db::now();
     diesel::insert_into(leads::table)
@@ -45,7 +50,11 @@ pub fn insert(conn: &mut DbConnection, campaign: &Campaign, email: &str, variabl
         .first(conn)
 }
 
-pub fn find_in_campaign(conn: &mut DbConnection, campaign_id: i32, email: &str) -> QueryResult<Option<Lead>> {
+pub fn find_in_campaign(
+    conn: &mut DbConnection,
+    campaign_id: i32,
+    email: &str,
+) -> QueryResult<Option<Lead>> {
     leads::table
         .filter(leads::campaign_id.eq(campaign_id))
         .filter(leads::email.eq(email))
@@ -55,7 +64,11 @@ pub fn find_in_campaign(conn: &mut DbConnection, campaign_id: i32, email: &str) 
 }
 
 /// Every lead with this email in the workspace, newest first, with its campaign.
-pub fn find_by_email(conn: &mut DbConnection, workspace_id: i32, email: &str) -> QueryResult<Vec<(Lead, Campaign)>> {
+pub fn find_by_email(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    email: &str,
+) -> QueryResult<Vec<(Lead, Campaign)>> {
     leads::table
         .inner_join(campaigns::table)
         .filter(leads::workspace_id.eq(workspace_id))
@@ -65,7 +78,12 @@ pub fn find_by_email(conn: &mut DbConnection, workspace_id: i32, email: &str) ->
         .load(conn)
 }
 
-pub fn in_other_campaign(conn: &mut DbConnection, workspace_id: i32, campaign_id: i32, email: &str) -> QueryResult<bool> {
+pub fn in_other_campaign(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    campaign_id: i32,
+    email: &str,
+) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         leads::table
             .filter(leads::workspace_id.eq(workspace_id))

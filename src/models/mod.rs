@@ -15,7 +15,10 @@ pub mod workspace;
 /// A fresh public id in lemlist's style: `cam_` + 17 random letters and digits.
 pub fn public_id(prefix: &str) -> String {
     use rand::distr::{Alphanumeric, SampleString};
-    format!("{prefix}_{}", Alphanumeric.sample_string(&mut rand::rng(), 17))
+    format!(
+        "{prefix}_{}",
+        Alphanumeric.sample_string(&mut rand::rng(), 17)
+    )
 }
 
 /// The stable public id of a row known by its integer id (teams, users).

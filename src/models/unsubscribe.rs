@@ -17,7 +17,11 @@ pub struct Unsubscribe {
     pub created_at: PrimitiveDateTime,
 }
 
-pub fn find(conn: &mut DbConnection, workspace_id: i32, value: &str) -> QueryResult<Option<Unsubscribe>> {
+pub fn find(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    value: &str,
+) -> QueryResult<Option<Unsubscribe>> {
     unsubscribes::table
         .filter(unsubscribes::workspace_id.eq(workspace_id))
         .filter(unsubscribes::value.eq(value))
@@ -28,16 +32,28 @@ pub fn find(conn: &mut DbConnection, workspace_id: i32, value: &str) -> QueryRes
 
 /// Whether an email is unsubscribed, by itself or through its domain.
 pub fn covers(conn: &mut DbConnection, workspace_id: i32, email: &str) -> QueryResult<bool> {
-    let domain = email.rsplit_once('@').map(|(_, d)| format!("@{d}")).unwrap_or_default();
+    let domain = email
+        .rsplit_once('@')
+        .map(|(_, d)| format!("@{d}"))
+        .unwrap_or_default();
     diesel::select(diesel::dsl::exists(
         unsubscribes::table
             .filter(unsubscribes::workspace_id.eq(workspace_id))
-            .filter(unsubscribes::value.eq(email).or(unsubscribes::value.eq(domain))),
+            .filter(
+                unsubscribes::value
+                    .eq(email)
+                    .or(unsubscribes::value.eq(domain)),
+            ),
     ))
     .get_result(conn)
 }
 
-pub fn insert(conn: &mut DbConnection, workspace_id: i32, value: &str, source: &str) -> QueryResult<Unsubscribe> {
+pub fn insert(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    value: &str,
+    source: &str,
+) -> QueryResult<Unsubscribe> {
     diesel::insert_into(unsubscribes::table)
         .values((
             unsubscribes::public_id.eq(super::public_id("uns")),
@@ -54,7 +70,12 @@ pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(unsubscribes::table.find(id)).execute(conn)
 }
 
-pub fn list(conn: &mut DbConnection, workspace_id: i32, offset: i64, limit: i64) -> QueryResult<Vec<Unsubscribe>> {
+pub fn list(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    offset: i64,
+    limit: i64,
+) -> QueryResult<Vec<Unsubscribe>> {
     unsubscribes::table
         .filter(unsubscribes::workspace_id.eq(workspace_id))
         .order(unsubscribes::id.desc())

@@ -2,6 +2,7 @@
 
 pub mod access_log;
 pub mod audit;
+pub mod docs;
 pub mod format;
 pub mod health;
 pub mod keys;
@@ -26,7 +27,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(settings::routes)
     .configure(keys::routes)
     .configure(team::routes)
-    .configure(audit::routes);
+    .configure(audit::routes)
+    .configure(docs::routes);
 }
 
 /// The styled 404 for any unknown path.

@@ -136,13 +136,15 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub jar: Arc<Jar>,
     handle: actix_web::dev::ServerHandle,
+    running: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 impl Drop for TestApp {
     fn drop(&mut self) {
-        let handle = self.handle.clone();
-        // Stop accepting; the runtime ends with the test anyway.
-        drop(handle.stop(false));
+        // Only the owner stops the server; other browsers just go away.
+        if self.running.is_some() {
+            drop(self.handle.stop(false));
+        }
     }
 }
 
@@ -168,7 +170,7 @@ pub async fn spawn_on(db: TestDb, backend: Backend, tweak: impl FnOnce(&mut Conf
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
+    let running = tokio::spawn(app.run_until_stopped());
     let jar = Arc::new(Jar::default());
     TestApp {
         address,
@@ -177,6 +179,7 @@ pub async fn spawn_on(db: TestDb, backend: Backend, tweak: impl FnOnce(&mut Conf
         client: browser(jar.clone()),
         jar,
         handle,
+        running: Some(running),
     }
 }
 
@@ -362,7 +365,27 @@ impl TestApp {
             client: browser(jar.clone()),
             jar,
             handle: self.handle.clone(),
+            running: None,
         }
+    }
+
+    /// Stops the server gracefully (as SIGTERM does) and waits until it has finished.
+    pub async fn shut_down(&mut self) {
+        self.handle.stop(true).await;
+        if let Some(running) = self.running.take() {
+            running.await.unwrap().unwrap();
+        }
+    }
+
+    /// A request to the API, without cookies.
+    pub fn api(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        reqwest::Client::new().request(method, self.url(path))
+    }
+
+    /// Sets up the workspace and returns a new full-access key.
+    pub async fn set_up_with_key(&self) -> String {
+        self.set_up().await;
+        self.create_key("Integration").await
     }
 
     pub async fn log_in(&self, email: &str, password: &str) -> Response {

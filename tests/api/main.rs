@@ -2,6 +2,9 @@
 
 mod helpers;
 
+mod api_auth;
+mod api_endpoints;
+mod api_usage;
 mod browser;
 mod csrf_and_headers;
 mod keys;

@@ -1,0 +1,234 @@
+//! `/docs/api`: how to call the API, with examples in cURL, JavaScript and Python
+//! generated from one list, so all three always agree (a test runs the cURL ones).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+
+use crate::api::openapi::base_url;
+use crate::error::AppError;
+use crate::startup::AppState;
+use crate::templates::render;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/docs/api", web::get().to(api_docs));
+}
+
+/// Placeholders the reader replaces.
+pub const KEY_PLACEHOLDER: &str = "YOUR_API_KEY";
+pub const CAMPAIGN_PLACEHOLDER: &str = "CAMPAIGN_ID";
+
+struct Example {
+    id: &'static str,
+    method: &'static str,
+    path: &'static str,
+    title: &'static str,
+    description: &'static str,
+    /// A JSON body, written with string values only (valid in JS and Python too).
+    body: Option<&'static str>,
+}
+
+const EXAMPLES: &[Example] = &[
+    Example {
+        id: "team",
+        method: "GET",
+        path: "/api/team",
+        title: "Get your team",
+        description: "The workspace the key belongs to: `_id`, `name`, `userIds`, `createdBy`, `createdAt`. Add `?version=v2` for the members' names, emails and roles. Integrations call it to test the connection.",
+        body: None,
+    },
+    Example {
+        id: "list-campaigns",
+        method: "GET",
+        path: "/api/campaigns?offset=0&limit=100",
+        title: "List campaigns",
+        description: "A JSON array, oldest first. Filters: `status` (running, draft, archived, ended, paused, errors), `createdBy`, `sortBy=createdAt`, `sortOrder` (asc, desc).",
+        body: None,
+    },
+    Example {
+        id: "create-campaign",
+        method: "POST",
+        path: "/api/campaigns",
+        title: "Create a campaign",
+        description: "`name` is required; `timezone` is optional (default Europe/Paris). Answers with the new campaign and its `_id` (cam_…).",
+        body: Some(r#"{"name": "Q4 outreach", "timezone": "Europe/Paris"}"#),
+    },
+    Example {
+        id: "add-lead",
+        method: "POST",
+        path: "/api/campaigns/CAMPAIGN_ID/leads/ada%40example.com",
+        title: "Add a lead to a campaign",
+        description: "The body holds the lead's variables: `firstName`, `lastName`, `companyName`, `jobTitle`, `companyDomain`, `phone`, `linkedinUrl`, `picture`, `icebreaker`, and any custom ones (strings). `?deduplicate=true` refuses (409) an email already in another campaign. A lead already in the campaign gets 400; an unsubscribed email gets 400; an unknown campaign gets 404. You may also POST to `/api/campaigns/CAMPAIGN_ID/leads` with `email` in the body.",
+        body: Some(
+            r#"{"firstName": "Ada", "lastName": "Lovelace", "companyName": "Analytical Engines"}"#,
+        ),
+    },
+    Example {
+        id: "get-lead",
+        method: "GET",
+        path: "/api/leads/ada%40example.com",
+        title: "Find a lead by email",
+        description: "The newest lead with this email, flat. With `?version=v2`, an array with one entry per campaign, variables under `variables`. 404 when there is none.",
+        body: None,
+    },
+    Example {
+        id: "activities",
+        method: "GET",
+        path: "/api/activities?type=leadAdded&limit=10",
+        title: "List activities",
+        description: "Newest first. Keydesk records `leadAdded`, `leadRemoved`, `apiUnsubscribed` (lead stopped in a campaign), `variableUnsubscribed` and `variableSubscribed` (unsubscribe list). Filters: `type`, `campaignId`, `leadId`, `offset`, `limit`.",
+        body: None,
+    },
+    Example {
+        id: "remove-lead",
+        method: "DELETE",
+        path: "/api/campaigns/CAMPAIGN_ID/leads/ada%40example.com",
+        title: "Unsubscribe or remove a lead",
+        description: "Stops the lead in that campaign (it stays, paused). Add `?action=remove` to delete it. 404 when the campaign or lead does not exist.",
+        body: None,
+    },
+    Example {
+        id: "add-unsubscribe",
+        method: "POST",
+        path: "/api/unsubscribes/bob%40example.com",
+        title: "Unsubscribe an email",
+        description: "Adds an email, or a whole domain written `@example.com`, to the unsubscribe list. Adding one that is already there returns its entry.",
+        body: None,
+    },
+    Example {
+        id: "list-unsubscribes",
+        method: "GET",
+        path: "/api/unsubscribes?limit=100",
+        title: "List unsubscribes",
+        description: "Newest first: `_id`, `value`, `source`, `createdAt`.",
+        body: None,
+    },
+    Example {
+        id: "remove-unsubscribe",
+        method: "DELETE",
+        path: "/api/unsubscribes/bob%40example.com",
+        title: "Remove from the unsubscribe list",
+        description: "404 when the email is not on the list.",
+        body: None,
+    },
+];
+
+/// An endpoint as rendered: the three snippets ready to copy.
+pub struct RenderedExample {
+    pub id: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub title: &'static str,
+    pub description: &'static str,
+    pub curl: String,
+    pub javascript: String,
+    pub python: String,
+}
+
+fn render_example(e: &Example, base: &str) -> RenderedExample {
+    let url = format!("{base}{}", e.path);
+    let mut curl = format!("curl -s --user \":{KEY_PLACEHOLDER}\"");
+    if e.method != "GET" {
+        curl.push_str(&format!(" -X {}", e.method));
+    }
+    if let Some(body) = e.body {
+        curl.push_str(&format!(
+            " \\\n  -H \"Content-Type: application/json\" \\\n  -d '{body}'"
+        ));
+    }
+    curl.push_str(&format!(" \\\n  \"{url}\""));
+
+    let mut options = format!(
+        "  method: \"{}\",\n  headers: {{\n    Authorization: \"Basic \" + btoa(\":{KEY_PLACEHOLDER}\"),\n",
+        e.method
+    );
+    if e.body.is_some() {
+        options.push_str("    \"Content-Type\": \"application/json\",\n");
+    }
+    options.push_str("  },\n");
+    if let Some(body) = e.body {
+        options.push_str(&format!("  body: JSON.stringify({body}),\n"));
+    }
+    let javascript = format!(
+        "const response = await fetch(\"{url}\", {{\n{options}}});\nconsole.log(response.status, await response.json());"
+    );
+
+    let mut args = format!("\"{url}\", auth=(\"\", \"{KEY_PLACEHOLDER}\")");
+    if let Some(body) = e.body {
+        args.push_str(&format!(", json={body}"));
+    }
+    let python = format!(
+        "import requests\n\nresponse = requests.{}({args})\nprint(response.status_code, response.json())",
+        e.method.to_lowercase()
+    );
+
+    RenderedExample {
+        id: e.id,
+        method: e.method,
+        path: e.path,
+        title: e.title,
+        description: e.description,
+        curl,
+        javascript,
+        python,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "docs/api.html")]
+struct ApiDocsTemplate {
+    base: String,
+    key_placeholder: &'static str,
+    limit: u32,
+    window_secs: u64,
+    examples: Vec<RenderedExample>,
+}
+
+async fn api_docs(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    let base = base_url(&req);
+    render(&ApiDocsTemplate {
+        examples: EXAMPLES.iter().map(|e| render_example(e, &base)).collect(),
+        base,
+        key_placeholder: KEY_PLACEHOLDER,
+        limit: state.config.rate_limit_requests,
+        window_secs: state.config.rate_limit_window.as_secs(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_endpoint_is_a_registered_route() {
+        for e in EXAMPLES {
+            let path = e.path.split('?').next().unwrap().trim_start_matches("/api");
+            let matches = crate::api::ROUTES.iter().any(|(method, route)| {
+                method.eq_ignore_ascii_case(e.method)
+                    && route.split('/').count() == path.split('/').count()
+                    && route
+                        .split('/')
+                        .zip(path.split('/'))
+                        .all(|(r, p)| r.starts_with('{') || r == p)
+            });
+            assert!(matches, "{} {} is not a route", e.method, e.path);
+        }
+    }
+
+    #[test]
+    fn the_three_examples_carry_the_same_request() {
+        let r = render_example(&EXAMPLES[2], "http://127.0.0.1:8080");
+        assert!(r.curl.contains("--user \":YOUR_API_KEY\"") && r.curl.contains("-X POST"));
+        assert!(
+            r.javascript.contains("btoa(\":YOUR_API_KEY\")")
+                && r.javascript.contains("method: \"POST\"")
+        );
+        assert!(
+            r.python.contains("requests.post(")
+                && r.python.contains("auth=(\"\", \"YOUR_API_KEY\")")
+        );
+        for snippet in [&r.curl, &r.javascript, &r.python] {
+            assert!(snippet.contains("http://127.0.0.1:8080/api/campaigns"));
+            assert!(snippet.contains("Q4 outreach"));
+        }
+    }
+}

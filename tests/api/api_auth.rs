@@ -1,0 +1,308 @@
+use diesel::prelude::*;
+use keydesk::db::schema::api_keys;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use time::Duration;
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+on_both_databases!(
+    each_way_of_sending_the_key_works,
+    each_bad_key_gets_its_own_401_reason,
+    read_only_keys_and_ip_allow_lists_are_enforced_without_counting,
+    a_deleted_key_is_refused_on_the_very_next_request,
+    a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace,
+    an_expired_key_is_refused_with_its_date,
+);
+
+async fn status_and_json(response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn each_way_of_sending_the_key_works(app: TestApp) {
+    let key = app.set_up_with_key().await;
+    let basic = app
+        .api(Method::GET, "/api/team")
+        .basic_auth("", Some(&key))
+        .send()
+        .await
+        .unwrap();
+    let query = app
+        .api(Method::GET, &format!("/api/team?access_token={key}"))
+        .send()
+        .await
+        .unwrap();
+    let bearer = app
+        .api(Method::GET, "/api/team")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    for response in [basic, query, bearer] {
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers().get("x-ratelimit-limit").unwrap(), "20");
+        assert!(response.headers().get("x-ratelimit-remaining").is_some());
+        assert!(
+            response
+                .headers()
+                .get("x-ratelimit-reset")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .ends_with("GMT")
+        );
+        let team: Value = response.json().await.unwrap();
+        assert_eq!(team["name"], WORKSPACE);
+        assert!(team["_id"].as_str().unwrap().starts_with("tea_"));
+    }
+}
+
+async fn each_bad_key_gets_its_own_401_reason(app: TestApp) {
+    let key = app.set_up_with_key().await;
+    let mut typo = key.clone().into_bytes();
+    typo[8] = if typo[8] == b'a' { b'b' } else { b'a' };
+    let typo = String::from_utf8(typo).unwrap();
+    let cases = [
+        (None, "missing_key", "No API key was sent"),
+        (Some(format!("{key} ")), "key_has_whitespace", "spaces"),
+        (
+            Some(key[..key.len() - 3].to_string()),
+            "key_truncated",
+            "Copy the entire key",
+        ),
+        (Some(typo), "key_bad_checksum", "Copy the entire key"),
+        (
+            Some(format!("ll_{}", &key[3..])),
+            "not_a_keydesk_key",
+            "kd_",
+        ),
+    ];
+    for (sent, code, words) in cases {
+        let mut request = app.api(Method::GET, "/api/team");
+        if let Some(sent) = &sent {
+            request = request.basic_auth("", Some(sent));
+        }
+        let (status, body) = status_and_json(request.send().await.unwrap()).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{code}");
+        assert_eq!(body["error"], code);
+        assert!(
+            body["message"].as_str().unwrap().contains(words),
+            "{code}: {body}"
+        );
+    }
+    // A well-formed key that was never issued.
+    let unknown = keydesk::domain::api_key::PlainKey::generate();
+    let (status, body) = status_and_json(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(unknown.expose())
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "key_unknown");
+}
+
+async fn read_only_keys_and_ip_allow_lists_are_enforced_without_counting(app: TestApp) {
+    app.set_up().await;
+    let reader = app
+        .create_key_with("Reader", &[("access", "read_only")])
+        .await;
+    let fenced = app
+        .create_key_with("Fenced", &[("allowed_ips", "203.0.113.0/24")])
+        .await;
+    let local = app
+        .create_key_with("Local", &[("allowed_ips", "127.0.0.1")])
+        .await;
+
+    assert_eq!(
+        app.api(Method::GET, "/api/campaigns")
+            .bearer_auth(&reader)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let (status, body) = status_and_json(
+        app.api(Method::POST, "/api/campaigns")
+            .bearer_auth(&reader)
+            .json(&serde_json::json!({"name": "X"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "read_only_key");
+
+    for _ in 0..25 {
+        let (status, body) = status_and_json(
+            app.api(Method::GET, "/api/team")
+                .bearer_auth(&fenced)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "refused, never rate limited");
+        assert_eq!(body["error"], "ip_not_allowed");
+        assert!(body["message"].as_str().unwrap().contains("127.0.0.1"));
+    }
+    assert_eq!(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&local)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let html = app.get_html("/settings/integrations").await;
+    let fenced_row = &html[html.find("<strong>Fenced</strong>").unwrap()..];
+    let fenced_row = &fenced_row[..fenced_row.find("</tr>").unwrap()];
+    assert!(
+        fenced_row.contains("Never used"),
+        "refused requests do not move Last used"
+    );
+}
+
+async fn a_deleted_key_is_refused_on_the_very_next_request(app: TestApp) {
+    let key = app.set_up_with_key().await;
+    assert_eq!(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let id = app.key_id("Integration").await;
+    app.post_form(&format!("/settings/integrations/keys/{id}/delete"), &[])
+        .await;
+    let (status, body) = status_and_json(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "key_unknown");
+}
+
+async fn regenerate(app: &TestApp, id: i32, grace: &str) -> String {
+    let page = app
+        .get_html(&format!("/settings/integrations/keys/{id}/regenerate"))
+        .await;
+    let token = form_token(&page);
+    let response = app
+        .post_form(
+            &format!("/settings/integrations/keys/{id}/regenerate"),
+            &[("grace_hours", grace), ("form_token", &token)],
+        )
+        .await;
+    revealed_key(&response.text().await.unwrap())
+}
+
+async fn a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace(app: TestApp) {
+    let first = app.set_up_with_key().await;
+    let id = app.key_id("Integration").await;
+    let second = regenerate(&app, id, "0").await;
+    let (status, body) = status_and_json(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&first)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "key_unknown");
+    assert_eq!(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&second)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let third = regenerate(&app, id, "1").await;
+    for key in [&second, &third] {
+        assert_eq!(
+            app.api(Method::GET, "/api/team")
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK,
+            "both work during the grace period"
+        );
+    }
+    // The grace period ends.
+    {
+        let mut conn = app.db_conn();
+        diesel::update(api_keys::table.find(id))
+            .set(api_keys::previous_expires_at.eq(Some(keydesk::db::now() - Duration::seconds(1))))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let (status, body) = status_and_json(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&second)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "key_regenerated");
+    assert_eq!(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&third)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+async fn an_expired_key_is_refused_with_its_date(app: TestApp) {
+    let key = app.set_up_with_key().await;
+    let id = app.key_id("Integration").await;
+    let when = keydesk::db::now() - Duration::minutes(1);
+    {
+        let mut conn = app.db_conn();
+        diesel::update(api_keys::table.find(id))
+            .set(api_keys::expires_at.eq(Some(when)))
+            .execute(&mut *conn)
+            .unwrap();
+    }
+    let (status, body) = status_and_json(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "key_expired");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains(&keydesk::web::format::exact(when))
+    );
+}

@@ -1,0 +1,237 @@
+use std::time::{Duration, Instant};
+
+use diesel::prelude::*;
+use keydesk::db::schema::{api_key_usage, api_keys};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::*;
+
+async fn the_request_after_the_limit_gets_429(backend: Backend) {
+    // 20 requests per 20 s refills one a second, so 21 quick requests are exact.
+    let Some(app) =
+        spawn_app_with(backend, |c| c.rate_limit_window = Duration::from_secs(20)).await
+    else {
+        return;
+    };
+    let key = app.set_up_with_key().await;
+    let other = app.create_key("Other tool").await;
+    for i in 0..20 {
+        let response = app
+            .api(Method::GET, "/api/team")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "request {}", i + 1);
+        assert_eq!(
+            response.headers()["x-ratelimit-remaining"],
+            (19 - i).to_string().as_str()
+        );
+    }
+    let refused = app
+        .api(Method::GET, "/api/team")
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    let h = refused.headers();
+    assert_eq!(h["x-ratelimit-limit"], "20");
+    assert_eq!(h["x-ratelimit-remaining"], "0");
+    assert!(h["x-ratelimit-reset"].to_str().unwrap().ends_with("GMT"));
+    let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&retry));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited");
+    let unaffected = app
+        .api(Method::GET, "/api/team")
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        unaffected.status(),
+        StatusCode::OK,
+        "a second key has its own allowance"
+    );
+}
+
+async fn usage_shows_on_the_page_within_two_seconds(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let key = app.set_up_with_key().await;
+    for _ in 0..7 {
+        let r = app
+            .api(Method::GET, "/api/campaigns")
+            .bearer_auth(&key)
+            .header("user-agent", "Zapier/1.0")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let sent = Instant::now();
+    loop {
+        let html = app.get_html("/settings/integrations").await;
+        if html.contains("<span class=\"usage-total\">7</span>") {
+            assert!(
+                html.contains("just now")
+                    && html.contains("Zapier/1.0")
+                    && html.contains("from 127.0.0.1")
+            );
+            assert!(!html.contains("Never used"));
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "Last used and usage appear within 2 seconds"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mut conn = app.db_conn();
+    let total: i64 = api_key_usage::table
+        .select(api_key_usage::requests)
+        .load::<i64>(&mut *conn)
+        .unwrap()
+        .iter()
+        .sum();
+    assert_eq!(total, 7);
+    assert!(
+        !captured_logs().contains(&key),
+        "the logs never contain a key"
+    );
+}
+
+async fn a_graceful_shutdown_right_after_requests_loses_none(backend: Backend) {
+    // With hourly flushes, only the shutdown flush can write these.
+    let Some(mut app) = spawn_app_with(backend, |c| {
+        c.usage_flush_interval = Duration::from_secs(3600)
+    })
+    .await
+    else {
+        return;
+    };
+    let key = app.set_up_with_key().await;
+    for _ in 0..12 {
+        app.api(Method::GET, &format!("/api/team?access_token={key}"))
+            .send()
+            .await
+            .unwrap();
+    }
+    app.shut_down().await;
+    let mut conn = app.db_conn();
+    let total: i64 = api_key_usage::table
+        .select(api_key_usage::requests)
+        .load::<i64>(&mut *conn)
+        .unwrap()
+        .iter()
+        .sum();
+    assert_eq!(total, 12);
+    let last_used: Option<time::PrimitiveDateTime> = api_keys::table
+        .select(api_keys::last_used_at)
+        .first(&mut *conn)
+        .unwrap();
+    assert!(last_used.is_some());
+    let logs = captured_logs();
+    assert!(
+        !logs.contains(&key),
+        "the access_token parameter is redacted"
+    );
+    assert!(logs.contains("access_token=[redacted]"));
+}
+
+fn html_unescape(s: &str) -> String {
+    s.replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&")
+}
+
+async fn the_curl_examples_of_the_docs_run_as_written(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let key = app.set_up_with_key().await;
+    let docs = app.get_html("/docs/api").await;
+    assert!(
+        docs.contains(&format!("{}/api", app.address)),
+        "the docs show this server's base URL"
+    );
+    assert!(docs.contains("--user \":YOUR_API_KEY\""));
+    let mut campaign_id = String::new();
+    let mut ran = 0;
+    for block in docs
+        .split("<code class=\"language-bash\" data-example=\"")
+        .skip(1)
+    {
+        let (name, rest) = block.split_once("\">").unwrap();
+        let command = html_unescape(&rest[..rest.find("</code>").unwrap()]);
+        let command = command
+            .replace("YOUR_API_KEY", &key)
+            .replace("CAMPAIGN_ID", &campaign_id);
+        let output = tokio::process::Command::new("sh")
+            .arg("-c")
+            .arg(&command)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let body: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{name} printed JSON"));
+        assert_ne!(body["ok"], Value::Bool(false), "{name} failed: {body}");
+        if name == "create-campaign" {
+            campaign_id = body["_id"].as_str().unwrap().to_string();
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 10, "every endpoint has a cURL example");
+    assert!(docs.contains("language-js") && docs.contains("language-python"));
+}
+
+async fn the_openapi_document_describes_this_server(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    app.set_up().await;
+    let doc: Value = app
+        .api(Method::GET, "/api/openapi.json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["servers"][0]["url"], format!("{}/api", app.address));
+    assert!(doc["paths"]["/campaigns/{campaignId}/leads/{email}"]["post"].is_object());
+}
+
+macro_rules! both {
+    ($($name:ident),+) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_sqlite() { super::$name(super::Backend::Sqlite).await }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn on_postgres() { super::$name(super::Backend::Postgres).await }
+        }
+    )+};
+}
+
+both!(
+    the_request_after_the_limit_gets_429,
+    usage_shows_on_the_page_within_two_seconds,
+    a_graceful_shutdown_right_after_requests_loses_none,
+    the_curl_examples_of_the_docs_run_as_written,
+    the_openapi_document_describes_this_server
+);
