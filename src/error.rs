@@ -132,3 +132,21 @@ pub fn error_page(status: StatusCode, title: &str, message: &str) -> HttpRespons
     }
     response.body(body)
 }
+
+/// The session layer (actix-session) turns a store failure into a bare, empty 500.
+/// The store fails only when the database does, so this answers the styled 503 instead.
+pub async fn style_session_store_errors(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    match next.call(req).await {
+        Err(e)
+            if e.as_error::<AppError>().is_none()
+                && e.as_response_error().status_code().is_server_error() =>
+        {
+            tracing::error!(error = %e, "session store failed");
+            Err(AppError::Unavailable("session store".into()).into())
+        }
+        other => other,
+    }
+}

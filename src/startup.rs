@@ -139,6 +139,7 @@ impl Application {
                     web::scope("")
                         .wrap(from_fn(require_csrf_token))
                         .wrap(session)
+                        .wrap(from_fn(crate::error::style_session_store_errors))
                         .wrap(from_fn(crate::web::setup::redirect_until_setup))
                         .configure(crate::web::routes),
                 )

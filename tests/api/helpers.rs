@@ -61,6 +61,17 @@ impl Drop for TestDb {
     }
 }
 
+impl TestDb {
+    /// Another handle on the same database, which does not remove it on drop.
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            pg_admin: None,
+            _dir: None,
+        }
+    }
+}
+
 /// A temporary directory removed on drop.
 pub struct TempDir(pub std::path::PathBuf);
 
@@ -356,11 +367,7 @@ impl TestApp {
         let jar = Arc::new(Jar::default());
         TestApp {
             address: self.address.clone(),
-            db: TestDb {
-                url: self.db.url.clone(),
-                pg_admin: None,
-                _dir: None,
-            },
+            db: self.db.shared(),
             backend: self.backend,
             client: browser(jar.clone()),
             jar,

@@ -9,6 +9,8 @@ mod browser;
 mod csrf_and_headers;
 mod keys;
 mod login;
+mod outage;
+mod scale_out;
 mod sessions;
 mod setup;
 mod team;
