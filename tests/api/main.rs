@@ -10,6 +10,7 @@ mod csrf_and_headers;
 mod keys;
 mod login;
 mod outage;
+mod process;
 mod scale_out;
 mod sessions;
 mod setup;
