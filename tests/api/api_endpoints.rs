@@ -418,25 +418,7 @@ async fn another_workspaces_ids_answer_404(app: TestApp) {
         key: app.set_up_with_key().await,
         app: &app,
     };
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args([
-            "create-admin",
-            "--email",
-            "eve@example.com",
-            "--name",
-            "Eve",
-            "--workspace",
-            "Elsewhere",
-        ])
-        .env("DATABASE_URL", &app.db.url)
-        .env("KEYDESK_ADMIN_PASSWORD", "eve password 1")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let eve_browser = app.other_browser();
-    eve_browser
-        .log_in("eve@example.com", "eve password 1")
-        .await;
+    let eve_browser = app.log_in_to_another_workspace().await;
     let eve = Api {
         key: eve_browser.create_key("Eve's").await,
         app: &app,

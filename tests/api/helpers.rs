@@ -400,6 +400,33 @@ impl TestApp {
             .await
     }
 
+    /// Creates a second workspace from the shell (admin Eve) and returns her logged-in browser.
+    pub async fn log_in_to_another_workspace(&self) -> TestApp {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+            .args([
+                "create-admin",
+                "--email",
+                "eve@example.com",
+                "--name",
+                "Eve",
+                "--workspace",
+                "Elsewhere",
+            ])
+            .env("DATABASE_URL", &self.db.url)
+            .env("KEYDESK_ADMIN_PASSWORD", "eve password 1")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let eve = self.other_browser();
+        let login = eve.log_in("eve@example.com", "eve password 1").await;
+        assert_eq!(login.status(), StatusCode::SEE_OTHER);
+        eve
+    }
+
     /// Adds a member through the Team page (the caller must be an admin).
     pub async fn add_member(&self, name: &str, email: &str, role: &str, api_access: bool) {
         let mut fields = vec![

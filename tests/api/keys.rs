@@ -454,6 +454,24 @@ async fn rename_changes_name_and_note_and_is_audited(app: TestApp) {
             && dup.contains("value=\"kept note\"")
     );
 
+    for (name, note, message) in [
+        ("", "kept note", "Enter a name."),
+        ("Fine", &*"n".repeat(501), "Use at most 500 characters"),
+    ] {
+        let bad = app
+            .post_form(
+                &format!("/settings/integrations/keys/{id}/rename"),
+                &[("name", name), ("note", note)],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let bad = bad.text().await.unwrap();
+        assert!(
+            bad.contains(message) && bad.contains(&format!("value=\"{note}\"")),
+            "{message}"
+        );
+    }
+
     let ok = app
         .post_form(
             &format!("/settings/integrations/keys/{id}/rename"),
@@ -693,23 +711,7 @@ async fn check_a_key_explains_every_outcome_without_echoing_the_key(app: TestApp
     )
     .await;
 
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args([
-            "create-admin",
-            "--email",
-            "eve@example.com",
-            "--name",
-            "Eve",
-            "--workspace",
-            "Elsewhere",
-        ])
-        .env("DATABASE_URL", &app.db.url)
-        .env("KEYDESK_ADMIN_PASSWORD", "eve password 1")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let eve = app.other_browser();
-    eve.log_in("eve@example.com", "eve password 1").await;
+    let eve = app.log_in_to_another_workspace().await;
     let foreign = eve.create_key("Eve's key").await;
 
     let mut typo = good.clone().into_bytes();

@@ -12,9 +12,19 @@ use crate::helpers::*;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_stops_the_server_gracefully_and_keeps_usage() {
     let db = create_test_db(Backend::Sqlite).unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database-url", &db.url])
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database-url",
+            &db.url,
+        ])
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -22,17 +32,31 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_usage() {
         .unwrap();
     let started = Instant::now();
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(started.elapsed() < Duration::from_secs(10), "the server starts");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "the server starts"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
-    let app = TestAppLite { address: format!("http://127.0.0.1:{port}"), client: browser(jar) };
+    let app = TestAppLite {
+        address: format!("http://127.0.0.1:{port}"),
+        client: browser(jar),
+    };
     let key = app.set_up_and_create_key().await;
     for _ in 0..9 {
-        let r = reqwest::Client::new().request(Method::GET, format!("{}/api/team", app.address)).bearer_auth(&key).send().await.unwrap();
+        let r = reqwest::Client::new()
+            .request(Method::GET, format!("{}/api/team", app.address))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
         assert!(r.status().is_success());
     }
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let exit = child.wait().unwrap();
     assert!(exit.success(), "exit status {exit:?}");
@@ -42,7 +66,12 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_usage() {
 
     let url = keydesk::db::DatabaseUrl::parse(&db.url).unwrap();
     let mut conn = keydesk::db::build_pool(&url, 1).get().unwrap();
-    let total: i64 = api_key_usage::table.select(api_key_usage::requests).load::<i64>(&mut *conn).unwrap().iter().sum();
+    let total: i64 = api_key_usage::table
+        .select(api_key_usage::requests)
+        .load::<i64>(&mut *conn)
+        .unwrap()
+        .iter()
+        .sum();
     assert_eq!(total, 9);
 }
 
@@ -54,7 +83,14 @@ struct TestAppLite {
 
 impl TestAppLite {
     async fn page(&self, path: &str) -> String {
-        self.client.get(format!("{}{path}", self.address)).send().await.unwrap().text().await.unwrap()
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     async fn set_up_and_create_key(&self) -> String {
@@ -62,7 +98,13 @@ impl TestAppLite {
         let r = self
             .client
             .post(format!("{}/setup", self.address))
-            .form(&[("csrf_token", token.as_str()), ("workspace", WORKSPACE), ("name", ADMIN_NAME), ("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("workspace", WORKSPACE),
+                ("name", ADMIN_NAME),
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+            ])
             .send()
             .await
             .unwrap();
@@ -72,7 +114,11 @@ impl TestAppLite {
         let reveal = self
             .client
             .post(format!("{}/settings/integrations/keys", self.address))
-            .form(&[("csrf_token", csrf.as_str()), ("form_token", once.as_str()), ("name", "Shell test")])
+            .form(&[
+                ("csrf_token", csrf.as_str()),
+                ("form_token", once.as_str()),
+                ("name", "Shell test"),
+            ])
             .send()
             .await
             .unwrap()

@@ -96,28 +96,7 @@ async fn members_get_403_on_admin_pages_and_actions(app: TestApp) {
 
 async fn an_admin_gets_404_for_another_workspaces_member(app: TestApp) {
     app.set_up().await;
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
-        .args([
-            "create-admin",
-            "--email",
-            "eve@example.com",
-            "--name",
-            "Eve",
-            "--workspace",
-            "Elsewhere",
-        ])
-        .env("DATABASE_URL", &app.db.url)
-        .env("KEYDESK_ADMIN_PASSWORD", "eve password 1")
-        .output()
-        .unwrap();
-    assert!(output.status.success());
-    let eve = app.other_browser();
-    assert_eq!(
-        eve.log_in("eve@example.com", "eve password 1")
-            .await
-            .status(),
-        StatusCode::SEE_OTHER
-    );
+    let eve = app.log_in_to_another_workspace().await;
     let eve_id = eve.member_id("eve@example.com").await;
     assert!(
         !eve.get_html("/settings/team").await.contains(ADMIN_EMAIL),
@@ -299,6 +278,21 @@ async fn the_last_admin_cannot_be_demoted_or_removed(app: TestApp) {
 
 async fn adding_a_member_with_bad_input_keeps_what_was_typed(app: TestApp) {
     app.set_up().await;
+    let me = app.member_id(ADMIN_EMAIL).await;
+    let bogus = app
+        .post_form(
+            &format!("/settings/team/members/{me}/role"),
+            &[("role", "owner")],
+        )
+        .await;
+    assert_eq!(bogus.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bogus
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose Admin or Member.")
+    );
     let cases: &[(&str, &str, &str, &str)] = &[
         ("", "new@example.com", "long password", "Enter a name."),
         (
