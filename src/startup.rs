@@ -114,6 +114,7 @@ impl Application {
         spawn_usage_flusher(pool.clone(), usage.clone(), config.usage_flush_interval);
 
         let key = Key::from(&cookie_key);
+        let config_threads = (config.db_pool_size as usize).max(2);
         let store = DbSessionStore::new(pool.clone(), config.session_absolute);
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(store.clone(), key.clone())
@@ -147,6 +148,8 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(from_fn(crate::web::access_log::log_request))
         })
+        // Blocking threads beyond the pool's connections would only queue for one.
+        .worker_max_blocking_threads(config_threads)
         .listen(listener)?
         .run();
         Ok(Self {

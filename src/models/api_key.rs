@@ -148,20 +148,21 @@ pub fn find_by_digest(
     conn: &mut DbConnection,
     digest: &KeyDigest,
 ) -> QueryResult<Option<(ApiKey, bool)>> {
+    // Both columns are unique, so no LIMIT: this runs on every API request.
     let hash = digest.0.to_vec();
     let current = api_keys::table
         .filter(api_keys::key_hash.eq(&hash))
         .select(ApiKey::as_select())
-        .first(conn)
-        .optional()?;
+        .load(conn)?
+        .pop();
     if let Some(key) = current {
         return Ok(Some((key, false)));
     }
     Ok(api_keys::table
         .filter(api_keys::previous_hash.eq(&hash))
         .select(ApiKey::as_select())
-        .first(conn)
-        .optional()?
+        .load(conn)?
+        .pop()
         .map(|key| (key, true)))
 }
 
