@@ -155,6 +155,20 @@ fn html_unescape(s: &str) -> String {
 }
 
 async fn the_curl_examples_of_the_docs_run_as_written(backend: Backend) {
+    let curl_present = std::process::Command::new("curl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !curl_present {
+        assert!(
+            !require_all_suites(),
+            "KEYDESK_REQUIRE_ALL_SUITES=1 but curl is not installed: the docs examples cannot run"
+        );
+        eprintln!(
+            "docs examples suite skipped: install curl to run the cURL examples of /docs/api"
+        );
+        return;
+    }
     let Some(app) = spawn_app(backend).await else {
         return;
     };

@@ -96,39 +96,43 @@ async fn open_browser(driver: &Driver, profile: &TempDir, javascript: bool) -> C
         .expect("a browser session")
 }
 
+/// Every lookup waits for its element: after a click the next page may still be loading.
+async fn element(c: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(locator)
+        .await
+        .unwrap_or_else(|e| panic!("element {locator:?}: {e}"))
+}
+
 async fn fill(c: &Client, css: &str, text: &str) {
-    let field = c.find(Locator::Css(css)).await.unwrap();
+    let field = element(c, Locator::Css(css)).await;
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
 async fn click(c: &Client, css: &str) {
-    c.find(Locator::Css(css))
+    element(c, Locator::Css(css)).await.click().await.unwrap();
+}
+
+async fn click_text(c: &Client, text: &str) {
+    let xpath = format!("//*[self::a or self::button][normalize-space(.)='{text}']");
+    element(c, Locator::XPath(&xpath))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
 }
 
-async fn click_text(c: &Client, text: &str) {
-    c.find(Locator::XPath(&format!(
-        "//*[self::a or self::button][normalize-space(.)='{text}']"
-    )))
-    .await
-    .unwrap_or_else(|_| panic!("a link or button \"{text}\""))
-    .click()
-    .await
-    .unwrap();
+/// Waits until the page shows `text`, then returns the page's text.
+async fn wait_for_text(c: &Client, text: &str) -> String {
+    let xpath = format!("//*[contains(normalize-space(.), '{text}')]");
+    element(c, Locator::XPath(&xpath)).await;
+    body_text(c).await
 }
 
 async fn body_text(c: &Client) -> String {
-    c.find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
+    element(c, Locator::Css("body")).await.text().await.unwrap()
 }
 
 async fn save_screenshot(c: &Client, name: &str) {
@@ -362,6 +366,10 @@ async fn every_key_flow_works_with_javascript_off() {
     click_text(&c, "Check a key").await;
     fill(&c, "#check-key", &key).await;
     click_text(&c, "Check").await;
-    assert!(body_text(&c).await.contains("This key works"));
+    assert!(
+        wait_for_text(&c, "This key works")
+            .await
+            .contains("Zapier Workflow")
+    );
     c.close().await.unwrap();
 }

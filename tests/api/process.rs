@@ -53,8 +53,9 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_usage() {
             .unwrap();
         assert!(r.status().is_success());
     }
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
+    // The shell's built-in kill: no extra package needed.
+    let status = Command::new("sh")
+        .args(["-c", &format!("kill -TERM {}", child.id())])
         .status()
         .unwrap();
     assert!(status.success());
