@@ -8,9 +8,10 @@ use serde_json::Value;
 use crate::helpers::*;
 
 async fn the_request_after_the_limit_gets_429(backend: Backend) {
-    // 20 requests per 20 s refills one a second, so 21 quick requests are exact.
+    // 20 requests per 200 s refills one every 10 s, so 21 requests in a row are exact
+    // even on a slow, busy machine.
     let Some(app) =
-        spawn_app_with(backend, |c| c.rate_limit_window = Duration::from_secs(20)).await
+        spawn_app_with(backend, |c| c.rate_limit_window = Duration::from_secs(200)).await
     else {
         return;
     };
@@ -41,7 +42,10 @@ async fn the_request_after_the_limit_gets_429(backend: Backend) {
     assert_eq!(h["x-ratelimit-remaining"], "0");
     assert!(h["x-ratelimit-reset"].to_str().unwrap().ends_with("GMT"));
     let retry: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=2).contains(&retry));
+    assert!(
+        (1..=10).contains(&retry),
+        "the next request is earned back within 10 s"
+    );
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"], "rate_limited");
     let unaffected = app
