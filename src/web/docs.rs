@@ -118,7 +118,8 @@ pub struct RenderedExample {
     pub method: &'static str,
     pub path: &'static str,
     pub title: &'static str,
-    pub description: &'static str,
+    /// HTML: the text escaped, with `backticks` turned into <code> spans.
+    pub description: String,
     pub curl: String,
     pub javascript: String,
     pub python: String,
@@ -166,11 +167,31 @@ fn render_example(e: &Example, base: &str) -> RenderedExample {
         method: e.method,
         path: e.path,
         title: e.title,
-        description: e.description,
+        description: code_spans(e.description),
         curl,
         javascript,
         python,
     }
+}
+
+/// Escapes `text` for HTML and renders `spans` in backticks as code.
+fn code_spans(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    escaped
+        .split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                format!("<code>{part}</code>")
+            } else {
+                part.to_string()
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]
@@ -212,6 +233,14 @@ mod tests {
             });
             assert!(matches, "{} {} is not a route", e.method, e.path);
         }
+    }
+
+    #[test]
+    fn backticks_become_code_and_markup_is_escaped() {
+        assert_eq!(
+            code_spans("Use `a<b>` & go"),
+            "Use <code>a&lt;b&gt;</code> &amp; go"
+        );
     }
 
     #[test]
