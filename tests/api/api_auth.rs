@@ -152,15 +152,7 @@ async fn read_only_keys_and_ip_allow_lists_are_enforced_without_counting(app: Te
         assert_eq!(body["error"], "ip_not_allowed");
         assert!(body["message"].as_str().unwrap().contains("127.0.0.1"));
     }
-    assert_eq!(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&local)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.team_status(&local).await, StatusCode::OK);
 
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let html = app.get_html("/settings/integrations").await;
@@ -174,15 +166,7 @@ async fn read_only_keys_and_ip_allow_lists_are_enforced_without_counting(app: Te
 
 async fn a_deleted_key_is_refused_on_the_very_next_request(app: TestApp) {
     let key = app.set_up_with_key().await;
-    assert_eq!(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.team_status(&key).await, StatusCode::OK);
     let id = app.key_id("Integration").await;
     app.post_form(&format!("/settings/integrations/keys/{id}/delete"), &[])
         .await;
@@ -226,25 +210,12 @@ async fn a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace(app: Test
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_unknown");
-    assert_eq!(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&second)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.team_status(&second).await, StatusCode::OK);
 
     let third = regenerate(&app, id, "1").await;
     for key in [&second, &third] {
         assert_eq!(
-            app.api(Method::GET, "/api/team")
-                .bearer_auth(key)
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            app.team_status(key).await,
             StatusCode::OK,
             "both work during the grace period"
         );
@@ -267,15 +238,7 @@ async fn a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace(app: Test
     .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_regenerated");
-    assert_eq!(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&third)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.team_status(&third).await, StatusCode::OK);
 }
 
 async fn an_expired_key_is_refused_with_its_date(app: TestApp) {

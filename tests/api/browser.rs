@@ -232,6 +232,14 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
             .await
             .unwrap()
     );
+    // The collapsed state is kept across visits.
+    c.refresh().await.unwrap();
+    let list = element(&c, Locator::Css("details.collapsible")).await;
+    assert_eq!(
+        list.attr("open").await.unwrap(),
+        None,
+        "still collapsed after a reload"
+    );
     click(&c, "details.collapsible > summary").await;
     assert!(
         c.find(Locator::Css("#api-keys-table"))

@@ -100,3 +100,18 @@ async fn pages_carry_the_security_headers(app: TestApp) {
     assert!(set_cookie.contains("HttpOnly"));
     assert!(set_cookie.contains("SameSite=Lax"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_cookie_is_secure_when_configured() {
+    let app = spawn_app_with(Backend::Sqlite, |c| c.secure_cookies = true)
+        .await
+        .unwrap();
+    let response = app.get("/setup").await;
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(set_cookie.contains("; Secure"), "{set_cookie}");
+}

@@ -389,6 +389,16 @@ impl TestApp {
         reqwest::Client::new().request(method, self.url(path))
     }
 
+    /// The status of `GET /api/team` with `key` as a Bearer token.
+    pub async fn team_status(&self, key: &str) -> StatusCode {
+        self.api(reqwest::Method::GET, "/api/team")
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap()
+            .status()
+    }
+
     /// Sets up the workspace and returns a new full-access key.
     pub async fn set_up_with_key(&self) -> String {
         self.set_up().await;

@@ -64,13 +64,5 @@ async fn a_database_outage_gives_503_and_the_server_recovers_on_postgres() {
         app.get("/settings/integrations").await.status(),
         StatusCode::OK
     );
-    assert_eq!(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.team_status(&key).await, StatusCode::OK);
 }

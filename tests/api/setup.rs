@@ -167,6 +167,34 @@ async fn create_admin_from_the_shell_makes_a_workspace_that_can_log_in(app: Test
     let html = app.get_html("/settings/team").await;
     assert!(html.contains("Grace Hopper"));
 
+    // The password may come on standard input instead.
+    let mut piped = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .args([
+            "create-admin",
+            "--email",
+            "alan@example.com",
+            "--name",
+            "Alan Turing",
+            "--workspace",
+            "Bletchley",
+        ])
+        .env("DATABASE_URL", &app.db.url)
+        .env_remove("KEYDESK_ADMIN_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(piped.stdin.as_mut().unwrap(), b"enigma machine 42\n").unwrap();
+    assert!(piped.wait_with_output().unwrap().status.success());
+    let alan = app.other_browser();
+    assert_eq!(
+        alan.log_in("alan@example.com", "enigma machine 42")
+            .await
+            .status(),
+        StatusCode::SEE_OTHER
+    );
+
     let duplicate = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
         .args([
             "create-admin",
