@@ -747,3 +747,63 @@ async fn check_a_key_explains_every_outcome_without_echoing_the_key(app: TestApp
         .unwrap();
     assert!(works.contains("Checked") && works.contains("never used"));
 }
+
+mod a_form_open_for_more_than_a_day_must_be_sent_again {
+    use super::*;
+
+    async fn scenario(app: TestApp) {
+        app.set_up().await;
+        app.create_key("Existing").await;
+        let id = app.key_id("Existing").await;
+        let issued = time::OffsetDateTime::now_utc().unix_timestamp() - 2 * 86_400;
+        let stale = format!("{issued}.{}", "a".repeat(24));
+
+        let create = app
+            .post_form(
+                "/settings/integrations/keys",
+                &[("name", "Late"), ("form_token", &stale)],
+            )
+            .await;
+        assert_eq!(create.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = create.text().await.unwrap();
+        assert!(html.contains("open for more than a day") && html.contains("value=\"Late\""));
+        assert!(form_token(&html) != stale, "a fresh token to send again");
+
+        let regenerate = app
+            .post_form(
+                &format!("/settings/integrations/keys/{id}/regenerate"),
+                &[("grace_hours", "0"), ("form_token", &stale)],
+            )
+            .await;
+        assert_eq!(regenerate.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            regenerate
+                .text()
+                .await
+                .unwrap()
+                .contains("open for more than a day")
+        );
+        assert!(
+            !app.get_html("/settings/integrations")
+                .await
+                .contains("<strong>Late</strong>")
+        );
+        assert!(
+            !app.get_html("/settings/audit")
+                .await
+                .contains("Key regenerated")
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_sqlite() {
+        scenario(spawn_app(Backend::Sqlite).await.unwrap()).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_postgres() {
+        if let Some(app) = spawn_app(Backend::Postgres).await {
+            scenario(app).await;
+        }
+    }
+}

@@ -304,28 +304,42 @@ struct RegenerateTemplate {
     error: Option<String>,
 }
 
+/// The confirmation page of "Regenerate", with a fresh one-time token.
+async fn render_regenerate(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+    error: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let scope = key_scope(viewer)?;
+    let key = state
+        .db(move |conn| Ok(api_key::find_visible(conn, scope, id)?))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    render_with_status(
+        &RegenerateTemplate {
+            ctx: PageContext::new(viewer, "Regenerate key", "integrations")?,
+            id,
+            name: key.name,
+            masked: masked(&key.last4),
+            form_token: new_form_token(),
+            error,
+        },
+        status,
+    )
+}
+
 pub async fn regenerate_page(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = key_scope(&viewer)?;
-    let id = id.into_inner();
-    let key = state
-        .db(move |conn| Ok(api_key::find_visible(conn, scope, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    render_with_status(
-        &RegenerateTemplate {
-            ctx: PageContext::new(&viewer, "Regenerate key", "integrations")?,
-            id,
-            name: key.name,
-            masked: masked(&key.last4),
-            form_token: new_form_token(),
-            error: None,
-        },
-        StatusCode::OK,
-    )
+    render_regenerate(&state, &viewer, id.into_inner(), None).await
 }
 
 #[derive(Deserialize)]
@@ -357,21 +371,7 @@ pub async fn regenerate_key(
         _ => return Err(AppError::NotFound),
     };
     if !form_token_is_fresh(&form.form_token) {
-        let key = state
-            .db(move |conn| Ok(api_key::find_visible(conn, scope, id)?))
-            .await?
-            .ok_or(AppError::NotFound)?;
-        return render_with_status(
-            &RegenerateTemplate {
-                ctx: PageContext::new(&viewer, "Regenerate key", "integrations")?,
-                id,
-                name: key.name,
-                masked: masked(&key.last4),
-                form_token: new_form_token(),
-                error: Some(STALE_FORM.into()),
-            },
-            StatusCode::UNPROCESSABLE_ENTITY,
-        );
+        return render_regenerate(&state, &viewer, id, Some(STALE_FORM.into())).await;
     }
     let plain = PlainKey::generate();
     let (digest, last4) = (plain.digest(), plain.last4());
