@@ -51,7 +51,7 @@ impl FromRequest for AuthedKey {
 const NO_CREDENTIALS: &str = "No API key was sent. Use HTTP Basic auth with an empty username and the key as password, the access_token query parameter, or an \"Authorization: Bearer KEY\" header.";
 
 /// Where the key was found, in the order they are looked for.
-fn credentials(req: &ServiceRequest) -> Option<String> {
+fn credentials(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
     if let Some(value) = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -59,24 +59,37 @@ fn credentials(req: &ServiceRequest) -> Option<String> {
     {
         let value = value.trim_start();
         if let Some(token) = strip_scheme(value, "Bearer") {
-            return Some(token.to_string());
+            return Ok(Some(token.to_string()));
         }
         if let Some(encoded) = strip_scheme(value, "Basic") {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(encoded.trim())
                 .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())?;
+                .and_then(|bytes| String::from_utf8(bytes).ok())
+                .ok_or_else(|| {
+                    unauthorized(
+                        "malformed_authorization",
+                        "The Authorization header is not valid Basic auth: it must be \"Basic \" and the base64 of a colon followed by the key (curl --user \":KEY\").",
+                    )
+                })?;
             let (user, password) = decoded.split_once(':').unwrap_or((decoded.as_str(), ""));
             // lemlist's way is an empty username and the key as password; some tools
             // put the key in the username instead, which is accepted too.
-            return Some(if password.is_empty() { user } else { password }.to_string());
+            return Ok(Some(
+                if password.is_empty() { user } else { password }.to_string(),
+            ));
         }
     }
-    web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-        .ok()?
-        .into_inner()
-        .into_iter()
-        .find_map(|(name, value)| (name == "access_token").then_some(value))
+    Ok(
+        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+            .ok()
+            .and_then(|query| {
+                query
+                    .into_inner()
+                    .into_iter()
+                    .find_map(|(name, value)| (name == "access_token").then_some(value))
+            }),
+    )
 }
 
 fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
@@ -110,7 +123,7 @@ fn peer_ip(req: &ServiceRequest) -> Option<IpAddr> {
 
 /// Checks the key and everything it allows; returns the caller or the refusal.
 async fn authenticate(req: &ServiceRequest, state: &AppState) -> Result<AuthedKey, ApiError> {
-    let raw = credentials(req).ok_or_else(|| unauthorized("missing_key", NO_CREDENTIALS))?;
+    let raw = credentials(req)?.ok_or_else(|| unauthorized("missing_key", NO_CREDENTIALS))?;
     let plain = PlainKey::parse(&raw).map_err(format_problem)?;
     let digest = plain.digest();
     let found = state

@@ -92,6 +92,16 @@ async fn each_bad_key_gets_its_own_401_reason(app: TestApp) {
             "{code}: {body}"
         );
     }
+    let garbled = app
+        .api(Method::GET, "/api/team")
+        .header("authorization", "Basic !!not-base64!!")
+        .send()
+        .await
+        .unwrap();
+    let (status, body) = status_and_json(garbled).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "malformed_authorization");
+
     // A well-formed key that was never issued.
     let unknown = keydesk::domain::api_key::PlainKey::generate();
     let (status, body) = status_and_json(
