@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod format;
 pub mod models;
 pub mod startup;
 pub mod telemetry;

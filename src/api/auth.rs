@@ -18,9 +18,9 @@ use super::error::ApiError;
 use super::rate_limit::Allowance;
 use crate::domain::api_key::{KeyFormatError, PlainKey};
 use crate::domain::key_settings::AllowedIps;
+use crate::format;
 use crate::models::api_key;
 use crate::startup::AppState;
-use crate::web::format;
 
 /// The key a request was authenticated with.
 #[derive(Debug, Clone)]

@@ -290,10 +290,7 @@ pub fn log_expirations(conn: &mut DbConnection, workspace_id: Option<i32>) -> Qu
                     name: "Keydesk".into(),
                     ip: "-".into(),
                 };
-                let when = key
-                    .expires_at
-                    .map(crate::web::format::exact)
-                    .unwrap_or_default();
+                let when = key.expires_at.map(crate::format::exact).unwrap_or_default();
                 audit::record(
                     conn,
                     &actor,

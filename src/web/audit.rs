@@ -6,10 +6,10 @@ use serde::Deserialize;
 
 use crate::auth::Viewer;
 use crate::error::AppError;
+use crate::format;
 use crate::models::audit::{self, Action};
 use crate::startup::AppState;
 use crate::templates::{PageContext, render};
-use crate::web::format;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings/audit", web::get().to(audit_page));

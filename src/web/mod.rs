@@ -3,7 +3,6 @@
 pub mod access_log;
 pub mod audit;
 pub mod docs;
-pub mod format;
 pub mod health;
 pub mod keys;
 pub mod login;

@@ -276,6 +276,6 @@ async fn an_expired_key_is_refused_with_its_date(app: TestApp) {
         body["message"]
             .as_str()
             .unwrap()
-            .contains(&keydesk::web::format::exact(when))
+            .contains(&keydesk::format::exact(when))
     );
 }

@@ -10,10 +10,10 @@ use super::key_scope;
 use crate::auth::Viewer;
 use crate::domain::api_key::{PlainKey, masked};
 use crate::error::AppError;
+use crate::format;
 use crate::models::api_key;
 use crate::startup::AppState;
 use crate::templates::{PageContext, render_with_status};
-use crate::web::format;
 
 pub struct Verdict {
     pub ok: bool,

@@ -15,11 +15,11 @@ use crate::domain::Name;
 use crate::domain::api_key::{PlainKey, masked};
 use crate::domain::key_settings::{AccessLevel, AllowedIps, Expiry, parse_note};
 use crate::error::AppError;
+use crate::format;
 use crate::models::api_key::{self, NewApiKey, key_label};
 use crate::models::audit::{self, Action};
 use crate::startup::AppState;
 use crate::templates::{PageContext, render_with_status};
-use crate::web::format;
 
 /// Keys a workspace may hold.
 pub const MAX_KEYS_PER_WORKSPACE: i64 = 500;

@@ -12,11 +12,11 @@ use crate::auth::Viewer;
 use crate::domain::api_key::masked;
 use crate::domain::key_settings::{AccessLevel, AllowedIps};
 use crate::error::AppError;
+use crate::format;
 use crate::models::api_key::{self, ApiKey, ClientSighting};
 use crate::models::user::{self, User};
 use crate::startup::AppState;
 use crate::templates::{PageContext, render};
-use crate::web::format;
 
 /// Days shown in the usage chart.
 const USAGE_DAYS: i64 = 30;

@@ -13,11 +13,11 @@ use crate::domain::Name;
 use crate::domain::api_key::masked;
 use crate::domain::key_settings::parse_note;
 use crate::error::AppError;
+use crate::format;
 use crate::models::api_key::{self, ApiKey, key_label};
 use crate::models::audit::{self, Action};
 use crate::startup::AppState;
 use crate::templates::{PageContext, render_with_status, see_other};
-use crate::web::format;
 
 async fn visible_key(state: &AppState, viewer: &Viewer, id: i32) -> Result<ApiKey, AppError> {
     let scope = key_scope(viewer)?;
