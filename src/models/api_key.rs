@@ -310,6 +310,14 @@ pub fn key_label(name: &str, last4: &str) -> String {
     format!("{name} ({})", crate::domain::api_key::masked(last4))
 }
 
+/// Whether a form's one-time token was already used.
+pub fn nonce_used(conn: &mut DbConnection, nonce: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        form_nonces::table.filter(form_nonces::nonce.eq(nonce)),
+    ))
+    .get_result(conn)
+}
+
 /// Records a form's one-time token. False when it was already used.
 pub fn consume_nonce(conn: &mut DbConnection, nonce: &str) -> QueryResult<bool> {
     let inserted = diesel::insert_into(form_nonces::table)

@@ -210,6 +210,27 @@ async fn bad_key_input_is_refused_beside_the_field_and_kept(app: TestApp) {
         1,
         "only the first key exists"
     );
+
+    // The form, corrected, is accepted with the same one-time token.
+    let html = app.get_html("/settings/integrations/keys/new").await;
+    let token = form_token(&html);
+    let refused = app
+        .post_form(
+            "/settings/integrations/keys",
+            &[("name", "Zapier automation"), ("form_token", &token)],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let refused = refused.text().await.unwrap();
+    assert_eq!(form_token(&refused), token, "the same form is shown again");
+    let corrected = app
+        .post_form(
+            "/settings/integrations/keys",
+            &[("name", "Zapier backup"), ("form_token", &token)],
+        )
+        .await;
+    assert_eq!(corrected.status(), StatusCode::OK);
+    assert!(corrected.text().await.unwrap().contains("value=\"kd_"));
 }
 
 async fn a_workspace_holds_at_most_500_keys(app: TestApp) {

@@ -198,7 +198,10 @@ pub async fn create_key(
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Created, diesel::result::Error> {
-                    if !api_key::consume_nonce(conn, &nonce)? {
+                    // A resubmission is recognised first (its key now holds the name);
+                    // the token is only spent once the key is made, so a form refused
+                    // for its name or the limit can be corrected and sent again.
+                    if api_key::nonce_used(conn, &nonce)? {
                         return Ok(Created::AlreadySubmitted);
                     }
                     if api_key::count_in_workspace(conn, scope.workspace_id)?
@@ -208,6 +211,9 @@ pub async fn create_key(
                     }
                     if api_key::name_taken(conn, scope.workspace_id, key_name.as_str(), None)? {
                         return Ok(Created::NameTaken);
+                    }
+                    if !api_key::consume_nonce(conn, &nonce)? {
+                        return Ok(Created::AlreadySubmitted);
                     }
                     let expires_at = expiry
                         .0
