@@ -18,6 +18,8 @@ pub enum AppError {
     LoginRequired,
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("malformed form or query")]
+    BadRequest,
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error(transparent)]
@@ -70,6 +72,7 @@ impl ResponseError for AppError {
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::LoginRequired => StatusCode::SEE_OTHER,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -95,6 +98,10 @@ impl ResponseError for AppError {
                 "This form was out of date or not sent from Keydesk. Go back, reload the page and try again.",
             ),
             Self::PayloadTooLarge => ("Too much data", "That form was too large to accept."),
+            Self::BadRequest => (
+                "That request could not be read",
+                "A form field or address parameter had a value Keydesk does not understand. Go back, reload the page and try again.",
+            ),
             Self::Unavailable(cause) => {
                 tracing::error!(%cause, "database unavailable");
                 (

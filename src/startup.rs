@@ -132,7 +132,17 @@ impl Application {
                 .build();
             App::new()
                 .app_data(state.clone())
-                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .app_data(
+                    web::FormConfig::default()
+                        .limit(256 * 1024)
+                        .error_handler(|_, _| AppError::BadRequest.into()),
+                )
+                .app_data(
+                    web::QueryConfig::default().error_handler(|_, _| AppError::BadRequest.into()),
+                )
+                .app_data(
+                    web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()),
+                )
                 .service(crate::web::static_files::scope())
                 .configure(crate::web::health::routes)
                 .configure(crate::api::routes)

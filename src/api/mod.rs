@@ -53,6 +53,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .service(
             register(web::scope("/api"))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::BadRequest {
+                        field: None,
+                        message: format!("The query string could not be read: {e}"),
+                    }
+                    .into()
+                }))
+                .app_data(
+                    web::PathConfig::default()
+                        .error_handler(|_, _| ApiError::NotFound("Not found.".into()).into()),
+                )
                 .wrap(from_fn(auth::require_api_key))
                 .default_service(web::to(unknown_route)),
         );

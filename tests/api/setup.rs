@@ -220,6 +220,29 @@ async fn unknown_pages_get_the_styled_404_and_health_checks_answer(app: TestApp)
     let html = response.text().await.unwrap();
     assert!(html.contains("Page not found") && html.contains("/static/app.css"));
 
+    // Unreadable parameters get styled pages too, never plain-text errors.
+    let bad_query = app.get("/settings/audit?page=abc").await;
+    assert_eq!(bad_query.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        bad_query
+            .text()
+            .await
+            .unwrap()
+            .contains("could not be read")
+    );
+    let bad_id = app.get("/settings/integrations/keys/abc/rename").await;
+    assert_eq!(bad_id.status(), StatusCode::NOT_FOUND);
+    assert!(bad_id.text().await.unwrap().contains("Page not found"));
+    let me = app.member_id(ADMIN_EMAIL).await;
+    let bad_form = app
+        .post_form(
+            &format!("/settings/team/members/{me}/api-access"),
+            &[("enabled", "maybe")],
+        )
+        .await;
+    assert_eq!(bad_form.status(), StatusCode::BAD_REQUEST);
+    assert!(bad_form.text().await.unwrap().contains("/static/app.css"));
+
     assert_eq!(app.get("/healthz").await.status(), StatusCode::OK);
     assert_eq!(app.get("/readyz").await.status(), StatusCode::OK);
 }
