@@ -4,6 +4,7 @@ use clap::{Args, Parser, Subcommand};
 use time::Duration;
 
 use crate::db::DatabaseUrl;
+use crate::domain::key_settings::AllowedIps;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -82,6 +83,15 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_SESSION_ABSOLUTE_SECS", default_value_t = 7 * 24 * 3600,
           value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub session_absolute_secs: u64,
+    /// Reverse proxies (IP addresses or CIDR ranges, comma-separated) whose
+    /// X-Forwarded-For header names the real client. Empty: the TCP peer is the client.
+    #[arg(
+        long,
+        env = "KEYDESK_TRUSTED_PROXIES",
+        default_value = "",
+        global = true
+    )]
+    pub trusted_proxies: String,
     /// Database connections per instance.
     #[arg(long, env = "KEYDESK_DB_POOL_SIZE", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
@@ -94,6 +104,7 @@ pub struct Config {
     pub addr: String,
     pub database: DatabaseUrl,
     pub secure_cookies: bool,
+    pub trusted_proxies: AllowedIps,
     pub rate_limit_requests: u32,
     pub rate_limit_window: std::time::Duration,
     pub session_idle: Duration,
@@ -114,6 +125,8 @@ impl Config {
             addr: s.addr.clone(),
             database,
             secure_cookies: s.secure_cookies,
+            trusted_proxies: AllowedIps::parse(&s.trusted_proxies)
+                .map_err(|e| anyhow::anyhow!("--trusted-proxies / KEYDESK_TRUSTED_PROXIES: {e}"))?,
             rate_limit_requests: s.rate_limit_requests,
             rate_limit_window: std::time::Duration::from_secs(s.rate_limit_window_secs),
             session_idle: Duration::seconds(s.session_idle_secs as i64),

@@ -117,8 +117,12 @@ fn format_problem(problem: KeyFormatError) -> ApiError {
     unauthorized(code, problem.to_string())
 }
 
-fn peer_ip(req: &ServiceRequest) -> Option<IpAddr> {
-    req.peer_addr().map(|a| a.ip())
+fn peer_ip(req: &ServiceRequest, state: &AppState) -> Option<IpAddr> {
+    crate::client_ip::resolve(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers(),
+        &state.config.trusted_proxies,
+    )
 }
 
 /// Checks the key and everything it allows; returns the caller or the refusal.
@@ -154,7 +158,7 @@ async fn authenticate(req: &ServiceRequest, state: &AppState) -> Result<AuthedKe
     }
     let allowed = AllowedIps::from_stored(&key.allowed_ips);
     if !allowed.is_empty() {
-        let ip = peer_ip(req);
+        let ip = peer_ip(req, state);
         if !ip.is_some_and(|ip| allowed.allows(ip)) {
             return Err(ApiError::Forbidden {
                 code: "ip_not_allowed",
@@ -226,7 +230,7 @@ pub async fn require_api_key(
             allowance,
         );
     }
-    let ip = peer_ip(&req).map(|ip| ip.to_string()).unwrap_or_default();
+    let ip = crate::client_ip::display(peer_ip(&req, &state));
     let agent = req
         .headers()
         .get(header::USER_AGENT)

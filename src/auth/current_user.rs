@@ -40,11 +40,18 @@ impl Viewer {
     }
 }
 
-/// The client's address as the server saw it (proxies' headers are not trusted).
+/// The client's address (see `client_ip`: proxies count only when trusted).
 pub fn client_ip(req: &HttpRequest) -> String {
-    req.peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    let trusted = &req
+        .app_data::<web::Data<AppState>>()
+        .expect("AppState is registered")
+        .config
+        .trusted_proxies;
+    crate::client_ip::display(crate::client_ip::resolve(
+        req.peer_addr().map(|a| a.ip()),
+        req.headers(),
+        trusted,
+    ))
 }
 
 impl FromRequest for Viewer {

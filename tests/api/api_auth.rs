@@ -279,3 +279,63 @@ async fn an_expired_key_is_refused_with_its_date(app: TestApp) {
             .contains(&keydesk::format::exact(when))
     );
 }
+
+async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
+    use keydesk::domain::key_settings::AllowedIps;
+    let Some(app) = spawn_app_with(backend, |c| {
+        c.trusted_proxies = AllowedIps::parse("127.0.0.1").unwrap();
+    })
+    .await
+    else {
+        return;
+    };
+    app.set_up().await;
+    let key = app
+        .create_key_with("Behind proxy", &[("allowed_ips", "203.0.113.0/24")])
+        .await;
+    let through_proxy = app
+        .api(Method::GET, "/api/team")
+        .bearer_auth(&key)
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        through_proxy.status(),
+        StatusCode::OK,
+        "the proxy names an allowed client"
+    );
+    assert_eq!(
+        app.team_status(&key).await,
+        StatusCode::FORBIDDEN,
+        "the proxy itself is not allowed"
+    );
+
+    // A server that trusts no proxy ignores the header: it cannot be spoofed.
+    let Some(plain) = spawn_app(backend).await else {
+        return;
+    };
+    plain.set_up().await;
+    let key = plain
+        .create_key_with("Fenced", &[("allowed_ips", "203.0.113.0/24")])
+        .await;
+    let spoofed = plain
+        .api(Method::GET, "/api/team")
+        .bearer_auth(&key)
+        .header("x-forwarded-for", "203.0.113.5")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(spoofed.status(), StatusCode::FORBIDDEN);
+}
+
+mod forwarded_addresses {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_sqlite() {
+        super::forwarded_addresses_count_only_from_trusted_proxies(super::Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_postgres() {
+        super::forwarded_addresses_count_only_from_trusted_proxies(super::Backend::Postgres).await;
+    }
+}
