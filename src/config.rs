@@ -65,7 +65,10 @@ pub struct Settings {
     )]
     pub database_url: String,
     /// Mark the session cookie Secure (set this when served over HTTPS).
-    #[arg(long, env = "KEYDESK_SECURE_COOKIES", global = true)]
+    /// The variable takes 1/0, true/false, yes/no or on/off.
+    #[arg(long, env = "KEYDESK_SECURE_COOKIES", global = true,
+          action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookies: bool,
     /// API requests allowed per key in each rate-limit window.
     #[arg(long, env = "KEYDESK_RATE_LIMIT_REQUESTS", default_value_t = 20,

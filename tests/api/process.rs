@@ -9,23 +9,22 @@ use reqwest::Method;
 
 use crate::helpers::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sigterm_stops_the_server_gracefully_and_keeps_usage() {
-    let db = create_test_db(Backend::Sqlite).unwrap();
+/// Starts `keydesk serve` on a free port and waits until it accepts connections.
+async fn start_binary(database_url: &str, env: &[(&str, &str)]) -> (std::process::Child, u16) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keydesk"))
+    let child = Command::new(env!("CARGO_BIN_EXE_keydesk"))
         .args([
             "serve",
             "--addr",
             &format!("127.0.0.1:{port}"),
             "--database-url",
-            &db.url,
+            database_url,
         ])
-        .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -38,6 +37,29 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_usage() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    (child, port)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keydesk_secure_cookies_1_marks_the_cookie_secure() {
+    let db = create_test_db(Backend::Sqlite).unwrap();
+    let (mut child, port) = start_binary(&db.url, &[("KEYDESK_SECURE_COOKIES", "1")]).await;
+    let response = reqwest::get(format!("http://127.0.0.1:{port}/setup"))
+        .await
+        .unwrap();
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_the_server_gracefully_and_keeps_usage() {
+    let db = create_test_db(Backend::Sqlite).unwrap();
+    let (mut child, port) = start_binary(&db.url, &[("RUST_LOG", "info")]).await;
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let app = TestAppLite {
         address: format!("http://127.0.0.1:{port}"),
