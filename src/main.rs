@@ -1,3 +1,5 @@
+//! The `keydesk` command: parse the command line, load the configuration, run.
+
 use clap::Parser;
 use keydesk::config::{Cli, Command, Config};
 
