@@ -1,5 +1,5 @@
-//! "Generate" → "Create Key", and "Regenerate": both end on the one page that
-//! shows the new secret, once.
+//! "Generate" → "Create Key": the form, and the one page that shows the new secret, once.
+//! "Regenerate" (in `regenerate.rs`) ends on that same page.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -12,7 +12,7 @@ use time::{Duration, OffsetDateTime};
 use super::key_scope;
 use crate::auth::Viewer;
 use crate::domain::Name;
-use crate::domain::api_key::{PlainKey, masked};
+use crate::domain::api_key::PlainKey;
 use crate::domain::key_settings::{AccessLevel, AllowedIps, Expiry, parse_note};
 use crate::error::AppError;
 use crate::format;
@@ -28,7 +28,7 @@ const FORM_TOKEN_MAX_AGE: i64 = 24 * 3600;
 
 /// A one-time token for a form: issue time and randomness. It is recorded when
 /// used, so a reload or a second click is recognised and creates nothing.
-fn new_form_token() -> String {
+pub(super) fn new_form_token() -> String {
     format!(
         "{}.{}",
         OffsetDateTime::now_utc().unix_timestamp(),
@@ -36,7 +36,7 @@ fn new_form_token() -> String {
     )
 }
 
-fn form_token_is_fresh(token: &str) -> bool {
+pub(super) fn form_token_is_fresh(token: &str) -> bool {
     let Some((issued, random)) = token.split_once('.') else {
         return false;
     };
@@ -49,7 +49,7 @@ fn form_token_is_fresh(token: &str) -> bool {
         && (-60..FORM_TOKEN_MAX_AGE).contains(&age)
 }
 
-const STALE_FORM: &str =
+pub(super) const STALE_FORM: &str =
     "This form was open for more than a day. Check the details and click the button again.";
 
 #[derive(Default, Deserialize)]
@@ -89,12 +89,12 @@ struct NewKeyTemplate<'a> {
 
 #[derive(Template)]
 #[template(path = "keys/reveal.html")]
-struct RevealTemplate<'a> {
-    ctx: PageContext,
-    key_name: &'a str,
-    secret: &'a str,
-    regenerated: bool,
-    old_secret: String,
+pub(super) struct RevealTemplate<'a> {
+    pub(super) ctx: PageContext,
+    pub(super) key_name: &'a str,
+    pub(super) secret: &'a str,
+    pub(super) regenerated: bool,
+    pub(super) old_secret: String,
 }
 
 #[derive(Template)]
@@ -130,7 +130,7 @@ pub async fn new_key_page(viewer: Viewer) -> Result<HttpResponse, AppError> {
 }
 
 /// A secret is shown only in this response, never cached.
-fn reveal(template: &RevealTemplate<'_>) -> Result<HttpResponse, AppError> {
+pub(super) fn reveal(template: &RevealTemplate<'_>) -> Result<HttpResponse, AppError> {
     let mut response = render_with_status(template, StatusCode::OK)?;
     response.headers_mut().insert(
         actix_web::http::header::CACHE_CONTROL,
@@ -139,7 +139,7 @@ fn reveal(template: &RevealTemplate<'_>) -> Result<HttpResponse, AppError> {
     Ok(response)
 }
 
-fn already_submitted(viewer: &Viewer) -> Result<HttpResponse, AppError> {
+pub(super) fn already_submitted(viewer: &Viewer) -> Result<HttpResponse, AppError> {
     let template = AlreadySubmittedTemplate {
         ctx: PageContext::new(viewer, "Already submitted", "integrations")?,
     };
@@ -297,156 +297,6 @@ fn is_unique_violation(e: &anyhow::Error) -> bool {
             _
         ))
     )
-}
-
-#[derive(Template)]
-#[template(path = "keys/regenerate.html")]
-struct RegenerateTemplate {
-    ctx: PageContext,
-    id: i32,
-    name: String,
-    masked: String,
-    form_token: String,
-    error: Option<String>,
-}
-
-/// The confirmation page of "Regenerate", with a fresh one-time token.
-async fn render_regenerate(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i32,
-    error: Option<String>,
-) -> Result<HttpResponse, AppError> {
-    let scope = key_scope(viewer)?;
-    let key = state
-        .db(move |conn| Ok(api_key::find_visible(conn, scope, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let status = if error.is_some() {
-        StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        StatusCode::OK
-    };
-    render_with_status(
-        &RegenerateTemplate {
-            ctx: PageContext::new(viewer, "Regenerate key", "integrations")?,
-            id,
-            name: key.name,
-            masked: masked(&key.last4),
-            form_token: new_form_token(),
-            error,
-        },
-        status,
-    )
-}
-
-pub async fn regenerate_page(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
-    render_regenerate(&state, &viewer, id.into_inner(), None).await
-}
-
-#[derive(Deserialize)]
-pub struct RegenerateForm {
-    #[serde(default)]
-    grace_hours: String,
-    #[serde(default)]
-    form_token: String,
-}
-
-enum Regenerated {
-    Done { name: String, old_last4: String },
-    AlreadySubmitted,
-    NotFound,
-}
-
-pub async fn regenerate_key(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    id: web::Path<i32>,
-    web::Form(form): web::Form<RegenerateForm>,
-) -> Result<HttpResponse, AppError> {
-    let scope = key_scope(&viewer)?;
-    let id = id.into_inner();
-    let grace_hours: i64 = match form.grace_hours.as_str() {
-        "" | "0" => 0,
-        "1" => 1,
-        "24" => 24,
-        _ => return Err(AppError::NotFound),
-    };
-    if !form_token_is_fresh(&form.form_token) {
-        return render_regenerate(&state, &viewer, id, Some(STALE_FORM.into())).await;
-    }
-    let plain = PlainKey::generate();
-    let (digest, last4) = (plain.digest(), plain.last4());
-    let actor = viewer.actor();
-    let nonce = form.form_token;
-    let outcome = state
-        .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<Regenerated, diesel::result::Error> {
-                    let Some(key) = api_key::find_visible(conn, scope, id)? else {
-                        return Ok(Regenerated::NotFound);
-                    };
-                    if !api_key::consume_nonce(conn, &nonce)? {
-                        return Ok(Regenerated::AlreadySubmitted);
-                    }
-                    let grace_until =
-                        (grace_hours > 0).then(|| crate::db::now() + Duration::hours(grace_hours));
-                    api_key::regenerate(conn, &key, digest, &last4, grace_until)?;
-                    let detail = match grace_until {
-                        Some(t) => format!(
-                            "New secret {}; the old one ({}) works until {}",
-                            masked(&last4),
-                            masked(&key.last4),
-                            format::exact(t)
-                        ),
-                        None => format!(
-                            "New secret {}; the old one ({}) stopped working at once",
-                            masked(&last4),
-                            masked(&key.last4)
-                        ),
-                    };
-                    audit::record(
-                        conn,
-                        &actor,
-                        Action::KeyRegenerated,
-                        &key_label(&key.name, &key.last4),
-                        &detail,
-                    )?;
-                    Ok(Regenerated::Done {
-                        name: key.name,
-                        old_last4: key.last4,
-                    })
-                })?,
-            )
-        })
-        .await?;
-    match outcome {
-        Regenerated::Done { name, old_last4 } => reveal(&RevealTemplate {
-            ctx: PageContext::new(&viewer, "New secret", "integrations")?,
-            key_name: &name,
-            secret: plain.expose(),
-            regenerated: true,
-            old_secret: if grace_hours > 0 {
-                format!(
-                    "The old secret ({}) keeps working for {} hour{}; update your integration before then.",
-                    masked(&old_last4),
-                    grace_hours,
-                    if grace_hours == 1 { "" } else { "s" }
-                )
-            } else {
-                format!(
-                    "The old secret ({}) has stopped working.",
-                    masked(&old_last4)
-                )
-            },
-        }),
-        Regenerated::AlreadySubmitted => already_submitted(&viewer),
-        Regenerated::NotFound => Err(AppError::NotFound),
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ mod check;
 mod create;
 mod list;
 mod manage;
+mod regenerate;
 mod usage_chart;
 
 use actix_web::web;
@@ -43,11 +44,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .route(
         "/settings/integrations/keys/{id}/regenerate",
-        web::get().to(create::regenerate_page),
+        web::get().to(regenerate::regenerate_page),
     )
     .route(
         "/settings/integrations/keys/{id}/regenerate",
-        web::post().to(create::regenerate_key),
+        web::post().to(regenerate::regenerate_key),
     )
     .route(
         "/settings/integrations/check",
