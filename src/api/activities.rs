@@ -75,10 +75,7 @@ pub async fn list_activities(
     key: AuthedKey,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::parse(
-        query.get("offset").map(String::as_str),
-        query.get("limit").map(String::as_str),
-    )?;
+    let paging = Paging::from_query(&query)?;
     let kind = query.get("type").filter(|s| !s.is_empty()).cloned();
     if let Some(kind) = &kind
         && !KEYDESK_TYPES.contains(&kind.as_str())

@@ -33,10 +33,7 @@ pub async fn list_campaigns(
     key: AuthedKey,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::parse(
-        query.get("offset").map(String::as_str),
-        query.get("limit").map(String::as_str),
-    )?;
+    let paging = Paging::from_query(&query)?;
     let status = query.get("status").filter(|s| !s.is_empty()).cloned();
     if let Some(s) = &status
         && !STATUSES.contains(&s.as_str())

@@ -111,6 +111,14 @@ pub struct Paging {
 impl Paging {
     pub const MAX_LIMIT: i64 = 100;
 
+    /// From a request's `offset` and `limit` query parameters.
+    pub fn from_query(query: &std::collections::HashMap<String, String>) -> Result<Self, ApiError> {
+        Self::parse(
+            query.get("offset").map(String::as_str),
+            query.get("limit").map(String::as_str),
+        )
+    }
+
     pub fn parse(offset: Option<&str>, limit: Option<&str>) -> Result<Self, ApiError> {
         let offset = match offset.filter(|s| !s.is_empty()) {
             None => 0,

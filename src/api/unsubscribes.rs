@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::{Paging, db, json_time};
 use crate::domain::Email;
 use crate::models::activity::{self, Subject};
-use crate::models::unsubscribe;
+use crate::models::unsubscribe::{self, Unsubscribe};
 use crate::startup::AppState;
 
 /// An email, or a whole domain written `@example.com`, lower-cased.
@@ -33,15 +33,17 @@ fn parse_value(raw: &str) -> Result<String, ApiError> {
         })
 }
 
+/// lemlist's shape; `email` repeats `value` for clients of the older docs.
+fn unsubscribe_json(u: &Unsubscribe) -> serde_json::Value {
+    json!({"_id": u.public_id, "value": u.value, "email": u.value, "source": u.source, "createdAt": json_time(u.created_at)})
+}
+
 pub async fn list_unsubscribes(
     state: web::Data<AppState>,
     key: AuthedKey,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::parse(
-        query.get("offset").map(String::as_str),
-        query.get("limit").map(String::as_str),
-    )?;
+    let paging = Paging::from_query(&query)?;
     let workspace_id = key.workspace_id;
     let rows = db(&state, move |conn| {
         Ok(unsubscribe::list(
@@ -52,11 +54,7 @@ pub async fn list_unsubscribes(
         )?)
     })
     .await?;
-    let body: Vec<_> = rows
-        .iter()
-        .map(|u| json!({"_id": u.public_id, "value": u.value, "email": u.value, "source": u.source, "createdAt": json_time(u.created_at)}))
-        .collect();
-    Ok(HttpResponse::Ok().json(body))
+    Ok(HttpResponse::Ok().json(rows.iter().map(unsubscribe_json).collect::<Vec<_>>()))
 }
 
 /// Adds the email (idempotent: an email already listed returns its entry).
@@ -86,7 +84,7 @@ pub async fn add_unsubscribe(
         })
     })
     .await?;
-    Ok(HttpResponse::Ok().json(json!({"_id": row.public_id, "value": row.value, "email": row.value, "source": row.source, "createdAt": json_time(row.created_at)})))
+    Ok(HttpResponse::Ok().json(unsubscribe_json(&row)))
 }
 
 pub async fn remove_unsubscribe(
