@@ -5,12 +5,11 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use super::auth::AuthedKey;
+use super::auth::ApiCall;
 use super::error::ApiError;
-use super::{Paging, db, json_time};
+use super::{Paging, json_time};
 use crate::models::activity::{self, Activity, ActivityFilter};
 use crate::models::derived_public_id;
-use crate::startup::AppState;
 
 /// The activity types Keydesk writes.
 pub const KEYDESK_TYPES: [&str; 5] = [
@@ -71,38 +70,45 @@ fn activity_json(a: &Activity, team_id: &str) -> serde_json::Value {
 }
 
 pub async fn list_activities(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::from_query(&query)?;
-    let kind = query.get("type").filter(|s| !s.is_empty()).cloned();
-    if let Some(kind) = &kind
-        && !KEYDESK_TYPES.contains(&kind.as_str())
-        && !LEMLIST_TYPES.contains(&kind.as_str())
-    {
-        return Err(ApiError::bad_field(
-            "type",
-            format!(
-                "Unknown activity type \"{kind}\". Keydesk records: {}.",
-                KEYDESK_TYPES.join(", ")
-            ),
-        ));
-    }
-    let campaign = query.get("campaignId").filter(|s| !s.is_empty()).cloned();
-    let lead = query.get("leadId").filter(|s| !s.is_empty()).cloned();
-    let workspace_id = key.workspace_id;
-    let found = db(&state, move |conn| {
-        let filter = ActivityFilter {
-            kind: kind.as_deref(),
-            campaign_public_id: campaign.as_deref(),
-            lead_public_id: lead.as_deref(),
-            offset: paging.offset,
-            limit: paging.limit,
-        };
-        Ok(activity::list(conn, workspace_id, &filter)?)
-    })
-    .await?;
+    let query = query.into_inner();
+    let (found, workspace_id) = call
+        .run(move |conn, key| {
+            let paging = Paging::from_query(&query)?;
+            let kind = query.get("type").filter(|s| !s.is_empty());
+            if let Some(kind) = kind
+                && !KEYDESK_TYPES.contains(&kind.as_str())
+                && !LEMLIST_TYPES.contains(&kind.as_str())
+            {
+                return Err(ApiError::bad_field(
+                    "type",
+                    format!(
+                        "Unknown activity type \"{kind}\". Keydesk records: {}.",
+                        KEYDESK_TYPES.join(", ")
+                    ),
+                ));
+            }
+            let text = |name: &str| {
+                query
+                    .get(name)
+                    .filter(|s| !s.is_empty())
+                    .map(String::as_str)
+            };
+            let filter = ActivityFilter {
+                kind: text("type"),
+                campaign_public_id: text("campaignId"),
+                lead_public_id: text("leadId"),
+                offset: paging.offset,
+                limit: paging.limit,
+            };
+            Ok((
+                activity::list(conn, key.workspace_id, &filter)?,
+                key.workspace_id,
+            ))
+        })
+        .await?;
     let team_id = derived_public_id("tea", workspace_id);
     Ok(HttpResponse::Ok().json(
         found

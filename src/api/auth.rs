@@ -1,8 +1,10 @@
-//! Who is calling the API: one key check per request. The key is parsed (prefix,
-//! length, checksum) before any database work, then looked up by digest in one
-//! indexed query — no cache, so a deleted, regenerated or expired key is refused
-//! on the very next request on every instance. Then expiry, grace period, the
-//! IP allow-list and the access level; only then the rate limiter counts.
+//! Who is calling the API. The middleware parses the key (prefix, length, checksum)
+//! before any database work; then each handler runs its queries through `ApiCall::run`,
+//! which in the same blocking call looks the key up by digest (one indexed query,
+//! no cache: a deleted, regenerated or expired key is refused on the very next request
+//! on every instance), checks expiry, grace period, IP allow-list and access level, and
+//! only then counts the request against the rate limit and records its use. One hop to
+//! the blocking pool per request, and the refusal always comes before any other error.
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
@@ -16,7 +18,8 @@ use base64::Engine;
 
 use super::error::ApiError;
 use super::rate_limit::Allowance;
-use crate::domain::api_key::{KeyFormatError, PlainKey};
+use crate::db::DbConnection;
+use crate::domain::api_key::{KeyDigest, KeyFormatError, PlainKey};
 use crate::domain::key_settings::AllowedIps;
 use crate::format;
 use crate::models::api_key;
@@ -31,20 +34,82 @@ pub struct AuthedKey {
     pub created_by: Option<i32>,
 }
 
-impl FromRequest for AuthedKey {
+/// A well-formed key and what the checks need, found by the middleware.
+#[derive(Clone)]
+struct KeyCandidate {
+    digest: KeyDigest,
+    safe_method: bool,
+    ip: Option<IpAddr>,
+    agent: String,
+}
+
+/// A handler's access to the database as the caller's key (see the module doc).
+pub struct ApiCall {
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    candidate: KeyCandidate,
+}
+
+impl FromRequest for ApiCall {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(
-            req.extensions()
-                .get::<AuthedKey>()
-                .cloned()
-                .ok_or_else(|| ApiError::Unauthorized {
-                    code: "missing_key",
-                    message: NO_CREDENTIALS.into(),
-                }),
-        )
+        let candidate = req.extensions().get::<KeyCandidate>().cloned();
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        ready(match (candidate, state) {
+            (Some(candidate), Some(state)) => Ok(Self {
+                req: req.clone(),
+                state,
+                candidate,
+            }),
+            _ => Err(unauthorized("missing_key", NO_CREDENTIALS)),
+        })
+    }
+}
+
+impl ApiCall {
+    /// Verifies the key, counts the request, then runs `f` on the same connection.
+    pub async fn run<T, F>(self, f: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let state = self.state.clone();
+        let candidate = self.candidate;
+        let (allowance, result) = web::block(move || {
+            let uncounted = state.rate_limiter.uncounted();
+            let mut conn = match state.pool.get() {
+                Ok(conn) => conn,
+                Err(e) => {
+                    tracing::error!(cause = %e, "database unavailable");
+                    return (uncounted, Err(ApiError::Unavailable));
+                }
+            };
+            let key = match verify(&mut conn, &candidate) {
+                Ok(key) => key,
+                Err(refusal) => return (uncounted, Err(refusal)),
+            };
+            let allowance = state.rate_limiter.check(key.key_id);
+            if let Some(wait) = allowance.retry_after {
+                let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+                return (
+                    allowance,
+                    Err(ApiError::TooManyRequests {
+                        retry_after_secs: secs.max(1),
+                    }),
+                );
+            }
+            let ip = crate::client_ip::display(candidate.ip);
+            state
+                .usage
+                .record(key.key_id, crate::db::now(), &ip, &candidate.agent);
+            (allowance, f(&mut conn, &key))
+        })
+        .await
+        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+        self.req.extensions_mut().insert(allowance);
+        result
     }
 }
 
@@ -117,23 +182,33 @@ fn format_problem(problem: KeyFormatError) -> ApiError {
     unauthorized(code, problem.to_string())
 }
 
-fn peer_ip(req: &ServiceRequest, state: &AppState) -> Option<IpAddr> {
-    crate::client_ip::resolve(
-        req.peer_addr().map(|a| a.ip()),
-        req.headers(),
-        &state.config.trusted_proxies,
-    )
-}
-
-/// Checks the key and everything it allows; returns the caller or the refusal.
-async fn authenticate(req: &ServiceRequest, state: &AppState) -> Result<AuthedKey, ApiError> {
+/// The middleware's part: a well-formed key, or the reason there is none.
+fn candidate(req: &ServiceRequest, state: &AppState) -> Result<KeyCandidate, ApiError> {
     let raw = credentials(req)?.ok_or_else(|| unauthorized("missing_key", NO_CREDENTIALS))?;
     let plain = PlainKey::parse(&raw).map_err(format_problem)?;
-    let digest = plain.digest();
-    let found = state
-        .db(move |conn| Ok(api_key::find_by_digest(conn, &digest)?))
-        .await
-        .map_err(ApiError::from)?;
+    Ok(KeyCandidate {
+        digest: plain.digest(),
+        safe_method: matches!(
+            *req.method(),
+            actix_web::http::Method::GET | actix_web::http::Method::HEAD
+        ),
+        ip: crate::client_ip::resolve(
+            req.peer_addr().map(|a| a.ip()),
+            req.headers(),
+            &state.config.trusted_proxies,
+        ),
+        agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string(),
+    })
+}
+
+/// Looks the key up and checks everything it allows; returns the caller or the refusal.
+fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey, ApiError> {
+    let found = api_key::find_by_digest(conn, &candidate.digest)?;
     let now = crate::db::now();
     let Some((key, previous)) = found else {
         return Err(unauthorized(
@@ -157,25 +232,20 @@ async fn authenticate(req: &ServiceRequest, state: &AppState) -> Result<AuthedKe
         ));
     }
     let allowed = AllowedIps::from_stored(&key.allowed_ips);
-    if !allowed.is_empty() {
-        let ip = peer_ip(req, state);
-        if !ip.is_some_and(|ip| allowed.allows(ip)) {
-            return Err(ApiError::Forbidden {
-                code: "ip_not_allowed",
-                message: format!(
-                    "This API key only accepts requests from {}; this request came from {}.",
-                    allowed.display(),
-                    ip.map(|ip| ip.to_string())
-                        .unwrap_or_else(|| "an unknown address".into())
-                ),
-            });
-        }
+    if !allowed.is_empty() && !candidate.ip.is_some_and(|ip| allowed.allows(ip)) {
+        return Err(ApiError::Forbidden {
+            code: "ip_not_allowed",
+            message: format!(
+                "This API key only accepts requests from {}; this request came from {}.",
+                allowed.display(),
+                candidate
+                    .ip
+                    .map(|ip| ip.to_string())
+                    .unwrap_or_else(|| "an unknown address".into())
+            ),
+        });
     }
-    let safe_method = matches!(
-        *req.method(),
-        actix_web::http::Method::GET | actix_web::http::Method::HEAD
-    );
-    if key.read_only && !safe_method {
+    if key.read_only && !candidate.safe_method {
         return Err(ApiError::Forbidden {
             code: "read_only_key",
             message: "This API key is read only: it may make GET requests only. Use a key with full access to change data.".into(),
@@ -201,7 +271,8 @@ fn set_rate_headers(headers: &mut HeaderMap, allowance: &Allowance) {
     }
 }
 
-/// The gate in front of every key-authenticated endpoint.
+/// The gate in front of every key-authenticated endpoint: no key or a malformed one
+/// is refused here; every response gets the rate-limit headers.
 pub async fn require_api_key(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -210,37 +281,23 @@ pub async fn require_api_key(
         .app_data::<web::Data<AppState>>()
         .expect("AppState is registered")
         .clone();
-    let refuse = |req: ServiceRequest, error: ApiError, allowance: Allowance| {
-        let mut response = error.error_response();
-        set_rate_headers(response.headers_mut(), &allowance);
-        Ok(req.into_response(response).map_into_right_body())
-    };
-    let authed = match authenticate(&req, &state).await {
-        Ok(authed) => authed,
-        Err(error) => return refuse(req, error, state.rate_limiter.uncounted()),
-    };
-    let allowance = state.rate_limiter.check(authed.key_id);
-    if let Some(wait) = allowance.retry_after {
-        let retry_after_secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        return refuse(
-            req,
-            ApiError::TooManyRequests {
-                retry_after_secs: retry_after_secs.max(1),
-            },
-            allowance,
-        );
+    match candidate(&req, &state) {
+        Ok(candidate) => {
+            req.extensions_mut().insert(candidate);
+        }
+        Err(error) => {
+            let mut response = error.error_response();
+            set_rate_headers(response.headers_mut(), &state.rate_limiter.uncounted());
+            return Ok(req.into_response(response).map_into_right_body());
+        }
     }
-    let ip = crate::client_ip::display(peer_ip(&req, &state));
-    let agent = req
-        .headers()
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    state
-        .usage
-        .record(authed.key_id, crate::db::now(), &ip, agent);
-    req.extensions_mut().insert(authed);
     let mut response = next.call(req).await?;
+    let allowance = response
+        .request()
+        .extensions()
+        .get::<Allowance>()
+        .copied()
+        .unwrap_or_else(|| state.rate_limiter.uncounted());
     set_rate_headers(response.headers_mut(), &allowance);
     Ok(response.map_into_left_body())
 }

@@ -5,13 +5,12 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 
-use super::auth::AuthedKey;
+use super::auth::ApiCall;
 use super::error::ApiError;
-use super::{Paging, db, json_time};
+use super::{Paging, json_time};
 use crate::domain::Name;
 use crate::models::campaign::{self, Campaign, CampaignFilter};
 use crate::models::{derived_public_id, workspace};
-use crate::startup::AppState;
 
 /// lemlist's campaign statuses, accepted by the `status` filter.
 const STATUSES: [&str; 6] = ["running", "draft", "archived", "ended", "paused", "errors"];
@@ -28,12 +27,16 @@ pub fn campaign_json(c: &Campaign) -> Value {
     })
 }
 
-pub async fn list_campaigns(
-    state: web::Data<AppState>,
-    key: AuthedKey,
-    query: web::Query<HashMap<String, String>>,
-) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::from_query(&query)?;
+/// The filters of a list request, checked.
+struct ListParams {
+    paging: Paging,
+    status: Option<String>,
+    created_by: Option<String>,
+    newest_first: bool,
+}
+
+fn list_params(query: &HashMap<String, String>) -> Result<ListParams, ApiError> {
+    let paging = Paging::from_query(query)?;
     let status = query.get("status").filter(|s| !s.is_empty()).cloned();
     if let Some(s) = &status
         && !STATUSES.contains(&s.as_str())
@@ -62,28 +65,38 @@ pub async fn list_campaigns(
             format!("sortBy can only be createdAt, not \"{sort_by}\"."),
         ));
     }
-    let created_by = query.get("createdBy").filter(|s| !s.is_empty()).cloned();
-    let workspace_id = key.workspace_id;
-    let campaigns = db(&state, move |conn| {
-        let filter = CampaignFilter {
-            status: status.as_deref(),
-            created_by: created_by.as_deref(),
-            newest_first,
-            offset: paging.offset,
-            limit: paging.limit,
-        };
-        Ok(campaign::list(conn, workspace_id, &filter)?)
+    Ok(ListParams {
+        paging,
+        status,
+        created_by: query.get("createdBy").filter(|s| !s.is_empty()).cloned(),
+        newest_first,
     })
-    .await?;
+}
+
+pub async fn list_campaigns(
+    call: ApiCall,
+    query: web::Query<HashMap<String, String>>,
+) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
+    let campaigns = call
+        .run(move |conn, key| {
+            let params = list_params(&query)?;
+            let filter = CampaignFilter {
+                status: params.status.as_deref(),
+                created_by: params.created_by.as_deref(),
+                newest_first: params.newest_first,
+                offset: params.paging.offset,
+                limit: params.paging.limit,
+            };
+            Ok(campaign::list(conn, key.workspace_id, &filter)?)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(campaigns.iter().map(campaign_json).collect::<Vec<_>>()))
 }
 
-pub async fn create_campaign(
-    state: web::Data<AppState>,
-    key: AuthedKey,
-    body: web::Bytes,
-) -> Result<HttpResponse, ApiError> {
-    let body: Value = serde_json::from_slice(&body).map_err(|_| ApiError::BadRequest {
+/// The body of `POST /api/campaigns`: a name and an optional time zone.
+fn new_campaign(body: &[u8]) -> Result<(Name, String), ApiError> {
+    let body: Value = serde_json::from_slice(body).map_err(|_| ApiError::BadRequest {
         field: None,
         message: "Body of your request must be a JSON object, e.g. {\"name\": \"My campaign\"}."
             .into(),
@@ -110,16 +123,27 @@ pub async fn create_campaign(
             ));
         }
     };
-    let workspace_id = key.workspace_id;
-    let created_by = key
-        .created_by
-        .map(|id| derived_public_id("usr", id))
-        .unwrap_or_else(|| "api".into());
-    let (created, team) = db(&state, move |conn| {
-        let created = campaign::insert(conn, workspace_id, name.as_str(), &timezone, &created_by)?;
-        Ok((created, workspace::find(conn, workspace_id)?))
-    })
-    .await?;
+    Ok((name, timezone))
+}
+
+pub async fn create_campaign(call: ApiCall, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let (created, team) = call
+        .run(move |conn, key| {
+            let (name, timezone) = new_campaign(&body)?;
+            let created_by = key
+                .created_by
+                .map(|id| derived_public_id("usr", id))
+                .unwrap_or_else(|| "api".into());
+            let created = campaign::insert(
+                conn,
+                key.workspace_id,
+                name.as_str(),
+                &timezone,
+                &created_by,
+            )?;
+            Ok((created, workspace::find(conn, key.workspace_id)?))
+        })
+        .await?;
     let mut body = campaign_json(&created);
     body["teamId"] = json!(derived_public_id("tea", team.id));
     body["state"] = json!(created.status);

@@ -6,15 +6,15 @@ use actix_web::{HttpResponse, web};
 use diesel::Connection;
 use serde_json::{Map, Value, json};
 
-use super::auth::AuthedKey;
+use super::auth::ApiCall;
 use super::error::ApiError;
-use super::{db, json_time};
+use super::json_time;
+use crate::db::DbConnection;
 use crate::domain::Email;
 use crate::models::activity::{self, Subject};
 use crate::models::campaign::{self, Campaign};
 use crate::models::lead::{self, Lead};
 use crate::models::unsubscribe;
-use crate::startup::AppState;
 
 /// Keys that describe the lead itself and cannot be variables.
 const RESERVED: [&str; 5] = ["_id", "email", "campaignId", "campaignName", "isPaused"];
@@ -123,120 +123,133 @@ fn lead_not_found() -> ApiError {
     ApiError::NotFound("Lead not found".into())
 }
 
-async fn insert_lead(
-    state: &AppState,
-    key: &AuthedKey,
-    campaign_id: String,
-    email: Email,
-    variables: Map<String, Value>,
+fn insert_lead(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    campaign_id: &str,
+    email: &Email,
+    variables: &Map<String, Value>,
     deduplicate: bool,
-) -> Result<HttpResponse, ApiError> {
-    let workspace_id = key.workspace_id;
-    let body = db(state, move |conn| {
-        conn.transaction(|conn| {
-            let campaign = campaign::find(conn, workspace_id, &campaign_id)?.ok_or_else(campaign_not_found)?;
-            if lead::find_in_campaign(conn, campaign.id, email.as_str())?.is_some() {
-                return Err(ApiError::BadRequest { field: Some("email"), message: "Lead already in the campaign".into() });
-            }
-            if deduplicate && lead::in_other_campaign(conn, workspace_id, campaign.id, email.as_str())? {
-                return Err(ApiError::Conflict("Lead already in other campaign".into()));
-            }
-            if unsubscribe::covers(conn, workspace_id, email.as_str())? {
-                return Err(ApiError::BadRequest {
-                    field: Some("email"),
-                    message: "This email address is in the unsubscribe list, so it cannot be added to a campaign.".into(),
-                });
-            }
-            let stored = serde_json::to_string(&variables).map_err(|e| ApiError::Internal(e.into()))?;
-            let lead = lead::insert(conn, &campaign, email.as_str(), &stored)?;
-            let text = |k: &str| variables.get(k).and_then(Value::as_str);
-            activity::record(
-                conn,
-                workspace_id,
-                "leadAdded",
-                &Subject {
-                    campaign_public_id: Some(&campaign.public_id),
-                    campaign_name: Some(&campaign.name),
-                    lead_public_id: Some(&lead.public_id),
-                    lead_email: Some(&lead.email),
-                    lead_first_name: text("firstName"),
-                    lead_last_name: text("lastName"),
-                    lead_company_name: text("companyName"),
-                },
-            )?;
-            Ok(lead_json(&lead, &campaign))
-        })
+) -> Result<Value, ApiError> {
+    conn.transaction(|conn| {
+        let campaign =
+            campaign::find(conn, workspace_id, campaign_id)?.ok_or_else(campaign_not_found)?;
+        if lead::find_in_campaign(conn, campaign.id, email.as_str())?.is_some() {
+            return Err(ApiError::BadRequest {
+                field: Some("email"),
+                message: "Lead already in the campaign".into(),
+            });
+        }
+        if deduplicate && lead::in_other_campaign(conn, workspace_id, campaign.id, email.as_str())? {
+            return Err(ApiError::Conflict("Lead already in other campaign".into()));
+        }
+        if unsubscribe::covers(conn, workspace_id, email.as_str())? {
+            return Err(ApiError::BadRequest {
+                field: Some("email"),
+                message: "This email address is in the unsubscribe list, so it cannot be added to a campaign.".into(),
+            });
+        }
+        let stored = serde_json::to_string(variables).map_err(|e| ApiError::Internal(e.into()))?;
+        let lead = lead::insert(conn, &campaign, email.as_str(), &stored)?;
+        record_activity(conn, workspace_id, "leadAdded", &lead, &campaign, variables)?;
+        Ok(lead_json(&lead, &campaign))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(body))
+}
+
+fn record_activity(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    kind: &str,
+    lead: &Lead,
+    campaign: &Campaign,
+    variables: &Map<String, Value>,
+) -> Result<(), ApiError> {
+    let text = |k: &str| variables.get(k).and_then(Value::as_str);
+    activity::record(
+        conn,
+        workspace_id,
+        kind,
+        &Subject {
+            campaign_public_id: Some(&campaign.public_id),
+            campaign_name: Some(&campaign.name),
+            lead_public_id: Some(&lead.public_id),
+            lead_email: Some(&lead.email),
+            lead_first_name: text("firstName"),
+            lead_last_name: text("lastName"),
+            lead_company_name: text("companyName"),
+        },
+    )?;
+    Ok(())
 }
 
 /// `POST /api/campaigns/{campaignId}/leads/{email}` (lemlist's classic form).
 pub async fn add_lead(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     path: web::Path<(String, String)>,
     query: web::Query<HashMap<String, String>>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (campaign_id, email) = path.into_inner();
-    let email = parse_email(&email)?;
-    let variables = parse_variables(&body)?;
-    insert_lead(
-        &state,
-        &key,
-        campaign_id,
-        email,
-        variables,
-        flag(&query, "deduplicate"),
-    )
-    .await
+    let deduplicate = flag(&query, "deduplicate");
+    let body = call
+        .run(move |conn, key| {
+            let email = parse_email(&email)?;
+            let variables = parse_variables(&body)?;
+            insert_lead(
+                conn,
+                key.workspace_id,
+                &campaign_id,
+                &email,
+                &variables,
+                deduplicate,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// `POST /api/campaigns/{campaignId}/leads` with the email in the body (lemlist's current form).
 pub async fn add_lead_from_body(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     path: web::Path<String>,
     query: web::Query<HashMap<String, String>>,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let email = serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("email").and_then(Value::as_str).map(str::to_string))
-        .ok_or_else(|| {
-            ApiError::bad_field(
-                "email",
-                "email is required in the body (or use /campaigns/{campaignId}/leads/{email}).",
-            )
-        })?;
-    let email = parse_email(&email)?;
-    let variables = parse_variables(&body)?;
-    insert_lead(
-        &state,
-        &key,
-        path.into_inner(),
-        email,
-        variables,
-        flag(&query, "deduplicate"),
-    )
-    .await
+    let campaign_id = path.into_inner();
+    let deduplicate = flag(&query, "deduplicate");
+    let body = call
+        .run(move |conn, key| {
+            let email = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("email").and_then(Value::as_str).map(str::to_string))
+                .ok_or_else(|| {
+                    ApiError::bad_field(
+                        "email",
+                        "email is required in the body (or use /campaigns/{campaignId}/leads/{email}).",
+                    )
+                })?;
+            let email = parse_email(&email)?;
+            let variables = parse_variables(&body)?;
+            insert_lead(conn, key.workspace_id, &campaign_id, &email, &variables, deduplicate)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// `GET /api/leads/{email}`: the newest lead with that email (flat), or with
 /// `version=v2` every campaign's lead as an array.
 pub async fn get_lead(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     email: web::Path<String>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let email = parse_email(&email)?;
-    let workspace_id = key.workspace_id;
-    let found = db(&state, move |conn| {
-        Ok(lead::find_by_email(conn, workspace_id, email.as_str())?)
-    })
-    .await?;
+    let email = email.into_inner();
+    let found = call
+        .run(move |conn, key| {
+            let email = parse_email(&email)?;
+            Ok(lead::find_by_email(conn, key.workspace_id, email.as_str())?)
+        })
+        .await?;
     let Some((newest, campaign)) = found.first() else {
         return Err(lead_not_found());
     };
@@ -250,58 +263,50 @@ pub async fn get_lead(
 /// `DELETE /api/campaigns/{campaignId}/leads/{email}`: unsubscribes the lead from the
 /// campaign, or with `action=remove` deletes it.
 pub async fn remove_lead(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     path: web::Path<(String, String)>,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let (campaign_id, email) = path.into_inner();
-    let email = parse_email(&email)?;
-    let remove = match query.get("action").map(String::as_str) {
-        None | Some("") => false,
-        Some("remove") => true,
-        Some(other) => {
-            return Err(ApiError::bad_field(
-                "action",
-                format!("action can only be remove, not \"{other}\"."),
-            ));
-        }
-    };
-    let workspace_id = key.workspace_id;
-    let body = db(&state, move |conn| {
-        conn.transaction(|conn| {
-            let campaign =
-                campaign::find(conn, workspace_id, &campaign_id)?.ok_or_else(campaign_not_found)?;
-            let mut found = lead::find_in_campaign(conn, campaign.id, email.as_str())?
-                .ok_or_else(lead_not_found)?;
-            let kind = if remove {
-                lead::delete(conn, found.id)?;
-                "leadRemoved"
-            } else {
-                lead::unsubscribe(conn, found.id)?;
-                found.is_paused = true;
-                found.state = "emailsUnsubscribed".into();
-                "apiUnsubscribed"
+    let action = query.get("action").cloned().unwrap_or_default();
+    let body = call
+        .run(move |conn, key| {
+            let email = parse_email(&email)?;
+            let remove = match action.as_str() {
+                "" => false,
+                "remove" => true,
+                other => {
+                    return Err(ApiError::bad_field(
+                        "action",
+                        format!("action can only be remove, not \"{other}\"."),
+                    ));
+                }
             };
-            let variables = variables_of(&found);
-            let text = |k: &str| variables.get(k).and_then(Value::as_str);
-            activity::record(
-                conn,
-                workspace_id,
-                kind,
-                &Subject {
-                    campaign_public_id: Some(&campaign.public_id),
-                    campaign_name: Some(&campaign.name),
-                    lead_public_id: Some(&found.public_id),
-                    lead_email: Some(&found.email),
-                    lead_first_name: text("firstName"),
-                    lead_last_name: text("lastName"),
-                    lead_company_name: text("companyName"),
-                },
-            )?;
-            Ok(lead_json(&found, &campaign))
+            conn.transaction(|conn| {
+                let campaign = campaign::find(conn, key.workspace_id, &campaign_id)?
+                    .ok_or_else(campaign_not_found)?;
+                let mut found = lead::find_in_campaign(conn, campaign.id, email.as_str())?
+                    .ok_or_else(lead_not_found)?;
+                let kind = if remove {
+                    lead::delete(conn, found.id)?;
+                    "leadRemoved"
+                } else {
+                    lead::unsubscribe(conn, found.id)?;
+                    found.is_paused = true;
+                    found.state = "emailsUnsubscribed".into();
+                    "apiUnsubscribed"
+                };
+                record_activity(
+                    conn,
+                    key.workspace_id,
+                    kind,
+                    &found,
+                    &campaign,
+                    &variables_of(&found),
+                )?;
+                Ok(lead_json(&found, &campaign))
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok().json(body))
 }

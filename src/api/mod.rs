@@ -19,8 +19,6 @@ use time::PrimitiveDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
-use crate::db::DbConnection;
-use crate::startup::AppState;
 use error::ApiError;
 
 /// Declares every key-authenticated route once: the router and the OpenAPI test both read it.
@@ -69,28 +67,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-async fn unknown_route() -> Result<HttpResponse, ApiError> {
+/// Unknown paths under `/api`: the key is still checked first, then 404.
+async fn unknown_route(call: auth::ApiCall) -> Result<HttpResponse, ApiError> {
+    call.run(|_, _| Ok(())).await?;
     Err(ApiError::NotFound(
         "There is no such API endpoint. See /docs/api for the list.".into(),
     ))
-}
-
-/// Runs `f` with a pooled connection on a blocking thread.
-pub async fn db<T, F>(state: &AppState, f: F) -> Result<T, ApiError>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
-    T: Send + 'static,
-{
-    let pool = state.pool.clone();
-    web::block(move || {
-        let mut conn = pool.get().map_err(|e| {
-            tracing::error!(cause = %e, "database unavailable");
-            ApiError::Unavailable
-        })?;
-        f(&mut conn)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?
 }
 
 const JSON_TIME: &[BorrowedFormatItem<'static>] =

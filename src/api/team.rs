@@ -5,25 +5,24 @@ use std::collections::HashMap;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-use super::auth::AuthedKey;
+use super::auth::ApiCall;
 use super::error::ApiError;
-use super::{db, json_time};
+use super::json_time;
 use crate::models::{derived_public_id, user, workspace};
-use crate::startup::AppState;
 
 pub async fn get_team(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let workspace_id = key.workspace_id;
-    let (team, members) = db(&state, move |conn| {
-        Ok((
-            workspace::find(conn, workspace_id)?,
-            user::list_in_workspace(conn, workspace_id)?,
-        ))
-    })
-    .await?;
+    let with_users = query.get("version").map(String::as_str) == Some("v2");
+    let (team, members) = call
+        .run(move |conn, key| {
+            Ok((
+                workspace::find(conn, key.workspace_id)?,
+                user::list_in_workspace(conn, key.workspace_id)?,
+            ))
+        })
+        .await?;
     let creator = members
         .iter()
         .filter(|m| m.is_admin())
@@ -39,7 +38,7 @@ pub async fn get_team(
         "beta": [],
         "invitedUsers": [],
     });
-    if query.get("version").map(String::as_str) == Some("v2") {
+    if with_users {
         body["users"] = members
             .iter()
             .map(|m| {

@@ -6,13 +6,13 @@ use actix_web::{HttpResponse, web};
 use diesel::Connection;
 use serde_json::json;
 
-use super::auth::AuthedKey;
+use super::auth::ApiCall;
 use super::error::ApiError;
-use super::{Paging, db, json_time};
+use super::{Paging, json_time};
+use crate::db::DbConnection;
 use crate::domain::Email;
 use crate::models::activity::{self, Subject};
 use crate::models::unsubscribe::{self, Unsubscribe};
-use crate::startup::AppState;
 
 /// An email, or a whole domain written `@example.com`, lower-cased.
 fn parse_value(raw: &str) -> Result<String, ApiError> {
@@ -39,78 +39,75 @@ fn unsubscribe_json(u: &Unsubscribe) -> serde_json::Value {
 }
 
 pub async fn list_unsubscribes(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let paging = Paging::from_query(&query)?;
-    let workspace_id = key.workspace_id;
-    let rows = db(&state, move |conn| {
-        Ok(unsubscribe::list(
-            conn,
-            workspace_id,
-            paging.offset,
-            paging.limit,
-        )?)
-    })
-    .await?;
+    let query = query.into_inner();
+    let rows = call
+        .run(move |conn, key| {
+            let paging = Paging::from_query(&query)?;
+            Ok(unsubscribe::list(
+                conn,
+                key.workspace_id,
+                paging.offset,
+                paging.limit,
+            )?)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(rows.iter().map(unsubscribe_json).collect::<Vec<_>>()))
+}
+
+fn record(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    kind: &str,
+    value: &str,
+) -> Result<(), ApiError> {
+    let subject = Subject {
+        lead_email: Some(value),
+        ..Subject::default()
+    };
+    Ok(activity::record(conn, workspace_id, kind, &subject)?)
 }
 
 /// Adds the email (idempotent: an email already listed returns its entry).
 pub async fn add_unsubscribe(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     email: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let value = parse_value(&email)?;
-    let workspace_id = key.workspace_id;
-    let row = db(&state, move |conn| {
-        conn.transaction(|conn| {
-            if let Some(existing) = unsubscribe::find(conn, workspace_id, &value)? {
-                return Ok(existing);
-            }
-            let row = unsubscribe::insert(conn, workspace_id, &value, "api")?;
-            activity::record(
-                conn,
-                workspace_id,
-                "variableUnsubscribed",
-                &Subject {
-                    lead_email: Some(&value),
-                    ..Subject::default()
-                },
-            )?;
-            Ok(row)
+    let email = email.into_inner();
+    let row = call
+        .run(move |conn, key| {
+            let value = parse_value(&email)?;
+            conn.transaction(|conn| {
+                if let Some(existing) = unsubscribe::find(conn, key.workspace_id, &value)? {
+                    return Ok(existing);
+                }
+                let row = unsubscribe::insert(conn, key.workspace_id, &value, "api")?;
+                record(conn, key.workspace_id, "variableUnsubscribed", &value)?;
+                Ok(row)
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok().json(unsubscribe_json(&row)))
 }
 
 pub async fn remove_unsubscribe(
-    state: web::Data<AppState>,
-    key: AuthedKey,
+    call: ApiCall,
     email: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let value = parse_value(&email)?;
-    let workspace_id = key.workspace_id;
-    let row = db(&state, move |conn| {
-        conn.transaction(|conn| {
-            let row = unsubscribe::find(conn, workspace_id, &value)?
-                .ok_or_else(|| ApiError::NotFound("Unsubscribe not found".into()))?;
-            unsubscribe::delete(conn, row.id)?;
-            activity::record(
-                conn,
-                workspace_id,
-                "variableSubscribed",
-                &Subject {
-                    lead_email: Some(&value),
-                    ..Subject::default()
-                },
-            )?;
-            Ok(row)
+    let email = email.into_inner();
+    let row = call
+        .run(move |conn, key| {
+            let value = parse_value(&email)?;
+            conn.transaction(|conn| {
+                let row = unsubscribe::find(conn, key.workspace_id, &value)?
+                    .ok_or_else(|| ApiError::NotFound("Unsubscribe not found".into()))?;
+                unsubscribe::delete(conn, row.id)?;
+                record(conn, key.workspace_id, "variableSubscribed", &value)?;
+                Ok(row)
+            })
         })
-    })
-    .await?;
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"_id": row.public_id, "value": row.value})))
 }

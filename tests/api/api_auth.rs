@@ -339,3 +339,36 @@ mod forwarded_addresses {
         super::forwarded_addresses_count_only_from_trusted_proxies(super::Backend::Postgres).await;
     }
 }
+
+async fn the_key_is_checked_before_anything_else(app: TestApp) {
+    let key = app.set_up_with_key().await;
+    let unknown = keydesk::domain::api_key::PlainKey::generate();
+    for path in [
+        "/api/campaigns?limit=999",
+        "/api/no-such-endpoint",
+        "/api/leads/not-an-email",
+    ] {
+        let (status, body) = status_and_json(
+            app.api(Method::GET, path)
+                .bearer_auth(unknown.expose())
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{path}");
+        assert_eq!(body["error"], "key_unknown", "{path}");
+    }
+    let (status, body) = status_and_json(
+        app.api(Method::GET, "/api/no-such-endpoint")
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(body["message"].as_str().unwrap().contains("/docs/api"));
+}
+
+crate::on_both_databases!(the_key_is_checked_before_anything_else);
