@@ -17,9 +17,17 @@ pub async fn get_team(
     let with_users = query.get("version").map(String::as_str) == Some("v2");
     let (team, members) = call
         .run(move |conn, key| {
+            // One query: every workspace has at least one member (its last admin stays).
+            let rows = user::list_with_workspace(conn, key.workspace_id)?;
+            let team = match rows.first() {
+                Some((_, team)) => team.clone(),
+                None => workspace::find(conn, key.workspace_id)?,
+            };
             Ok((
-                workspace::find(conn, key.workspace_id)?,
-                user::list_in_workspace(conn, key.workspace_id)?,
+                team,
+                rows.into_iter()
+                    .map(|(member, _)| member)
+                    .collect::<Vec<_>>(),
             ))
         })
         .await?;

@@ -119,6 +119,22 @@ pub fn list_in_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryRes
         .load(conn)
 }
 
+/// The members of a workspace with the workspace itself, in one query (the API's team).
+pub fn list_with_workspace(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+) -> QueryResult<Vec<(User, crate::models::workspace::Workspace)>> {
+    users::table
+        .inner_join(crate::db::schema::workspaces::table)
+        .filter(users::workspace_id.eq(workspace_id))
+        .order((users::name.asc(), users::id.asc()))
+        .select((
+            User::as_select(),
+            crate::models::workspace::Workspace::as_select(),
+        ))
+        .load(conn)
+}
+
 pub fn admins_of(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<User>> {
     users::table
         .filter(users::workspace_id.eq(workspace_id))
