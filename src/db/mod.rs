@@ -145,6 +145,23 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Runs several reads against one consistent snapshot, so a write committed between
+/// them (e.g. a usage flush) is seen by all of them or by none.
+pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        // SQLite's transactions read one snapshot already; PostgreSQL's default
+        // (read committed) takes a new one per statement.
+        if matches!(conn, DbConnection::Postgresql(_)) {
+            conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        }
+        f(conn)
+    })
+}
+
 /// The current time as stored in the database: naive UTC, microsecond precision
 /// (PostgreSQL keeps microseconds, so both backends round-trip the same value).
 pub fn now() -> time::PrimitiveDateTime {

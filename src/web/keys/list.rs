@@ -113,14 +113,19 @@ pub async fn integrations_page(
     let (keys, usage, clients) = state
         .db(move |conn| {
             api_key::log_expirations(conn, Some(workspace_id))?;
-            let keys = api_key::list(conn, scope)?;
-            let since = now.date() - Duration::days(USAGE_DAYS - 1);
-            let usage = api_key::usage_since(conn, workspace_id, since)?;
-            let clients =
-                api_key::clients_seen_since(conn, workspace_id, now - Duration::days(60))?;
-            Ok((keys, usage, clients))
+            // One snapshot: "Last used" and the usage counts come from the same flush.
+            crate::db::read_snapshot(conn, |conn| {
+                let keys = api_key::list(conn, scope)?;
+                let since = now.date() - Duration::days(USAGE_DAYS - 1);
+                let usage = api_key::usage_since(conn, workspace_id, since)?;
+                let clients =
+                    api_key::clients_seen_since(conn, workspace_id, now - Duration::days(60))?;
+                Ok((keys, usage, clients))
+            })
         })
         .await?;
+    // Render against a time after the reads, so a use just recorded is never "in the future".
+    let now = crate::db::now();
 
     let total = keys.len();
     let expiring_soon = keys
