@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use crate::helpers::*;
 
 async fn idle_session_ends(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |c| c.session_idle = time::Duration::seconds(2)).await
+    let Some(app) = spawn_app_with(backend, |c| c.session_idle = time::Duration::seconds(3)).await
     else {
         return;
     };
@@ -14,19 +14,19 @@ async fn idle_session_ends(backend: Backend) {
         app.get("/settings/integrations").await.status(),
         StatusCode::OK
     );
-    // Activity keeps it alive...
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    // Activity keeps it alive: two pauses of 2 s outlast the 3 s timeout together...
+    tokio::time::sleep(Duration::from_millis(2000)).await;
     assert_eq!(
         app.get("/settings/integrations").await.status(),
         StatusCode::OK
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(2000)).await;
     assert_eq!(
         app.get("/settings/integrations").await.status(),
         StatusCode::OK
     );
     // ...and idleness ends it.
-    tokio::time::sleep(Duration::from_millis(2600)).await;
+    tokio::time::sleep(Duration::from_millis(3500)).await;
     let response = app.get("/settings/integrations").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/login");
@@ -34,7 +34,7 @@ async fn idle_session_ends(backend: Backend) {
 
 async fn absolute_session_ends(backend: Backend) {
     let Some(app) =
-        spawn_app_with(backend, |c| c.session_absolute = time::Duration::seconds(2)).await
+        spawn_app_with(backend, |c| c.session_absolute = time::Duration::seconds(4)).await
     else {
         return;
     };
@@ -46,7 +46,8 @@ async fn absolute_session_ends(backend: Backend) {
             StatusCode::OK
         );
     }
-    tokio::time::sleep(Duration::from_millis(1000)).await;
+    // Active all along (1.5 s of 4), yet over 4 s after login it ends.
+    tokio::time::sleep(Duration::from_millis(2600)).await;
     assert_eq!(location(&app.get("/settings/integrations").await), "/login");
 }
 
