@@ -78,17 +78,16 @@ impl ApiCall {
         let state = self.state.clone();
         let candidate = self.candidate;
         let (allowance, result) = web::block(move || {
-            let uncounted = state.rate_limiter.uncounted();
             let mut conn = match state.pool.get() {
                 Ok(conn) => conn,
                 Err(e) => {
                     tracing::error!(cause = %e, "database unavailable");
-                    return (uncounted, Err(ApiError::Unavailable));
+                    return (state.rate_limiter.uncounted(), Err(ApiError::Unavailable));
                 }
             };
             let key = match verify(&mut conn, &candidate) {
                 Ok(key) => key,
-                Err(refusal) => return (uncounted, Err(refusal)),
+                Err(refusal) => return (state.rate_limiter.uncounted(), Err(refusal)),
             };
             let allowance = state.rate_limiter.check(key.key_id);
             if let Some(wait) = allowance.retry_after {

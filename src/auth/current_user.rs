@@ -34,7 +34,7 @@ impl Viewer {
         crate::models::audit::Actor {
             workspace_id: self.user.workspace_id,
             user_id: Some(self.user.id),
-            name: format!("{} <{}>", self.user.name, self.user.email),
+            name: crate::models::audit::person_label(&self.user.name, &self.user.email),
             ip: self.ip.clone(),
         }
     }

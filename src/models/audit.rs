@@ -70,6 +70,11 @@ impl Action {
     }
 }
 
+/// How the audit log names a person: "Ada Lovelace <ada@example.com>".
+pub fn person_label(name: &str, email: &str) -> String {
+    format!("{name} <{email}>")
+}
+
 /// Who acted and from where; `None` actor means the system (e.g. an expiry).
 #[derive(Debug, Clone)]
 pub struct Actor {

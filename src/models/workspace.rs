@@ -80,7 +80,7 @@ pub fn create_with_admin(
         let actor = audit::Actor {
             workspace_id,
             user_id: Some(user_id),
-            name: format!("{} <{}>", new.admin_name, new.admin_email),
+            name: audit::person_label(new.admin_name, new.admin_email),
             ip: new.ip.to_string(),
         };
         audit::record(

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::auth::Viewer;
 use crate::domain::{Email, Name, Password, Role};
 use crate::error::AppError;
-use crate::models::audit::{self, Action};
+use crate::models::audit::{self, Action, person_label};
 use crate::models::session;
 use crate::models::user::{self, User};
 use crate::startup::AppState;
@@ -176,7 +176,7 @@ async fn add_member(
                         conn,
                         &actor,
                         Action::MemberAdded,
-                        &member_label(name.as_str(), email.as_str()),
+                        &person_label(name.as_str(), email.as_str()),
                         &detail,
                     )
                 })?;
@@ -200,10 +200,6 @@ async fn add_member(
         "{name} was added. Share their initial password with them privately."
     ))?;
     Ok(see_other("/settings/team"))
-}
-
-fn member_label(name: &str, email: &str) -> String {
-    format!("{name} <{email}>")
 }
 
 #[derive(Deserialize)]
@@ -292,7 +288,7 @@ async fn change_role(
                         conn,
                         &actor,
                         Action::RoleChanged,
-                        &member_label(&member.name, &member.email),
+                        &person_label(&member.name, &member.email),
                         &detail,
                     )?;
                     Ok(Change::Done(format!(
@@ -349,7 +345,7 @@ async fn set_api_access(
                         conn,
                         &actor,
                         action,
-                        &member_label(&member.name, &member.email),
+                        &person_label(&member.name, &member.email),
                         "",
                     )?;
                     Ok(Change::Done(if enabled {
@@ -389,7 +385,7 @@ async fn remove_member(
                         conn,
                         &actor,
                         Action::MemberRemoved,
-                        &member_label(&member.name, &member.email),
+                        &person_label(&member.name, &member.email),
                         "Logged out everywhere; their API keys stay with the workspace",
                     )?;
                     Ok(Change::Done(format!(

@@ -21,6 +21,18 @@ async fn status_and_json(response: reqwest::Response) -> (StatusCode, Value) {
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// Status and JSON body of `GET /api/team` with `key` as a Bearer token.
+async fn team_answer(app: &TestApp, key: &str) -> (StatusCode, Value) {
+    status_and_json(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(key)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
 async fn each_way_of_sending_the_key_works(app: TestApp) {
     let key = app.set_up_with_key().await;
     let basic = app
@@ -150,14 +162,7 @@ async fn read_only_keys_and_ip_allow_lists_are_enforced_without_counting(app: Te
     assert_eq!(body["error"], "read_only_key");
 
     for _ in 0..25 {
-        let (status, body) = status_and_json(
-            app.api(Method::GET, "/api/team")
-                .bearer_auth(&fenced)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+        let (status, body) = team_answer(&app, &fenced).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "refused, never rate limited");
         assert_eq!(body["error"], "ip_not_allowed");
         assert!(body["message"].as_str().unwrap().contains("127.0.0.1"));
@@ -180,14 +185,7 @@ async fn a_deleted_key_is_refused_on_the_very_next_request(app: TestApp) {
     let id = app.key_id("Integration").await;
     app.post_form(&format!("/settings/integrations/keys/{id}/delete"), &[])
         .await;
-    let (status, body) = status_and_json(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = team_answer(&app, &key).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_unknown");
 }
@@ -210,14 +208,7 @@ async fn a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace(app: Test
     let first = app.set_up_with_key().await;
     let id = app.key_id("Integration").await;
     let second = regenerate(&app, id, "0").await;
-    let (status, body) = status_and_json(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&first)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = team_answer(&app, &first).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_unknown");
     assert_eq!(app.team_status(&second).await, StatusCode::OK);
@@ -238,14 +229,7 @@ async fn a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace(app: Test
             .execute(&mut *conn)
             .unwrap();
     }
-    let (status, body) = status_and_json(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&second)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = team_answer(&app, &second).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_regenerated");
     assert_eq!(app.team_status(&third).await, StatusCode::OK);
@@ -262,14 +246,7 @@ async fn an_expired_key_is_refused_with_its_date(app: TestApp) {
             .execute(&mut *conn)
             .unwrap();
     }
-    let (status, body) = status_and_json(
-        app.api(Method::GET, "/api/team")
-            .bearer_auth(&key)
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, body) = team_answer(&app, &key).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_expired");
     assert!(

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use diesel::prelude::*;
-use keydesk::db::schema::{api_key_usage, api_keys};
+use keydesk::db::schema::api_keys;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
@@ -95,12 +95,7 @@ async fn usage_shows_on_the_page_within_two_seconds(backend: Backend) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut conn = app.db_conn();
-    let total: i64 = api_key_usage::table
-        .select(api_key_usage::requests)
-        .load::<i64>(&mut *conn)
-        .unwrap()
-        .iter()
-        .sum();
+    let total = recorded_requests(&mut conn);
     assert_eq!(total, 7);
     assert!(
         !captured_logs().contains(&key),
@@ -126,12 +121,7 @@ async fn a_graceful_shutdown_right_after_requests_loses_none(backend: Backend) {
     }
     app.shut_down().await;
     let mut conn = app.db_conn();
-    let total: i64 = api_key_usage::table
-        .select(api_key_usage::requests)
-        .load::<i64>(&mut *conn)
-        .unwrap()
-        .iter()
-        .sum();
+    let total = recorded_requests(&mut conn);
     assert_eq!(total, 12);
     let last_used: Option<time::PrimitiveDateTime> = api_keys::table
         .select(api_keys::last_used_at)

@@ -158,17 +158,11 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     click_text(&c, "Create workspace").await;
 
     // Step 1: profile icon (bottom-left) → Settings → Integrations.
-    c.wait()
-        .for_element(Locator::Css("summary[aria-label='Profile']"))
-        .await
-        .unwrap();
+    element(&c, Locator::Css("summary[aria-label='Profile']")).await;
     c.goto(&app.url("/settings/team")).await.unwrap();
     click(&c, "summary[aria-label='Profile']").await;
     click_text(&c, "Settings").await;
-    c.wait()
-        .for_element(Locator::Css("#api-keys-title"))
-        .await
-        .unwrap();
+    element(&c, Locator::Css("#api-keys-title")).await;
     assert!(
         c.current_url()
             .await
@@ -179,11 +173,7 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
 
     // Step 2: Generate → name → Create Key.
     click_text(&c, "Generate").await;
-    let name_field = c
-        .wait()
-        .for_element(Locator::Css("#key-name"))
-        .await
-        .unwrap();
+    let name_field = element(&c, Locator::Css("#key-name")).await;
     assert!(
         name_field
             .attr("placeholder")
@@ -196,11 +186,7 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     click_text(&c, "Create Key").await;
 
     // Step 3: copy the key, shown once.
-    let field = c
-        .wait()
-        .for_element(Locator::Css("#new-key"))
-        .await
-        .unwrap();
+    let field = element(&c, Locator::Css("#new-key")).await;
     let key = field.prop("value").await.unwrap().unwrap();
     assert!(key.starts_with("kd_") && key.len() == 41);
     assert!(body_text(&c).await.contains("only view this key once"));
@@ -215,10 +201,7 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     click_text(&c, "Done").await;
 
     // Step 4: the key is listed; the list collapses and expands with the arrow.
-    c.wait()
-        .for_element(Locator::Css("#api-keys-table"))
-        .await
-        .unwrap();
+    element(&c, Locator::Css("#api-keys-table")).await;
     let text = body_text(&c).await;
     assert!(text.contains("Clay Integration") && text.contains("Never used"));
     assert!(!text.contains(&key), "the list never shows the key");
@@ -267,29 +250,20 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     )
     .await;
     click_text(&c, "Save").await;
-    c.wait()
-        .for_element(Locator::XPath("//strong[text()='Clay Enrichment']"))
-        .await
-        .unwrap();
+    element(&c, Locator::XPath("//strong[text()='Clay Enrichment']")).await;
 
     // Delete, with the warning.
     click_text(&c, "Delete").await;
-    c.wait()
-        .for_element(Locator::Css("#delete-title"))
-        .await
-        .unwrap();
+    element(&c, Locator::Css("#delete-title")).await;
     assert!(body_text(&c).await.contains("loses access at once"));
     click_text(&c, "Delete key").await;
-    c.wait().for_element(Locator::Css(".flash")).await.unwrap();
+    element(&c, Locator::Css(".flash")).await;
     assert!(body_text(&c).await.contains("No API keys yet"));
 
     // Log out from the profile menu.
     click(&c, "summary[aria-label='Profile']").await;
     click_text(&c, "Log out").await;
-    c.wait()
-        .for_element(Locator::Css("#password"))
-        .await
-        .unwrap();
+    element(&c, Locator::Css("#password")).await;
     c.close().await.unwrap();
 }
 
@@ -307,10 +281,7 @@ async fn every_key_flow_works_with_javascript_off() {
     click_text(&c, "Log in").await;
 
     // The profile menu opens without JS (a <details> element).
-    c.wait()
-        .for_element(Locator::Css("summary[aria-label='Profile']"))
-        .await
-        .unwrap();
+    element(&c, Locator::Css("summary[aria-label='Profile']")).await;
     click(&c, "summary[aria-label='Profile']").await;
     assert!(
         c.find(Locator::XPath("//a[normalize-space(.)='Settings']"))
@@ -326,11 +297,8 @@ async fn every_key_flow_works_with_javascript_off() {
         .unwrap();
     fill(&c, "#key-name", "Zapier Automation").await;
     click_text(&c, "Create Key").await;
-    let key = c
-        .wait()
-        .for_element(Locator::Css("#new-key"))
+    let key = element(&c, Locator::Css("#new-key"))
         .await
-        .unwrap()
         .prop("value")
         .await
         .unwrap()
@@ -339,10 +307,7 @@ async fn every_key_flow_works_with_javascript_off() {
 
     // Reloading the reveal page resubmits the form: nothing new, nothing shown.
     c.refresh().await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("#done-title"))
-        .await
-        .unwrap();
+    element(&c, Locator::Css("#done-title")).await;
     assert!(!c.source().await.unwrap().contains(&key));
 
     // Rename through the plain form.
@@ -358,10 +323,7 @@ async fn every_key_flow_works_with_javascript_off() {
     click_text(&c, "Rename").await;
     fill(&c, "#key-name", "Zapier Workflow").await;
     click_text(&c, "Save").await;
-    c.wait()
-        .for_element(Locator::XPath("//strong[text()='Zapier Workflow']"))
-        .await
-        .unwrap();
+    element(&c, Locator::XPath("//strong[text()='Zapier Workflow']")).await;
     assert_eq!(
         c.find_all(Locator::Css("#api-keys-table tbody tr"))
             .await

@@ -249,6 +249,18 @@ fn capture_logs() {
     });
 }
 
+/// Every request counted in `api_key_usage`, all keys and days together.
+pub fn recorded_requests(conn: &mut keydesk::db::DbConnection) -> i64 {
+    use diesel::prelude::*;
+    use keydesk::db::schema::api_key_usage;
+    api_key_usage::table
+        .select(api_key_usage::requests)
+        .load::<i64>(conn)
+        .unwrap()
+        .iter()
+        .sum()
+}
+
 /// The plaintext key shown on a reveal page.
 pub fn revealed_key(html: &str) -> String {
     let marker = "value=\"kd_";

@@ -3,8 +3,6 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use diesel::prelude::*;
-use keydesk::db::schema::api_key_usage;
 use reqwest::Method;
 
 use crate::helpers::*;
@@ -89,12 +87,7 @@ async fn sigterm_stops_the_server_gracefully_and_keeps_usage() {
 
     let url = keydesk::db::DatabaseUrl::parse(&db.url).unwrap();
     let mut conn = keydesk::db::build_pool(&url, 1).get().unwrap();
-    let total: i64 = api_key_usage::table
-        .select(api_key_usage::requests)
-        .load::<i64>(&mut *conn)
-        .unwrap()
-        .iter()
-        .sum();
+    let total = recorded_requests(&mut conn);
     assert_eq!(total, 9);
 }
 

@@ -7,7 +7,7 @@ use diesel::Connection;
 use serde::Deserialize;
 use time::Duration;
 
-use super::key_scope;
+use super::{key_scope, visible_key};
 use crate::auth::Viewer;
 use crate::domain::Name;
 use crate::domain::api_key::masked;
@@ -18,14 +18,6 @@ use crate::models::api_key::{self, ApiKey, key_label};
 use crate::models::audit::{self, Action};
 use crate::startup::AppState;
 use crate::templates::{PageContext, render_with_status, see_other};
-
-async fn visible_key(state: &AppState, viewer: &Viewer, id: i32) -> Result<ApiKey, AppError> {
-    let scope = key_scope(viewer)?;
-    state
-        .db(move |conn| Ok(api_key::find_visible(conn, scope, id)?))
-        .await?
-        .ok_or(AppError::NotFound)
-}
 
 #[derive(Default, Deserialize)]
 pub struct RenameForm {
@@ -134,9 +126,6 @@ pub async fn rename_key(
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Renamed, diesel::result::Error> {
-                    if api_key::find_visible(conn, scope, key_id)?.is_none() {
-                        return Ok(Renamed::NotFound);
-                    }
                     if api_key::name_taken(
                         conn,
                         scope.workspace_id,
@@ -145,7 +134,10 @@ pub async fn rename_key(
                     )? {
                         return Ok(Renamed::NameTaken);
                     }
-                    api_key::rename(conn, key_id, new_name.as_str(), &note)?;
+                    // Checked visible above; zero rows means it was deleted meanwhile.
+                    if api_key::rename(conn, key_id, new_name.as_str(), &note)? == 0 {
+                        return Ok(Renamed::NotFound);
+                    }
                     let mut changes = Vec::new();
                     if new_name.as_str() != old_name {
                         changes.push(format!("\"{old_name}\" → \"{new_name}\""));

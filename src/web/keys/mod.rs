@@ -12,6 +12,7 @@ use actix_web::web;
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::models::api_key::KeyScope;
+use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -58,6 +59,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/settings/integrations/check",
         web::post().to(check::check_key),
     );
+}
+
+/// A key this person may manage; any other id is not found.
+async fn visible_key(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i32,
+) -> Result<crate::models::api_key::ApiKey, AppError> {
+    let scope = key_scope(viewer)?;
+    state
+        .db(move |conn| Ok(crate::models::api_key::find_visible(conn, scope, id)?))
+        .await?
+        .ok_or(AppError::NotFound)
 }
 
 /// The keys this person may manage; 403 for members without API access.

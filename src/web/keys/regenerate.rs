@@ -11,7 +11,7 @@ use time::Duration;
 use super::create::{
     RevealTemplate, STALE_FORM, already_submitted, form_token_is_fresh, new_form_token, reveal,
 };
-use super::key_scope;
+use super::{key_scope, visible_key};
 use crate::auth::Viewer;
 use crate::domain::api_key::{PlainKey, masked};
 use crate::error::AppError;
@@ -39,11 +39,7 @@ async fn render_regenerate(
     id: i32,
     error: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = key_scope(viewer)?;
-    let key = state
-        .db(move |conn| Ok(api_key::find_visible(conn, scope, id)?))
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let key = visible_key(state, viewer, id).await?;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
