@@ -225,6 +225,36 @@ async fn the_openapi_document_describes_this_server(backend: Backend) {
     assert!(doc["paths"]["/campaigns/{campaignId}/leads/{email}"]["post"].is_object());
 }
 
+async fn two_tools_on_one_key_are_flagged_from_real_use(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let key = app.set_up_with_key().await;
+    for agent in ["Clay/2.1", "Zapier/1.0"] {
+        let r = app
+            .api(Method::GET, "/api/team")
+            .bearer_auth(&key)
+            .header("user-agent", agent)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let sent = Instant::now();
+    loop {
+        let html = app.get_html("/settings/integrations").await;
+        if html.contains(">Shared<") {
+            assert!(html.contains("2 different tools"));
+            break;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(3),
+            "the agents recorded by the API reach the hint"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 macro_rules! both {
     ($($name:ident),+) => {$(
         mod $name {
@@ -241,5 +271,6 @@ both!(
     usage_shows_on_the_page_within_two_seconds,
     a_graceful_shutdown_right_after_requests_loses_none,
     the_curl_examples_of_the_docs_run_as_written,
-    the_openapi_document_describes_this_server
+    the_openapi_document_describes_this_server,
+    two_tools_on_one_key_are_flagged_from_real_use
 );
