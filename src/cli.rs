@@ -7,7 +7,7 @@ use anyhow::Context;
 use crate::config::{Config, CreateAdmin};
 use crate::db;
 use crate::domain::{Email, Name, Password};
-use crate::models::workspace::{self, CreateError, NewWorkspace};
+use crate::use_cases::workspace::{self, CreateError, NewWorkspace};
 
 pub fn migrate(config: &Config) -> anyhow::Result<()> {
     let pool = db::build_pool(&config.database, 1);
@@ -23,10 +23,9 @@ pub fn migrate(config: &Config) -> anyhow::Result<()> {
 }
 
 pub fn create_admin(config: &Config, args: &CreateAdmin) -> anyhow::Result<()> {
-    let workspace_name =
-        Name::parse(&args.workspace).map_err(|e| anyhow::anyhow!("--workspace: {e}"))?;
-    let name = Name::parse(&args.name).map_err(|e| anyhow::anyhow!("--name: {e}"))?;
-    let email = Email::parse(&args.email).map_err(|e| anyhow::anyhow!("--email: {e}"))?;
+    let workspace_name = Name::parse(&args.workspace).context("--workspace")?;
+    let name = Name::parse(&args.name).context("--name")?;
+    let email = Email::parse(&args.email).context("--email")?;
     let password = match std::env::var("KEYDESK_ADMIN_PASSWORD") {
         Ok(pw) => pw,
         Err(_) => {
@@ -38,7 +37,7 @@ pub fn create_admin(config: &Config, args: &CreateAdmin) -> anyhow::Result<()> {
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
-    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("password: {e}"))?;
+    let password = Password::parse(password).context("password")?;
     let hash = crate::auth::password::hash(password.expose())?;
 
     let pool = db::build_pool(&config.database, 1);

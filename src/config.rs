@@ -1,5 +1,6 @@
 //! Flags and environment → one typed configuration (a flag wins over its variable).
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use time::Duration;
 
@@ -122,14 +123,14 @@ pub struct Config {
 
 impl Config {
     pub fn from_settings(s: &Settings) -> anyhow::Result<Self> {
-        let database = DatabaseUrl::parse(&s.database_url)
-            .map_err(|e| anyhow::anyhow!("--database-url / DATABASE_URL: {e}"))?;
+        let database =
+            DatabaseUrl::parse(&s.database_url).context("--database-url / DATABASE_URL")?;
         Ok(Self {
             addr: s.addr.clone(),
             database,
             secure_cookies: s.secure_cookies,
             trusted_proxies: AllowedIps::parse(&s.trusted_proxies)
-                .map_err(|e| anyhow::anyhow!("--trusted-proxies / KEYDESK_TRUSTED_PROXIES: {e}"))?,
+                .context("--trusted-proxies / KEYDESK_TRUSTED_PROXIES")?,
             rate_limit_requests: s.rate_limit_requests,
             rate_limit_window: std::time::Duration::from_secs(s.rate_limit_window_secs),
             session_idle: Duration::seconds(s.session_idle_secs as i64),

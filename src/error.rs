@@ -20,15 +20,16 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("malformed form or query")]
     BadRequest,
-    #[error("database unavailable: {0}")]
-    Unavailable(String),
+    #[error("database unavailable")]
+    Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
 
 impl AppError {
-    pub fn internal(e: impl std::fmt::Display) -> Self {
-        Self::Internal(anyhow::anyhow!("{e}"))
+    /// An unexpected failure, keeping `e` and its causes for the log.
+    pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal(anyhow::Error::new(e))
     }
 }
 
@@ -36,10 +37,8 @@ impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
-                Self::Unavailable(info.message().to_string())
-            }
-            Error::BrokenTransactionManager => Self::Unavailable(e.to_string()),
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
+            | Error::BrokenTransactionManager => Self::Unavailable(anyhow::Error::new(e)),
             other => Self::Internal(anyhow::Error::new(other)),
         }
     }
@@ -47,13 +46,13 @@ impl From<diesel::result::Error> for AppError {
 
 impl From<diesel::r2d2::PoolError> for AppError {
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        Self::Unavailable(e.to_string())
+        Self::Unavailable(anyhow::Error::new(e))
     }
 }
 
-impl From<actix_web::error::BlockingError> for AppError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        Self::Internal(anyhow::anyhow!("{e}"))
+impl From<tokio::task::JoinError> for AppError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::Internal(anyhow::Error::new(e).context("a database task failed"))
     }
 }
 
@@ -103,7 +102,7 @@ impl ResponseError for AppError {
                 "A form field or address parameter had a value Keydesk does not understand. Go back, reload the page and try again.",
             ),
             Self::Unavailable(cause) => {
-                tracing::error!(%cause, "database unavailable");
+                tracing::error!(cause = ?cause, "database unavailable");
                 (
                     "Temporarily unavailable",
                     "Keydesk cannot reach its database right now. Try again in a few seconds.",
@@ -152,7 +151,8 @@ pub async fn style_session_store_errors(
                 && e.as_response_error().status_code().is_server_error() =>
         {
             tracing::error!(error = %e, "session store failed");
-            Err(AppError::Unavailable("session store".into()).into())
+            // The cause is logged above; actix's error type cannot travel as a source.
+            Err(AppError::Unavailable(anyhow::anyhow!("the session store failed")).into())
         }
         other => other,
     }

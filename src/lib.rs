@@ -1,7 +1,9 @@
 //! Keydesk: self-hosted API-key management with a lemlist-compatible API.
 
 pub mod api;
+pub mod app;
 pub mod auth;
+pub mod background;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
@@ -13,4 +15,5 @@ pub mod models;
 pub mod startup;
 pub mod telemetry;
 pub mod templates;
+pub mod use_cases;
 pub mod web;

@@ -2,7 +2,6 @@
 
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_session::SessionMiddleware;
 use actix_session::config::{PersistentSession, TtlExtensionPolicy};
@@ -12,56 +11,14 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use crate::api::rate_limit::ApiRateLimiter;
 use crate::api::usage::UsageRecorder;
+use crate::app::AppState;
 use crate::auth::csrf::require_csrf_token;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
-use crate::db::{self, DbConnection, Pool};
+use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::models;
-
-/// What every handler can reach.
-pub struct AppState {
-    pub pool: Pool,
-    pub config: Arc<Config>,
-    /// Becomes true once a user exists, and never goes back (the last admin cannot be removed).
-    setup_done: AtomicBool,
-    pub rate_limiter: ApiRateLimiter,
-    pub usage: Arc<UsageRecorder>,
-}
-
-impl AppState {
-    /// Runs `f` with a pooled connection on a blocking thread.
-    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-
-    /// Whether the first workspace exists; asks the database until it does.
-    pub async fn setup_done(&self) -> Result<bool, AppError> {
-        if self.setup_done.load(Ordering::Relaxed) {
-            return Ok(true);
-        }
-        let done = self.db(|conn| Ok(models::user::any_exists(conn)?)).await?;
-        if done {
-            self.mark_setup_done();
-        }
-        Ok(done)
-    }
-
-    pub fn mark_setup_done(&self) {
-        self.setup_done.store(true, Ordering::Relaxed);
-    }
-}
 
 /// A built server and the port it listens on (useful when binding port 0).
 pub struct Application {
@@ -85,33 +42,21 @@ impl Application {
         let port = listener.local_addr()?.port();
         let pool = db::build_pool(&config.database, config.db_pool_size);
         let redacted = config.database.redacted();
-        let cookie_key = {
-            let pool = pool.clone();
-            tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
-                let mut conn = pool
-                    .get()
-                    .with_context(|| format!("connecting to {redacted}"))?;
-                db::run_migrations(&mut conn)?;
-                let key = models::secret::get_or_create(&mut conn, "session_cookie_key", || {
-                    rand::random::<[u8; 64]>().to_vec()
-                })?;
-                Ok(key)
-            })
-            .await??
-        };
+        let cookie_key = db::with_connection(&pool, |conn| -> anyhow::Result<Vec<u8>> {
+            db::run_migrations(conn)?;
+            let key = models::secret::get_or_create(conn, "session_cookie_key", || {
+                rand::random::<[u8; 64]>().to_vec()
+            })?;
+            Ok(key)
+        })
+        .await
+        .with_context(|| format!("preparing the database at {redacted}"))?;
         std::thread::spawn(crate::auth::password::warm_up);
 
         let config = Arc::new(config);
-        let usage = Arc::new(UsageRecorder::default());
-        let state = web::Data::new(AppState {
-            pool: pool.clone(),
-            config: config.clone(),
-            setup_done: AtomicBool::new(false),
-            rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
-            usage: usage.clone(),
-        });
-        spawn_housekeeping(pool.clone(), config.clone(), state.clone());
-        spawn_usage_flusher(pool.clone(), usage.clone(), config.usage_flush_interval);
+        let state = web::Data::new(AppState::new(pool.clone(), config.clone()));
+        let usage = state.usage.clone();
+        crate::background::spawn(state.clone());
 
         let key = Key::from(&cookie_key);
         let config_threads = (config.db_pool_size as usize).max(2);
@@ -178,16 +123,9 @@ impl Application {
     /// still in memory, so a graceful shutdown loses no request.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
-        let (pool, usage) = (self.pool, self.usage);
-        let flushed = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-            let mut conn = pool.get()?;
-            Ok(usage.flush(&mut conn)?)
-        })
-        .await;
-        match flushed {
-            Ok(Ok(keys)) => tracing::info!(keys, "usage written at shutdown"),
-            Ok(Err(e)) => tracing::error!(error = %e, "could not write usage at shutdown"),
-            Err(e) => tracing::error!(error = %e, "usage flush at shutdown panicked"),
+        match crate::background::flush_usage(&self.pool, self.usage).await {
+            Ok(keys) => tracing::info!(keys, "usage written at shutdown"),
+            Err(e) => tracing::error!(error = ?e, "could not write usage at shutdown"),
         }
         served
     }
@@ -222,54 +160,4 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "same-origin"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Cache-Control", "no-store"))
-}
-
-/// Every minute: deletes expired sessions, old login failures and used form tokens,
-/// and writes the audit entry of keys that expired.
-fn spawn_housekeeping(pool: Pool, config: Arc<Config>, state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            state.rate_limiter.forget_idle();
-            let pool = pool.clone();
-            let config = config.clone();
-            let result = tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
-                let mut conn = pool.get()?;
-                let now = db::now();
-                models::session::delete_expired(&mut conn, now, now - config.session_absolute)?;
-                models::login_failure::prune(&mut conn, config.login_failure_window)?;
-                models::api_key::prune_nonces(&mut conn, now - time::Duration::days(2))?;
-                models::api_key::log_expirations(&mut conn, None)?;
-                Ok(())
-            })
-            .await;
-            if let Ok(Err(e)) = result {
-                tracing::warn!(error = %e, "housekeeping failed; will retry");
-            }
-        }
-    });
-}
-
-/// Writes batched key usage every `every` (a second by default; never a write per request).
-fn spawn_usage_flusher(pool: Pool, usage: Arc<UsageRecorder>, every: std::time::Duration) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(every);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if usage.pending_requests() == 0 {
-                continue;
-            }
-            let (pool, usage) = (pool.clone(), usage.clone());
-            let result = tokio::task::spawn_blocking(move || -> anyhow::Result<usize> {
-                let mut conn = pool.get()?;
-                Ok(usage.flush(&mut conn)?)
-            })
-            .await;
-            if let Ok(Err(e)) = result {
-                tracing::warn!(error = %e, "writing key usage failed; will retry");
-            }
-        }
-    });
 }

@@ -18,12 +18,12 @@ use base64::Engine;
 
 use super::error::ApiError;
 use super::rate_limit::Allowance;
-use crate::db::DbConnection;
+use crate::app::AppState;
+use crate::db::{self, DbConnection};
 use crate::domain::api_key::{KeyDigest, KeyFormatError, PlainKey};
 use crate::domain::key_settings::AllowedIps;
 use crate::format;
 use crate::models::api_key;
-use crate::startup::AppState;
 
 /// The key a request was authenticated with.
 #[derive(Debug, Clone)]
@@ -56,14 +56,13 @@ impl FromRequest for ApiCall {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let candidate = req.extensions().get::<KeyCandidate>().cloned();
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        ready(match (candidate, state) {
-            (Some(candidate), Some(state)) => Ok(Self {
+        ready(match candidate {
+            Some(candidate) => Ok(Self {
                 req: req.clone(),
-                state,
+                state: AppState::of(req),
                 candidate,
             }),
-            _ => Err(unauthorized("missing_key", NO_CREDENTIALS)),
+            None => Err(unauthorized("missing_key", NO_CREDENTIALS)),
         })
     }
 }
@@ -77,36 +76,25 @@ impl ApiCall {
     {
         let state = self.state.clone();
         let candidate = self.candidate;
-        let (allowance, result) = web::block(move || {
-            let mut conn = match state.pool.get() {
-                Ok(conn) => conn,
-                Err(e) => {
-                    tracing::error!(cause = %e, "database unavailable");
-                    return (state.rate_limiter.uncounted(), Err(ApiError::Unavailable));
-                }
-            };
-            let key = match verify(&mut conn, &candidate) {
-                Ok(key) => key,
-                Err(refusal) => return (state.rate_limiter.uncounted(), Err(refusal)),
-            };
+        // A refusal (or no connection) leaves the allowance uncounted: the gate then
+        // reports the untouched limit.
+        let (allowance, result) = db::with_connection(&self.state.pool, move |conn| {
+            let key = verify(conn, &candidate)?;
             let allowance = state.rate_limiter.check(key.key_id);
             if let Some(wait) = allowance.retry_after {
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-                return (
-                    allowance,
-                    Err(ApiError::TooManyRequests {
-                        retry_after_secs: secs.max(1),
-                    }),
-                );
+                let refusal = ApiError::TooManyRequests {
+                    retry_after_secs: secs.max(1),
+                };
+                return Ok((allowance, Err(refusal)));
             }
             let ip = crate::client_ip::display(candidate.ip);
             state
                 .usage
-                .record(key.key_id, crate::db::now(), &ip, &candidate.agent);
-            (allowance, f(&mut conn, &key))
+                .record(key.key_id, db::now(), &ip, &candidate.agent);
+            Ok::<_, ApiError>((allowance, f(conn, &key)))
         })
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("{e}")))?;
+        .await?;
         self.req.extensions_mut().insert(allowance);
         result
     }
@@ -208,7 +196,7 @@ fn candidate(req: &ServiceRequest, state: &AppState) -> Result<KeyCandidate, Api
 /// Looks the key up and checks everything it allows; returns the caller or the refusal.
 fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey, ApiError> {
     let found = api_key::find_by_digest(conn, &candidate.digest)?;
-    let now = crate::db::now();
+    let now = db::now();
     let Some((key, previous)) = found else {
         return Err(unauthorized(
             "key_unknown",
@@ -276,10 +264,7 @@ pub async fn require_api_key(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .expect("AppState is registered")
-        .clone();
+    let state = AppState::of(req.request());
     match candidate(&req, &state) {
         Ok(candidate) => {
             req.extensions_mut().insert(candidate);

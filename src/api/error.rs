@@ -63,12 +63,24 @@ impl From<AppError> for ApiError {
     fn from(e: AppError) -> Self {
         match e {
             AppError::Unavailable(cause) => {
-                tracing::error!(%cause, "database unavailable");
+                tracing::error!(cause = ?cause, "database unavailable");
                 Self::Unavailable
             }
             AppError::NotFound => Self::NotFound("Not found.".into()),
-            other => Self::Internal(anyhow::anyhow!("{other:?}")),
+            other => Self::Internal(anyhow::Error::new(other)),
         }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(e: tokio::task::JoinError) -> Self {
+        Self::Internal(anyhow::Error::new(e).context("an API request's database work failed"))
     }
 }
 

@@ -13,7 +13,7 @@ use crate::db::DbConnection;
 use crate::domain::Email;
 use crate::models::activity::{self, Subject};
 use crate::models::campaign::{self, Campaign};
-use crate::models::lead::{self, Lead};
+use crate::models::lead::{self, Lead, LeadCampaign};
 use crate::models::unsubscribe;
 
 /// Keys that describe the lead itself and cannot be variables.
@@ -26,7 +26,7 @@ fn variables_of(lead: &Lead) -> Map<String, Value> {
 }
 
 /// The flat shape lemlist returns when adding, removing or (v1) getting a lead.
-fn lead_json(lead: &Lead, campaign: &Campaign) -> Value {
+fn lead_json(lead: &Lead, campaign: &LeadCampaign) -> Value {
     let mut body = variables_of(lead);
     body.insert("_id".into(), json!(lead.public_id));
     body.insert("email".into(), json!(lead.email));
@@ -39,7 +39,7 @@ fn lead_json(lead: &Lead, campaign: &Campaign) -> Value {
 }
 
 /// lemlist's v2 shape: one entry per campaign, variables nested.
-fn lead_json_v2(lead: &Lead, campaign: &Campaign) -> Value {
+fn lead_json_v2(lead: &Lead, campaign: &LeadCampaign) -> Value {
     let mut variables = variables_of(lead);
     variables.insert("email".into(), json!(lead.email));
     json!({
@@ -52,6 +52,14 @@ fn lead_json_v2(lead: &Lead, campaign: &Campaign) -> Value {
         "createdAt": json_time(lead.created_at),
         "updatedAt": json_time(lead.updated_at),
     })
+}
+
+fn shown(campaign: &Campaign) -> LeadCampaign {
+    LeadCampaign {
+        public_id: campaign.public_id.clone(),
+        name: campaign.name.clone(),
+        status: campaign.status.clone(),
+    }
 }
 
 fn parse_email(raw: &str) -> Result<Email, ApiError> {
@@ -150,9 +158,9 @@ fn insert_lead(
             });
         }
         let stored = serde_json::to_string(variables).map_err(|e| ApiError::Internal(e.into()))?;
-        let lead = lead::insert(conn, &campaign, email.as_str(), &stored)?;
+        let lead = lead::insert(conn, workspace_id, campaign.id, email.as_str(), &stored)?;
         record_activity(conn, workspace_id, "leadAdded", &lead, &campaign, variables)?;
-        Ok(lead_json(&lead, &campaign))
+        Ok(lead_json(&lead, &shown(&campaign)))
     })
 }
 
@@ -304,7 +312,7 @@ pub async fn remove_lead(
                     &campaign,
                     &variables_of(&found),
                 )?;
-                Ok(lead_json(&found, &campaign))
+                Ok(lead_json(&found, &shown(&campaign)))
             })
         })
         .await?;

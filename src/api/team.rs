@@ -20,28 +20,28 @@ pub async fn get_team(
             // One query: every workspace has at least one member (its last admin stays).
             let rows = user::list_with_workspace(conn, key.workspace_id)?;
             let team = match rows.first() {
-                Some((_, team)) => team.clone(),
-                None => workspace::find(conn, key.workspace_id)?,
+                Some(first) => (first.workspace_name.clone(), first.workspace_created_at),
+                None => {
+                    let found = workspace::find(conn, key.workspace_id)?;
+                    (found.name, found.created_at)
+                }
             };
-            Ok((
-                team,
-                rows.into_iter()
-                    .map(|(member, _)| member)
-                    .collect::<Vec<_>>(),
-            ))
+            let members: Vec<_> = rows.into_iter().map(|row| row.user).collect();
+            Ok(((key.workspace_id, team.0, team.1), members))
         })
         .await?;
+    let (team_id, team_name, team_created_at) = team;
     let creator = members
         .iter()
         .filter(|m| m.is_admin())
         .min_by_key(|m| m.id)
         .or_else(|| members.iter().min_by_key(|m| m.id));
     let mut body = json!({
-        "_id": derived_public_id("tea", team.id),
-        "name": team.name,
+        "_id": derived_public_id("tea", team_id),
+        "name": team_name,
         "userIds": members.iter().map(|m| derived_public_id("usr", m.id)).collect::<Vec<_>>(),
         "createdBy": creator.map(|m| derived_public_id("usr", m.id)),
-        "createdAt": json_time(team.created_at),
+        "createdAt": json_time(team_created_at),
         "hooks": [],
         "beta": [],
         "invitedUsers": [],
@@ -54,7 +54,7 @@ pub async fn get_team(
                     "userId": derived_public_id("usr", m.id),
                     "name": m.name,
                     "email": m.email,
-                    "role": m.role,
+                    "role": m.role.as_str(),
                 })
             })
             .collect();

@@ -5,11 +5,11 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use diesel::prelude::*;
-use time::{Date, Duration, PrimitiveDateTime};
+use diesel::{Connection, QueryResult};
+use time::{Date, PrimitiveDateTime};
 
 use crate::db::DbConnection;
-use crate::db::schema::{api_key_clients, api_key_usage, api_keys};
+use crate::models::{api_key, key_client, key_usage};
 
 /// Longest user agent kept.
 const MAX_AGENT_LEN: usize = 300;
@@ -94,85 +94,199 @@ impl UsageRecorder {
 fn write_batch(conn: &mut DbConnection, batch: &HashMap<i32, PendingUse>) -> QueryResult<usize> {
     let ids: Vec<i32> = batch.keys().copied().collect();
     // Keys deleted since their requests are skipped.
-    let existing: Vec<i32> = api_keys::table
-        .filter(api_keys::id.eq_any(&ids))
-        .select(api_keys::id)
-        .load(conn)?;
+    let existing = api_key::existing_ids(conn, &ids)?;
     for key_id in &existing {
         let used = &batch[key_id];
         if let Some(at) = used.last_used_at {
-            diesel::update(api_keys::table.find(key_id))
-                .set((
-                    api_keys::last_used_at.eq(at),
-                    api_keys::last_used_ip.eq(&used.last_ip),
-                    api_keys::last_used_agent.eq(&used.last_agent),
-                ))
-                .execute(conn)?;
+            api_key::record_last_use(conn, *key_id, at, &used.last_ip, &used.last_agent)?;
         }
         for (day, requests) in &used.per_day {
-            add_requests(conn, *key_id, *day, *requests)?;
+            key_usage::add_requests(conn, *key_id, *day, *requests)?;
         }
         for ((kind, value), seen) in &used.clients {
-            note_client(conn, *key_id, kind, value, *seen)?;
+            key_client::note(conn, *key_id, kind, value, *seen)?;
         }
     }
     Ok(existing.len())
 }
 
-fn add_requests(conn: &mut DbConnection, key_id: i32, day: Date, requests: i64) -> QueryResult<()> {
-    let row = api_key_usage::table
-        .filter(api_key_usage::key_id.eq(key_id))
-        .filter(api_key_usage::day.eq(day));
-    let updated = diesel::update(row)
-        .set(api_key_usage::requests.eq(api_key_usage::requests + requests))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(api_key_usage::table)
-            .values((
-                api_key_usage::key_id.eq(key_id),
-                api_key_usage::day.eq(day),
-                api_key_usage::requests.eq(requests),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use diesel::Connection;
+    use time::Duration;
 
-/// Records an address or agent; one not seen for 30 days counts as new again.
-fn note_client(
-    conn: &mut DbConnection,
-    key_id: i32,
-    kind: &str,
-    value: &str,
-    seen: PrimitiveDateTime,
-) -> QueryResult<()> {
-    let row = api_key_clients::table
-        .filter(api_key_clients::key_id.eq(key_id))
-        .filter(api_key_clients::kind.eq(kind))
-        .filter(api_key_clients::value.eq(value));
-    let last_seen: Option<PrimitiveDateTime> = row
-        .select(api_key_clients::last_seen)
-        .first(conn)
-        .optional()?;
-    match last_seen {
-        None => diesel::insert_into(api_key_clients::table)
-            .values((
-                api_key_clients::key_id.eq(key_id),
-                api_key_clients::kind.eq(kind),
-                api_key_clients::value.eq(value),
-                api_key_clients::first_seen.eq(seen),
-                api_key_clients::last_seen.eq(seen),
-            ))
-            .execute(conn)?,
-        Some(last) if seen - last > Duration::days(30) => diesel::update(row)
-            .set((
-                api_key_clients::first_seen.eq(seen),
-                api_key_clients::last_seen.eq(seen),
-            ))
-            .execute(conn)?,
-        Some(_) => diesel::update(row)
-            .set(api_key_clients::last_seen.eq(seen))
-            .execute(conn)?,
-    };
-    Ok(())
+    use super::*;
+    use crate::domain::Role;
+    use crate::domain::api_key::PlainKey;
+    use crate::models::api_key::{ApiKey, KeyScope, NewApiKey};
+    use crate::models::{user, workspace};
+
+    const WORKSPACE: i32 = 1;
+
+    /// A migrated in-memory database with one workspace, its admin and two keys.
+    fn database() -> (DbConnection, [i32; 2]) {
+        let mut conn =
+            DbConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
+        crate::db::run_migrations(&mut conn).unwrap();
+        let workspace_id = workspace::create(&mut conn, "Analytical Engines").unwrap();
+        assert_eq!(workspace_id, WORKSPACE);
+        let admin = user::insert(
+            &mut conn,
+            &user::NewUser {
+                workspace_id,
+                name: "Ada",
+                email: "ada@example.com",
+                password_hash: "-",
+                role: Role::Admin,
+                api_access: true,
+            },
+        )
+        .unwrap();
+        let keys = ["Clay", "Zapier"].map(|name| {
+            let plain = PlainKey::generate();
+            api_key::insert(
+                &mut conn,
+                &NewApiKey {
+                    workspace_id,
+                    created_by: admin,
+                    created_by_name: "Ada",
+                    name,
+                    note: "",
+                    digest: plain.digest(),
+                    last4: &plain.last4(),
+                    read_only: false,
+                    allowed_ips: "",
+                    expires_in_days: None,
+                    expires_at: None,
+                },
+            )
+            .unwrap()
+        });
+        (conn, keys)
+    }
+
+    /// A database without tables: every write fails.
+    fn broken_database() -> DbConnection {
+        DbConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap())
+    }
+
+    fn key(conn: &mut DbConnection, id: i32) -> ApiKey {
+        let scope = KeyScope {
+            workspace_id: WORKSPACE,
+            only_created_by: None,
+        };
+        api_key::find_visible(conn, scope, id).unwrap().unwrap()
+    }
+
+    fn counts(conn: &mut DbConnection) -> Vec<(i32, Date, i64)> {
+        let since = crate::db::now().date() - Duration::days(30);
+        let mut rows = key_usage::usage_since(conn, WORKSPACE, since).unwrap();
+        rows.sort();
+        rows
+    }
+
+    #[test]
+    fn requests_wait_in_memory_until_a_flush_writes_them_once() {
+        let (mut conn, [clay, zapier]) = database();
+        let recorder = UsageRecorder::default();
+        let at = crate::db::now();
+        for _ in 0..3 {
+            recorder.record(clay, at, "203.0.113.7", "Clay/2.0");
+        }
+        recorder.record(zapier, at, "198.51.100.1", "Zapier");
+        assert_eq!(recorder.pending_requests(), 4);
+        assert!(
+            counts(&mut conn).is_empty(),
+            "nothing written before the flush"
+        );
+
+        assert_eq!(recorder.flush(&mut conn).unwrap(), 2);
+        assert_eq!(recorder.pending_requests(), 0);
+        assert_eq!(
+            counts(&mut conn),
+            vec![(clay, at.date(), 3), (zapier, at.date(), 1)]
+        );
+        assert_eq!(
+            recorder.flush(&mut conn).unwrap(),
+            0,
+            "a second flush has nothing to write"
+        );
+        assert_eq!(counts(&mut conn)[0].2, 3);
+    }
+
+    #[test]
+    fn last_used_is_the_latest_request_with_its_address_and_agent() {
+        let (mut conn, [clay, _]) = database();
+        let recorder = UsageRecorder::default();
+        let earlier = crate::db::now() - Duration::minutes(5);
+        let later = crate::db::now();
+        recorder.record(clay, earlier, "203.0.113.7", "Clay/1.0");
+        recorder.record(clay, later, "203.0.113.8", "Clay/2.0");
+        recorder.flush(&mut conn).unwrap();
+        let key = key(&mut conn, clay);
+        assert_eq!(key.last_used_at, Some(later));
+        assert_eq!(key.last_used_ip.as_deref(), Some("203.0.113.8"));
+        assert_eq!(key.last_used_agent.as_deref(), Some("Clay/2.0"));
+    }
+
+    #[test]
+    fn a_failed_flush_keeps_every_request_for_the_next_one() {
+        let (mut conn, [clay, _]) = database();
+        let recorder = UsageRecorder::default();
+        let first = crate::db::now() - Duration::seconds(2);
+        recorder.record(clay, first, "203.0.113.7", "Clay/1.0");
+        recorder.record(clay, first, "203.0.113.7", "Clay/1.0");
+
+        assert!(recorder.flush(&mut broken_database()).is_err());
+        assert_eq!(recorder.pending_requests(), 2, "the failed batch is kept");
+
+        // Requests noted after the failure merge with the kept batch; the newest wins "Last used".
+        let second = crate::db::now();
+        recorder.record(clay, second, "198.51.100.9", "Clay/2.0");
+        assert_eq!(recorder.flush(&mut conn).unwrap(), 1);
+        assert_eq!(counts(&mut conn), vec![(clay, second.date(), 3)]);
+        let key = key(&mut conn, clay);
+        assert_eq!(key.last_used_at, Some(second));
+        assert_eq!(key.last_used_ip.as_deref(), Some("198.51.100.9"));
+    }
+
+    #[test]
+    fn usage_of_a_key_deleted_meanwhile_is_dropped() {
+        let (mut conn, [clay, zapier]) = database();
+        let recorder = UsageRecorder::default();
+        recorder.record(clay, crate::db::now(), "203.0.113.7", "Clay");
+        recorder.record(zapier, crate::db::now(), "203.0.113.7", "Zapier");
+        api_key::delete(&mut conn, zapier).unwrap();
+        assert_eq!(recorder.flush(&mut conn).unwrap(), 1);
+        assert_eq!(recorder.pending_requests(), 0);
+        assert!(counts(&mut conn).iter().all(|(id, _, _)| *id == clay));
+    }
+
+    #[test]
+    fn a_long_user_agent_is_cut_to_300_characters() {
+        let (mut conn, [clay, _]) = database();
+        let recorder = UsageRecorder::default();
+        recorder.record(clay, crate::db::now(), "203.0.113.7", &"a".repeat(1000));
+        recorder.flush(&mut conn).unwrap();
+        assert_eq!(
+            key(&mut conn, clay).last_used_agent.map(|a| a.len()),
+            Some(300)
+        );
+    }
+
+    #[test]
+    fn requests_on_different_days_are_counted_per_day() {
+        let (mut conn, [clay, _]) = database();
+        let recorder = UsageRecorder::default();
+        let today = crate::db::now();
+        let yesterday = today - Duration::days(1);
+        recorder.record(clay, yesterday, "203.0.113.7", "Clay");
+        recorder.record(clay, today, "203.0.113.7", "Clay");
+        recorder.record(clay, today, "203.0.113.7", "Clay");
+        recorder.flush(&mut conn).unwrap();
+        assert_eq!(
+            counts(&mut conn),
+            vec![(clay, yesterday.date(), 1), (clay, today.date(), 2)]
+        );
+    }
 }

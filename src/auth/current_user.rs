@@ -3,12 +3,12 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::{FromRequest, HttpRequest, dev::Payload};
 
 use super::TypedSession;
+use crate::app::AppState;
 use crate::error::AppError;
 use crate::models::user::{self, User};
-use crate::startup::AppState;
 
 /// A logged-in user, loaded fresh on every request so that a removed member or
 /// a changed role takes effect at once. Requests without one go to `/login`.
@@ -42,11 +42,8 @@ impl Viewer {
 
 /// The client's address (see `client_ip`: proxies count only when trusted).
 pub fn client_ip(req: &HttpRequest) -> String {
-    let trusted = &req
-        .app_data::<web::Data<AppState>>()
-        .expect("AppState is registered")
-        .config
-        .trusted_proxies;
+    let state = AppState::of(req);
+    let trusted = &state.config.trusted_proxies;
     crate::client_ip::display(crate::client_ip::resolve(
         req.peer_addr().map(|a| a.ip()),
         req.headers(),
@@ -66,10 +63,7 @@ impl FromRequest for Viewer {
             let Some(user_id) = session.user_id()? else {
                 return Err(AppError::LoginRequired);
             };
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .expect("AppState is registered")
-                .clone();
+            let state = AppState::of(&req);
             let found = state
                 .db(move |conn| Ok(user::find_with_workspace(conn, user_id)?))
                 .await?;

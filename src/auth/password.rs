@@ -2,6 +2,7 @@
 
 use std::sync::LazyLock;
 
+use anyhow::Context;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 
 fn hasher() -> Argon2<'static> {
@@ -14,7 +15,7 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
     hasher()
         .hash_password(password.as_bytes())
         .map(|h| h.to_string())
-        .map_err(|e| anyhow::anyhow!("hashing a password failed: {e}"))
+        .context("hashing a password failed")
 }
 
 /// A hash of nothing anyone knows, verified when the email is unknown so that a
@@ -32,6 +33,16 @@ pub fn verify(password: &str, stored: Option<&str>) -> bool {
     hasher()
         .verify_password(password.as_bytes(), stored)
         .is_ok()
+}
+
+/// `hash` on a blocking thread, holding no database connection while argon2 runs.
+pub async fn hash_off_thread(password: crate::domain::Password) -> anyhow::Result<String> {
+    tokio::task::spawn_blocking(move || hash(password.expose())).await?
+}
+
+/// `verify` on a blocking thread, holding no database connection while argon2 runs.
+pub async fn verify_off_thread(password: String, stored: Option<String>) -> anyhow::Result<bool> {
+    Ok(tokio::task::spawn_blocking(move || verify(&password, stored.as_deref())).await?)
 }
 
 /// Computes the dummy hash ahead of the first login.

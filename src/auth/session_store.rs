@@ -5,7 +5,6 @@ use std::collections::HashMap;
 
 use actix_session::storage::{LoadError, SaveError, SessionKey, SessionStore, UpdateError};
 use actix_web::cookie::time::Duration as CookieDuration;
-use actix_web::web;
 use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 use time::Duration;
@@ -38,12 +37,7 @@ impl DbSessionStore {
         F: FnOnce(&mut DbConnection) -> anyhow::Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
+        crate::db::with_connection(&self.pool, f).await
     }
 }
 

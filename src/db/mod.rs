@@ -30,12 +30,23 @@ pub enum DatabaseUrl {
     Sqlite(String),
 }
 
+/// Why a database URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DatabaseUrlError {
+    #[error("the database URL is empty")]
+    Empty,
+    #[error("`{0}` names no SQLite file")]
+    NoFile(String),
+    #[error("unsupported database URL scheme `{0}` (use sqlite:// or postgres://)")]
+    UnsupportedScheme(String),
+}
+
 impl DatabaseUrl {
     /// Accepts `postgres://…`, `postgresql://…`, `sqlite://path`, `sqlite:path` or a plain path.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, DatabaseUrlError> {
         let raw = raw.trim();
         if raw.is_empty() {
-            return Err("the database URL is empty".into());
+            return Err(DatabaseUrlError::Empty);
         }
         if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
             return Ok(Self::Postgres(raw.to_string()));
@@ -45,13 +56,10 @@ impl DatabaseUrl {
             .or_else(|| raw.strip_prefix("sqlite:"))
             .unwrap_or(raw);
         if path.is_empty() {
-            return Err(format!("`{raw}` names no SQLite file"));
+            return Err(DatabaseUrlError::NoFile(raw.to_string()));
         }
-        if path.contains("://") {
-            return Err(format!(
-                "unsupported database URL scheme in `{}` (use sqlite:// or postgres://)",
-                path.split("://").next().unwrap_or_default()
-            ));
+        if let Some((scheme, _)) = path.split_once("://") {
+            return Err(DatabaseUrlError::UnsupportedScheme(scheme.to_string()));
         }
         Ok(Self::Sqlite(path.to_string()))
     }
@@ -117,6 +125,22 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
+/// Runs `f` on a pooled connection on a blocking thread: the async workers must
+/// never wait for a connection, a query or SQLite's write lock.
+pub async fn with_connection<T, E, F>(pool: &Pool, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<r2d2::PoolError> + From<tokio::task::JoinError> + Send + 'static,
+{
+    let pool = pool.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}
+
 /// Builds the pool. It does not wait for the database: a database that is down
 /// at the first request gives a 503, and the pool recovers when it returns.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Pool {
@@ -138,7 +162,7 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
         DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
         DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
     }
-    .map_err(|e| anyhow::anyhow!("running migrations failed: {e}"))?;
+    .map_err(|e| anyhow::anyhow!(e).context("running migrations failed"))?;
     for version in applied {
         tracing::info!(%version, "applied migration");
     }

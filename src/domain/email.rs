@@ -5,18 +5,29 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
+/// Why an email address was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    #[error("Enter an email address.")]
+    Empty,
+    #[error("That email address is too long.")]
+    TooLong,
+    #[error("Enter an email address like name@example.com.")]
+    Malformed,
+}
+
 impl Email {
     const MAX_LEN: usize = 254;
 
     /// A deliberately simple check: one `@`, a non-empty local part, a domain
     /// with a dot, no spaces or control characters. Mail delivery is the real test.
-    pub fn parse(raw: &str) -> Result<Self, &'static str> {
+    pub fn parse(raw: &str) -> Result<Self, EmailError> {
         let email = raw.trim().to_lowercase();
         if email.is_empty() {
-            return Err("Enter an email address.");
+            return Err(EmailError::Empty);
         }
         if email.len() > Self::MAX_LEN {
-            return Err("That email address is too long.");
+            return Err(EmailError::TooLong);
         }
         let valid = match email.split_once('@') {
             Some((local, domain)) => {
@@ -32,7 +43,7 @@ impl Email {
         if valid {
             Ok(Self(email))
         } else {
-            Err("Enter an email address like name@example.com.")
+            Err(EmailError::Malformed)
         }
     }
 
@@ -72,5 +83,18 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn each_refusal_says_what_to_fix() {
+        assert_eq!(Email::parse("  "), Err(EmailError::Empty));
+        assert_eq!(
+            Email::parse(&format!("{}@example.com", "a".repeat(250))),
+            Err(EmailError::TooLong)
+        );
+        assert_eq!(
+            Email::parse("ada").unwrap_err().to_string(),
+            "Enter an email address like name@example.com."
+        );
     }
 }

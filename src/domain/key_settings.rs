@@ -1,4 +1,4 @@
-//! What an admin chooses for a key besides its name: note, access level,
+//! What an admin chooses for a key besides its name and note: access level,
 //! allowed addresses and expiry.
 
 use std::net::IpAddr;
@@ -13,12 +13,17 @@ pub enum AccessLevel {
     ReadOnly,
 }
 
+/// An access level the form does not offer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Choose Full access or Read only.")]
+pub struct UnknownAccessLevel;
+
 impl AccessLevel {
-    pub fn parse(raw: &str) -> Option<Self> {
+    pub fn parse(raw: &str) -> Result<Self, UnknownAccessLevel> {
         match raw {
-            "full" | "" => Some(Self::Full),
-            "read_only" => Some(Self::ReadOnly),
-            _ => None,
+            "full" | "" => Ok(Self::Full),
+            "read_only" => Ok(Self::ReadOnly),
+            _ => Err(UnknownAccessLevel),
         }
     }
 
@@ -38,43 +43,34 @@ impl AccessLevel {
     }
 }
 
-/// A free-text note on where the key is used: up to 500 characters.
-pub fn parse_note(raw: &str) -> Result<String, String> {
-    const MAX: usize = 500;
-    let note = raw.trim();
-    let len = note.chars().count();
-    if len > MAX {
-        return Err(format!(
-            "Use at most {MAX} characters (this note has {len})."
-        ));
-    }
-    if note
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        return Err("Remove the control characters from the note.".into());
-    }
-    Ok(note.to_string())
-}
-
 /// The addresses a key may be used from; empty means anywhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AllowedIps(Vec<IpNet>);
+
+/// Why an allow-list was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AllowedIpsError {
+    #[error("Use at most {max} addresses or ranges.", max = AllowedIps::MAX_ENTRIES)]
+    TooMany,
+    /// The bad entries, quoted and shortened, in the order given.
+    #[error(
+        "Not an IP address or CIDR range: {}. Use addresses like 203.0.113.7 or ranges like 10.0.0.0/24.",
+        .0.join(", ")
+    )]
+    NotAddresses(Vec<String>),
+}
 
 impl AllowedIps {
     const MAX_ENTRIES: usize = 100;
 
     /// Entries separated by commas, spaces or line breaks. Every bad entry is named.
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, AllowedIpsError> {
         let entries: Vec<&str> = raw
             .split(|c: char| c == ',' || c.is_whitespace())
             .filter(|s| !s.is_empty())
             .collect();
         if entries.len() > Self::MAX_ENTRIES {
-            return Err(format!(
-                "Use at most {} addresses or ranges.",
-                Self::MAX_ENTRIES
-            ));
+            return Err(AllowedIpsError::TooMany);
         }
         let mut nets = Vec::new();
         let mut bad = Vec::new();
@@ -91,10 +87,7 @@ impl AllowedIps {
         if bad.is_empty() {
             Ok(Self(nets))
         } else {
-            Err(format!(
-                "Not an IP address or CIDR range: {}. Use addresses like 203.0.113.7 or ranges like 10.0.0.0/24.",
-                bad.join(", ")
-            ))
+            Err(AllowedIpsError::NotAddresses(bad))
         }
     }
 
@@ -142,6 +135,11 @@ fn parse_entry(entry: &str) -> Option<IpNet> {
     entry.parse::<IpAddr>().ok().map(IpNet::from)
 }
 
+/// An expiry the form does not offer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("Choose when the key expires.")]
+pub struct UnknownExpiry;
+
 /// When a new key stops working.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Expiry(pub Option<u16>);
@@ -155,14 +153,14 @@ impl Expiry {
         ("365", "In 1 year"),
     ];
 
-    pub fn parse(raw: &str) -> Option<Self> {
+    pub fn parse(raw: &str) -> Result<Self, UnknownExpiry> {
         match raw {
-            "never" | "" => Some(Self(None)),
-            "30" => Some(Self(Some(30))),
-            "60" => Some(Self(Some(60))),
-            "90" => Some(Self(Some(90))),
-            "365" => Some(Self(Some(365))),
-            _ => None,
+            "never" | "" => Ok(Self(None)),
+            "30" => Ok(Self(Some(30))),
+            "60" => Ok(Self(Some(60))),
+            "90" => Ok(Self(Some(90))),
+            "365" => Ok(Self(Some(365))),
+            _ => Err(UnknownExpiry),
         }
     }
 }
@@ -191,7 +189,9 @@ mod tests {
 
     #[test]
     fn every_bad_entry_is_named() {
-        let err = AllowedIps::parse("10.0.0.1, 10.0.0.300, example.com, 10.0.0.0/33").unwrap_err();
+        let err = AllowedIps::parse("10.0.0.1, 10.0.0.300, example.com, 10.0.0.0/33")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("\"10.0.0.300\""));
         assert!(err.contains("\"example.com\""));
         assert!(err.contains("\"10.0.0.0/33\""));
@@ -199,17 +199,27 @@ mod tests {
     }
 
     #[test]
-    fn notes_are_limited_to_500_characters() {
-        assert!(parse_note(&"n".repeat(500)).is_ok());
-        assert!(parse_note(&"n".repeat(501)).is_err());
-        assert!(parse_note("line one\nline two").is_ok());
-        assert!(parse_note("bell\u{7}").is_err());
+    fn expiry_choices_parse() {
+        assert_eq!(Expiry::parse("never"), Ok(Expiry(None)));
+        assert_eq!(Expiry::parse("365"), Ok(Expiry(Some(365))));
+        assert_eq!(Expiry::parse("7"), Err(UnknownExpiry));
     }
 
     #[test]
-    fn expiry_choices_parse() {
-        assert_eq!(Expiry::parse("never"), Some(Expiry(None)));
-        assert_eq!(Expiry::parse("365"), Some(Expiry(Some(365))));
-        assert_eq!(Expiry::parse("7"), None);
+    fn too_many_entries_are_refused_with_the_limit() {
+        let many = (0..101).map(|i| format!("10.0.{i}.1")).collect::<Vec<_>>();
+        let err = AllowedIps::parse(&many.join(",")).unwrap_err();
+        assert_eq!(err, AllowedIpsError::TooMany);
+        assert_eq!(err.to_string(), "Use at most 100 addresses or ranges.");
+    }
+
+    #[test]
+    fn access_levels_parse_and_others_are_refused() {
+        assert_eq!(AccessLevel::parse("read_only"), Ok(AccessLevel::ReadOnly));
+        assert_eq!(AccessLevel::parse(""), Ok(AccessLevel::Full));
+        assert_eq!(
+            AccessLevel::parse("admin").unwrap_err().to_string(),
+            "Choose Full access or Read only."
+        );
     }
 }

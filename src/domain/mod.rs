@@ -2,12 +2,15 @@
 
 pub mod api_key;
 mod email;
+pub mod form_token;
 pub mod key_settings;
 pub mod name;
+mod note;
 mod password;
 mod role;
 
-pub use email::Email;
+pub use email::{Email, EmailError};
 pub use name::{Name, NameError};
+pub use note::{Note, NoteError};
 pub use password::{Password, PasswordError};
-pub use role::Role;
+pub use role::{Role, UnknownRole};

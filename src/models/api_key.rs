@@ -1,10 +1,10 @@
 //! API keys and their usage. Only digests are stored; see `domain::api_key`.
 
 use diesel::prelude::*;
-use time::{Date, PrimitiveDateTime};
+use time::PrimitiveDateTime;
 
 use crate::db::DbConnection;
-use crate::db::schema::{api_key_clients, api_key_usage, api_keys, form_nonces};
+use crate::db::schema::{api_key_clients, api_keys};
 use crate::domain::api_key::KeyDigest;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -215,22 +215,29 @@ pub fn regenerate(
         .execute(conn)
 }
 
-/// Requests per key and day since `since` for the keys of a workspace.
-pub fn usage_since(
-    conn: &mut DbConnection,
-    workspace_id: i32,
-    since: Date,
-) -> QueryResult<Vec<(i32, Date, i64)>> {
-    api_key_usage::table
-        .inner_join(api_keys::table)
-        .filter(api_keys::workspace_id.eq(workspace_id))
-        .filter(api_key_usage::day.ge(since))
-        .select((
-            api_key_usage::key_id,
-            api_key_usage::day,
-            api_key_usage::requests,
-        ))
+/// Which of `ids` still exist (usage of a key deleted meanwhile is dropped).
+pub fn existing_ids(conn: &mut DbConnection, ids: &[i32]) -> QueryResult<Vec<i32>> {
+    api_keys::table
+        .filter(api_keys::id.eq_any(ids))
+        .select(api_keys::id)
         .load(conn)
+}
+
+/// "Last used": when, from which address, with which user agent.
+pub fn record_last_use(
+    conn: &mut DbConnection,
+    id: i32,
+    at: PrimitiveDateTime,
+    ip: &str,
+    agent: &str,
+) -> QueryResult<usize> {
+    diesel::update(api_keys::table.find(id))
+        .set((
+            api_keys::last_used_at.eq(at),
+            api_keys::last_used_ip.eq(ip),
+            api_keys::last_used_agent.eq(agent),
+        ))
+        .execute(conn)
 }
 
 /// A client row: an address ("ip") or user agent ("agent") seen using a key.
@@ -262,10 +269,12 @@ pub fn clients_seen_since(
         .load(conn)
 }
 
-/// Writes a "Key expired" audit entry once for each key whose expiry has passed.
-pub fn log_expirations(conn: &mut DbConnection, workspace_id: Option<i32>) -> QueryResult<usize> {
-    use crate::models::audit::{self, Action, Actor};
-    let now = crate::db::now();
+/// Keys whose expiry has passed and has no audit entry yet (of one workspace, or all).
+pub fn expired_unlogged(
+    conn: &mut DbConnection,
+    workspace_id: Option<i32>,
+    now: PrimitiveDateTime,
+) -> QueryResult<Vec<ApiKey>> {
     let mut query = api_keys::table
         .filter(api_keys::expires_at.le(now))
         .filter(api_keys::expiry_logged.eq(false))
@@ -273,69 +282,17 @@ pub fn log_expirations(conn: &mut DbConnection, workspace_id: Option<i32>) -> Qu
     if let Some(id) = workspace_id {
         query = query.filter(api_keys::workspace_id.eq(id));
     }
-    let expired: Vec<ApiKey> = query.select(ApiKey::as_select()).load(conn)?;
-    for key in &expired {
-        conn.transaction(|conn| {
-            let claimed = diesel::update(
-                api_keys::table
-                    .find(key.id)
-                    .filter(api_keys::expiry_logged.eq(false)),
-            )
-            .set(api_keys::expiry_logged.eq(true))
-            .execute(conn)?;
-            if claimed == 1 {
-                let actor = Actor {
-                    workspace_id: key.workspace_id,
-                    user_id: None,
-                    name: "Keydesk".into(),
-                    ip: "-".into(),
-                };
-                let when = key.expires_at.map(crate::format::exact).unwrap_or_default();
-                audit::record(
-                    conn,
-                    &actor,
-                    Action::KeyExpired,
-                    &key_label(&key.name, &key.last4),
-                    &format!("Expired at {when}"),
-                )?;
-            }
-            QueryResult::Ok(())
-        })?;
-    }
-    Ok(expired.len())
+    query.select(ApiKey::as_select()).load(conn)
 }
 
-/// How the audit log names a key: its name and masked hint.
-pub fn key_label(name: &str, last4: &str) -> String {
-    format!("{name} ({})", crate::domain::api_key::masked(last4))
-}
-
-/// Whether a form's one-time token was already used.
-pub fn nonce_used(conn: &mut DbConnection, nonce: &str) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
-        form_nonces::table.filter(form_nonces::nonce.eq(nonce)),
-    ))
-    .get_result(conn)
-}
-
-/// Records a form's one-time token. False when it was already used.
-pub fn consume_nonce(conn: &mut DbConnection, nonce: &str) -> QueryResult<bool> {
-    let inserted = diesel::insert_into(form_nonces::table)
-        .values((
-            form_nonces::nonce.eq(nonce),
-            form_nonces::created_at.eq(crate::db::now()),
-        ))
-        .execute(conn);
-    match inserted {
-        Ok(_) => Ok(true),
-        Err(diesel::result::Error::DatabaseError(
-            diesel::result::DatabaseErrorKind::UniqueViolation,
-            _,
-        )) => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
-pub fn prune_nonces(conn: &mut DbConnection, before: PrimitiveDateTime) -> QueryResult<usize> {
-    diesel::delete(form_nonces::table.filter(form_nonces::created_at.lt(before))).execute(conn)
+/// Marks a key's expiry as logged; false when another instance already did.
+pub fn claim_expiry_entry(conn: &mut DbConnection, id: i32) -> QueryResult<bool> {
+    let claimed = diesel::update(
+        api_keys::table
+            .find(id)
+            .filter(api_keys::expiry_logged.eq(false)),
+    )
+    .set(api_keys::expiry_logged.eq(true))
+    .execute(conn)?;
+    Ok(claimed == 1)
 }

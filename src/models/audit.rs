@@ -70,6 +70,11 @@ impl Action {
     }
 }
 
+/// How the audit log names a key: its name and masked hint.
+pub fn key_label(name: &str, last4: &str) -> String {
+    format!("{name} ({})", crate::domain::api_key::masked(last4))
+}
+
 /// How the audit log names a person: "Ada Lovelace <ada@example.com>".
 pub fn person_label(name: &str, email: &str) -> String {
     format!("{name} <{email}>")

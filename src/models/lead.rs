@@ -5,7 +5,6 @@ use time::PrimitiveDateTime;
 
 use crate::db::DbConnection;
 use crate::db::schema::{campaigns, leads};
-use crate::models::campaign::Campaign;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = leads)]
@@ -23,9 +22,18 @@ pub struct Lead {
     pub updated_at: PrimitiveDateTime,
 }
 
+/// The campaign a lead is shown with.
+#[derive(Debug, Clone, Queryable)]
+pub struct LeadCampaign {
+    pub public_id: String,
+    pub name: String,
+    pub status: String,
+}
+
 pub fn insert(
     conn: &mut DbConnection,
-    campaign: &Campaign,
+    workspace_id: i32,
+    campaign_id: i32,
     email: &str,
     variables: &str,
 ) -> QueryResult<Lead> {
@@ -34,8 +42,8 @@ pub fn insert(
     diesel::insert_into(leads::table)
         .values((
             leads::public_id.eq(&public_id),
-            leads::workspace_id.eq(campaign.workspace_id),
-            leads::campaign_id.eq(campaign.id),
+            leads::workspace_id.eq(workspace_id),
+            leads::campaign_id.eq(campaign_id),
             leads::email.eq(email),
             leads::variables.eq(variables),
             leads::state.eq("scanned"),
@@ -68,13 +76,16 @@ pub fn find_by_email(
     conn: &mut DbConnection,
     workspace_id: i32,
     email: &str,
-) -> QueryResult<Vec<(Lead, Campaign)>> {
+) -> QueryResult<Vec<(Lead, LeadCampaign)>> {
     leads::table
         .inner_join(campaigns::table)
         .filter(leads::workspace_id.eq(workspace_id))
         .filter(leads::email.eq(email))
         .order((leads::created_at.desc(), leads::id.desc()))
-        .select((Lead::as_select(), Campaign::as_select()))
+        .select((
+            Lead::as_select(),
+            (campaigns::public_id, campaigns::name, campaigns::status),
+        ))
         .load(conn)
 }
 

@@ -3,7 +3,8 @@
 use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
-use crate::db::{DbConnection, schema::users};
+use crate::db::DbConnection;
+use crate::db::schema::{users, workspaces};
 use crate::domain::Role;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -14,18 +15,16 @@ pub struct User {
     pub name: String,
     pub email: String,
     pub password_hash: String,
-    pub role: String,
+    /// An unknown stored role fails the query: never a silent `Member`.
+    #[diesel(deserialize_as = String)]
+    pub role: Role,
     pub api_access: bool,
     pub created_at: PrimitiveDateTime,
 }
 
 impl User {
-    pub fn role(&self) -> Role {
-        Role::parse(&self.role).unwrap_or(Role::Member)
-    }
-
     pub fn is_admin(&self) -> bool {
-        self.role() == Role::Admin
+        self.role == Role::Admin
     }
 
     /// Admins always have API access; members when it was granted.
@@ -76,9 +75,9 @@ pub fn find_with_workspace(
     id: i32,
 ) -> QueryResult<Option<(User, String)>> {
     users::table
-        .inner_join(crate::db::schema::workspaces::table)
+        .inner_join(workspaces::table)
         .filter(users::id.eq(id))
-        .select((User::as_select(), crate::db::schema::workspaces::name))
+        .select((User::as_select(), workspaces::name))
         .first(conn)
         .optional()
 }
@@ -119,20 +118,29 @@ pub fn list_in_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryRes
         .load(conn)
 }
 
-/// The members of a workspace with the workspace itself, in one query (the API's team).
-pub fn list_with_workspace(
-    conn: &mut DbConnection,
-    workspace_id: i32,
-) -> QueryResult<Vec<(User, crate::models::workspace::Workspace)>> {
-    users::table
-        .inner_join(crate::db::schema::workspaces::table)
+/// A member with their workspace's name and creation time.
+pub struct Member {
+    pub user: User,
+    pub workspace_name: String,
+    pub workspace_created_at: PrimitiveDateTime,
+}
+
+/// The members of a workspace with the workspace's own columns, in one query (the API's team).
+pub fn list_with_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<Member>> {
+    let rows: Vec<(User, String, PrimitiveDateTime)> = users::table
+        .inner_join(workspaces::table)
         .filter(users::workspace_id.eq(workspace_id))
         .order((users::name.asc(), users::id.asc()))
-        .select((
-            User::as_select(),
-            crate::models::workspace::Workspace::as_select(),
-        ))
-        .load(conn)
+        .select((User::as_select(), workspaces::name, workspaces::created_at))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, workspace_name, workspace_created_at)| Member {
+            user,
+            workspace_name,
+            workspace_created_at,
+        })
+        .collect())
 }
 
 pub fn admins_of(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<User>> {

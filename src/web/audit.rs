@@ -4,11 +4,11 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::format;
 use crate::models::audit::{self, Action};
-use crate::startup::AppState;
 use crate::templates::{PageContext, render};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

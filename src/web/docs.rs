@@ -5,8 +5,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use crate::api::openapi::base_url;
+use crate::app::AppState;
 use crate::error::AppError;
-use crate::startup::AppState;
 use crate::templates::render;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -3,7 +3,7 @@
 use actix_web::{HttpResponse, web};
 use diesel::connection::SimpleConnection;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(healthz))

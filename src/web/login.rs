@@ -5,11 +5,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::TypedSession;
 use crate::auth::current_user::client_ip;
 use crate::error::AppError;
 use crate::models::{login_failure, user};
-use crate::startup::AppState;
 use crate::templates::{render_with_status, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -63,33 +63,7 @@ async fn log_in(
 ) -> Result<HttpResponse, AppError> {
     let email = form.email.trim().to_lowercase();
     let ip = client_ip(&req);
-    let config = state.config.clone();
-    let outcome = {
-        let email = email.clone();
-        let password = form.password;
-        state
-            .db(move |conn| {
-                let window_start = crate::db::now() - config.login_failure_window;
-                let (failures, oldest) = login_failure::recent(conn, &email, &ip, window_start)?;
-                if failures >= config.login_max_failures {
-                    let retry_at = oldest.unwrap_or(window_start) + config.login_failure_window;
-                    let minutes = ((retry_at - crate::db::now()).whole_seconds() + 59) / 60;
-                    return Ok(Outcome::Throttled {
-                        minutes: minutes.max(1),
-                    });
-                }
-                let found = user::find_by_email(conn, &email)?;
-                let stored = found.as_ref().map(|u| u.password_hash.as_str());
-                if crate::auth::password::verify(&password, stored) {
-                    login_failure::clear(conn, &email, &ip)?;
-                    Ok(Outcome::LoggedIn(found.map(|u| u.id).unwrap_or_default()))
-                } else {
-                    login_failure::record(conn, &email, &ip)?;
-                    Ok(Outcome::Refused)
-                }
-            })
-            .await?
-    };
+    let outcome = check_password(&state, email.clone(), ip, form.password).await?;
     let (error, status) = match outcome {
         Outcome::LoggedIn(user_id) => {
             session.log_in(user_id)?;
@@ -111,6 +85,52 @@ async fn log_in(
         error: Some(error),
     };
     render_with_status(&template, status)
+}
+
+/// Throttle, then argon2 with no connection held, then the failure count: three steps,
+/// so a slow hash never keeps a pooled connection from other requests.
+async fn check_password(
+    state: &AppState,
+    email: String,
+    ip: String,
+    password: String,
+) -> Result<Outcome, AppError> {
+    let config = state.config.clone();
+    let (lookup_email, lookup_ip) = (email.clone(), ip.clone());
+    let found = state
+        .db(move |conn| {
+            let window_start = crate::db::now() - config.login_failure_window;
+            let (failures, oldest) =
+                login_failure::recent(conn, &lookup_email, &lookup_ip, window_start)?;
+            if failures >= config.login_max_failures {
+                let retry_at = oldest.unwrap_or(window_start) + config.login_failure_window;
+                let minutes = ((retry_at - crate::db::now()).whole_seconds() + 59) / 60;
+                return Ok(Err(Outcome::Throttled {
+                    minutes: minutes.max(1),
+                }));
+            }
+            let user = user::find_by_email(conn, &lookup_email)?;
+            Ok(Ok(user.map(|u| (u.id, u.password_hash))))
+        })
+        .await?;
+    let found = match found {
+        Ok(found) => found,
+        Err(throttled) => return Ok(throttled),
+    };
+    let (user_id, stored) = found.unzip();
+    let matches = crate::auth::password::verify_off_thread(password, stored).await?;
+    state
+        .db(move |conn| match (matches, user_id) {
+            (true, Some(user_id)) => {
+                login_failure::clear(conn, &email, &ip)?;
+                Ok(Outcome::LoggedIn(user_id))
+            }
+            _ => {
+                login_failure::record(conn, &email, &ip)?;
+                Ok(Outcome::Refused)
+            }
+        })
+        .await
 }
 
 async fn log_out(session: TypedSession) -> HttpResponse {

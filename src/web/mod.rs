@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod audit;
 pub mod docs;
+pub mod form;
 pub mod health;
 pub mod keys;
 pub mod login;

@@ -8,13 +8,14 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::TypedSession;
 use crate::auth::current_user::client_ip;
 use crate::domain::{Email, Name, Password};
 use crate::error::AppError;
-use crate::models::workspace::{self, CreateError, NewWorkspace};
-use crate::startup::AppState;
 use crate::templates::{render_with_status, see_other};
+use crate::use_cases::workspace::{self, CreateError, NewWorkspace};
+use crate::web::form::FieldErrors;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/setup", web::get().to(setup_page))
@@ -26,10 +27,7 @@ pub async fn redirect_until_setup(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .expect("AppState is registered")
-        .clone();
+    let state = AppState::of(req.request());
     if req.path() != "/setup" && !state.setup_done().await? {
         let response = see_other("/setup");
         return Ok(req.into_response(response).map_into_right_body());
@@ -51,20 +49,12 @@ pub struct SetupForm {
     password: String,
 }
 
-#[derive(Default)]
-struct SetupErrors {
-    workspace: Option<String>,
-    name: Option<String>,
-    email: Option<String>,
-    password: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "auth/setup.html")]
 struct SetupTemplate<'a> {
     csrf: String,
     form: &'a SetupForm,
-    errors: SetupErrors,
+    errors: FieldErrors,
 }
 
 async fn setup_page(
@@ -77,7 +67,7 @@ async fn setup_page(
     let template = SetupTemplate {
         csrf: session.csrf_token()?,
         form: &SetupForm::default(),
-        errors: SetupErrors::default(),
+        errors: FieldErrors::default(),
     };
     render_with_status(&template, StatusCode::OK)
 }
@@ -91,19 +81,11 @@ async fn create_workspace(
     if state.setup_done().await? {
         return Err(AppError::Forbidden);
     }
-    let mut errors = SetupErrors::default();
-    let workspace_name = Name::parse(&form.workspace)
-        .map_err(|e| errors.workspace = Some(e.to_string()))
-        .ok();
-    let name = Name::parse(&form.name)
-        .map_err(|e| errors.name = Some(e.to_string()))
-        .ok();
-    let email = Email::parse(&form.email)
-        .map_err(|e| errors.email = Some(e.to_string()))
-        .ok();
-    let password = Password::parse(form.password.clone())
-        .map_err(|e| errors.password = Some(e.to_string()))
-        .ok();
+    let mut errors = FieldErrors::default();
+    let workspace_name = errors.check("workspace", Name::parse(&form.workspace));
+    let name = errors.check("name", Name::parse(&form.name));
+    let email = errors.check("email", Email::parse(&form.email));
+    let password = errors.check("password", Password::parse(form.password.clone()));
     let (Some(workspace_name), Some(name), Some(email), Some(password)) =
         (workspace_name, name, email, password)
     else {
@@ -111,9 +93,9 @@ async fn create_workspace(
     };
 
     let ip = client_ip(&req);
+    let hash = crate::auth::password::hash_off_thread(password).await?;
     let outcome = state
         .db(move |conn| {
-            let hash = crate::auth::password::hash(password.expose())?;
             let new = NewWorkspace {
                 workspace_name: workspace_name.as_str(),
                 admin_name: name.as_str(),
@@ -137,7 +119,7 @@ async fn create_workspace(
         }
         Err(CreateError::SetupClosed) => Err(AppError::Forbidden),
         Err(_) => {
-            errors.email = Some("A user with this email already exists.".into());
+            errors.add("email", "A user with this email already exists.");
             rerender(&session, &form, errors)
         }
     }
@@ -146,7 +128,7 @@ async fn create_workspace(
 fn rerender(
     session: &TypedSession,
     form: &SetupForm,
-    errors: SetupErrors,
+    errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let template = SetupTemplate {
         csrf: session.csrf_token()?,

@@ -6,14 +6,15 @@ use askama::Template;
 use diesel::Connection;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::{Email, Name, Password, Role};
 use crate::error::AppError;
 use crate::models::audit::{self, Action, person_label};
 use crate::models::session;
 use crate::models::user::{self, User};
-use crate::startup::AppState;
 use crate::templates::{PageContext, render_with_status, see_other};
+use crate::web::form::FieldErrors;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings/team", web::get().to(team_page))
@@ -49,14 +50,6 @@ pub struct MemberForm {
     api_access: bool,
 }
 
-#[derive(Default)]
-struct MemberErrors {
-    name: Option<String>,
-    email: Option<String>,
-    password: Option<String>,
-    role: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "settings/team.html")]
 struct TeamTemplate<'a> {
@@ -64,7 +57,7 @@ struct TeamTemplate<'a> {
     me: i32,
     members: Vec<User>,
     form: &'a MemberForm,
-    errors: MemberErrors,
+    errors: FieldErrors,
     action_error: Option<String>,
 }
 
@@ -72,7 +65,7 @@ async fn render_team(
     state: &AppState,
     viewer: &Viewer,
     form: &MemberForm,
-    errors: MemberErrors,
+    errors: FieldErrors,
     action_error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -97,7 +90,7 @@ async fn team_page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRes
         &state,
         &viewer,
         &MemberForm::default(),
-        MemberErrors::default(),
+        FieldErrors::default(),
         None,
         StatusCode::OK,
     )
@@ -110,24 +103,14 @@ async fn add_member(
     web::Form(form): web::Form<MemberForm>,
 ) -> Result<HttpResponse, AppError> {
     viewer.require_admin()?;
-    let mut errors = MemberErrors::default();
-    let name = Name::parse(&form.name)
-        .map_err(|e| errors.name = Some(e.to_string()))
-        .ok();
-    let email = Email::parse(&form.email)
-        .map_err(|e| errors.email = Some(e.to_string()))
-        .ok();
-    let password = Password::parse(form.password.clone())
-        .map_err(|e| errors.password = Some(e.to_string()))
-        .ok();
-    let role = if form.role.is_empty() {
-        Some(Role::Member)
-    } else {
-        Role::parse(&form.role)
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", Name::parse(&form.name));
+    let email = errors.check("email", Email::parse(&form.email));
+    let password = errors.check("password", Password::parse(form.password.clone()));
+    let role = match form.role.as_str() {
+        "" => Some(Role::Member),
+        raw => errors.check("role", Role::parse(raw)),
     };
-    if role.is_none() {
-        errors.role = Some("Choose Admin or Member.".into());
-    }
     let (Some(name), Some(email), Some(password), Some(role)) = (name, email, password, role)
     else {
         return render_team(
@@ -143,6 +126,7 @@ async fn add_member(
 
     let actor = viewer.actor();
     let api_access = form.api_access;
+    let hash = crate::auth::password::hash_off_thread(password).await?;
     let added = {
         let (name, email) = (name.clone(), email.clone());
         state
@@ -150,7 +134,6 @@ async fn add_member(
                 if user::email_taken(conn, email.as_str())? {
                     return Ok(false);
                 }
-                let hash = crate::auth::password::hash(password.expose())?;
                 conn.transaction(|conn| {
                     user::insert(
                         conn,
@@ -185,7 +168,7 @@ async fn add_member(
             .await?
     };
     if !added {
-        errors.email = Some("A member with this email already exists.".into());
+        errors.add("email", "A member with this email already exists.");
         return render_team(
             &state,
             &viewer,
@@ -213,7 +196,7 @@ enum Change {
     Done(String),
     LastAdmin,
     NotFound,
-    Invalid(&'static str),
+    Invalid(String),
 }
 
 async fn finish(
@@ -232,7 +215,7 @@ async fn finish(
                 state,
                 viewer,
                 &MemberForm::default(),
-                MemberErrors::default(),
+                FieldErrors::default(),
                 Some(LAST_ADMIN.into()),
                 StatusCode::CONFLICT,
             )
@@ -243,8 +226,8 @@ async fn finish(
                 state,
                 viewer,
                 &MemberForm::default(),
-                MemberErrors::default(),
-                Some(message.into()),
+                FieldErrors::default(),
+                Some(message),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -259,8 +242,9 @@ async fn change_role(
     web::Form(form): web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
     viewer.require_admin()?;
-    let Some(role) = Role::parse(&form.role) else {
-        return finish(&state, &viewer, Change::Invalid("Choose Admin or Member.")).await;
+    let role = match Role::parse(&form.role) {
+        Ok(role) => role,
+        Err(unknown) => return finish(&state, &viewer, Change::Invalid(unknown.to_string())).await,
     };
     let id = id.into_inner();
     let actor = viewer.actor();
@@ -272,7 +256,7 @@ async fn change_role(
                     else {
                         return Ok(Change::NotFound);
                     };
-                    if member.role() == role {
+                    if member.role == role {
                         return Ok(Change::Done(format!(
                             "{} is already {}.",
                             member.name,
@@ -283,7 +267,7 @@ async fn change_role(
                         return Ok(Change::LastAdmin);
                     }
                     user::set_role(conn, id, role)?;
-                    let detail = format!("{} → {}", member.role().label(), role.label());
+                    let detail = format!("{} → {}", member.role.label(), role.label());
                     audit::record(
                         conn,
                         &actor,
@@ -327,7 +311,7 @@ async fn set_api_access(
                         return Ok(Change::NotFound);
                     };
                     if member.is_admin() {
-                        return Ok(Change::Invalid("Admins always have API access."));
+                        return Ok(Change::Invalid("Admins always have API access.".into()));
                     }
                     if member.api_access == enabled {
                         return Ok(Change::Done(format!(

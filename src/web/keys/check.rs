@@ -7,12 +7,12 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::key_scope;
+use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::{PlainKey, masked};
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key;
-use crate::startup::AppState;
 use crate::templates::{PageContext, render_with_status};
 
 pub struct Verdict {

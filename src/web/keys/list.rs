@@ -8,14 +8,15 @@ use serde::Deserialize;
 use time::{Duration, PrimitiveDateTime};
 
 use super::usage_chart;
+use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::masked;
 use crate::domain::key_settings::{AccessLevel, AllowedIps};
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, ApiKey, ClientSighting};
+use crate::models::key_usage;
 use crate::models::user::{self, User};
-use crate::startup::AppState;
 use crate::templates::{PageContext, render};
 
 /// Days shown in the usage chart.
@@ -112,12 +113,12 @@ pub async fn integrations_page(
     let now = crate::db::now();
     let (keys, usage, clients) = state
         .db(move |conn| {
-            api_key::log_expirations(conn, Some(workspace_id))?;
+            crate::use_cases::key_expiry::log_expirations(conn, Some(workspace_id))?;
             // One snapshot: "Last used" and the usage counts come from the same flush.
             crate::db::read_snapshot(conn, |conn| {
                 let keys = api_key::list(conn, scope)?;
                 let since = now.date() - Duration::days(USAGE_DAYS - 1);
-                let usage = api_key::usage_since(conn, workspace_id, since)?;
+                let usage = key_usage::usage_since(conn, workspace_id, since)?;
                 let clients =
                     api_key::clients_seen_since(conn, workspace_id, now - Duration::days(60))?;
                 Ok((keys, usage, clients))

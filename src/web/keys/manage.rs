@@ -8,16 +8,16 @@ use serde::Deserialize;
 use time::Duration;
 
 use super::{key_scope, visible_key};
+use crate::app::AppState;
 use crate::auth::Viewer;
-use crate::domain::Name;
 use crate::domain::api_key::masked;
-use crate::domain::key_settings::parse_note;
+use crate::domain::{Name, Note};
 use crate::error::AppError;
 use crate::format;
-use crate::models::api_key::{self, ApiKey, key_label};
-use crate::models::audit::{self, Action};
-use crate::startup::AppState;
+use crate::models::api_key::{self, ApiKey};
+use crate::models::audit::{self, Action, key_label};
 use crate::templates::{PageContext, render_with_status, see_other};
+use crate::web::form::FieldErrors;
 
 #[derive(Default, Deserialize)]
 pub struct RenameForm {
@@ -27,12 +27,6 @@ pub struct RenameForm {
     note: String,
 }
 
-#[derive(Default)]
-struct RenameErrors {
-    name: Option<String>,
-    note: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "keys/rename.html")]
 struct RenameTemplate<'a> {
@@ -40,14 +34,14 @@ struct RenameTemplate<'a> {
     id: i32,
     masked: String,
     form: &'a RenameForm,
-    errors: RenameErrors,
+    errors: FieldErrors,
 }
 
 fn render_rename(
     viewer: &Viewer,
     key: &ApiKey,
     form: &RenameForm,
-    errors: RenameErrors,
+    errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     render_with_status(
@@ -72,13 +66,7 @@ pub async fn rename_page(
         name: key.name.clone(),
         note: key.note.clone(),
     };
-    render_rename(
-        &viewer,
-        &key,
-        &form,
-        RenameErrors::default(),
-        StatusCode::OK,
-    )
+    render_rename(&viewer, &key, &form, FieldErrors::default(), StatusCode::OK)
 }
 
 enum Renamed {
@@ -94,13 +82,9 @@ pub async fn rename_key(
     web::Form(form): web::Form<RenameForm>,
 ) -> Result<HttpResponse, AppError> {
     let key = visible_key(&state, &viewer, id.into_inner()).await?;
-    let mut errors = RenameErrors::default();
-    let name = Name::parse(&form.name)
-        .map_err(|e| errors.name = Some(e.to_string()))
-        .ok();
-    let note = parse_note(&form.note)
-        .map_err(|e| errors.note = Some(e))
-        .ok();
+    let mut errors = FieldErrors::default();
+    let name = errors.check("name", Name::parse(&form.name));
+    let note = errors.check("note", Note::parse(&form.note));
     let (Some(name), Some(note)) = (name, note) else {
         return render_rename(
             &viewer,
@@ -110,7 +94,7 @@ pub async fn rename_key(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
-    if name.as_str() == key.name && note == key.note {
+    if name.as_str() == key.name && note.as_str() == key.note {
         return Ok(see_other("/settings/integrations"));
     }
     let scope = key_scope(&viewer)?;
@@ -135,14 +119,14 @@ pub async fn rename_key(
                         return Ok(Renamed::NameTaken);
                     }
                     // Checked visible above; zero rows means it was deleted meanwhile.
-                    if api_key::rename(conn, key_id, new_name.as_str(), &note)? == 0 {
+                    if api_key::rename(conn, key_id, new_name.as_str(), note.as_str())? == 0 {
                         return Ok(Renamed::NotFound);
                     }
                     let mut changes = Vec::new();
                     if new_name.as_str() != old_name {
                         changes.push(format!("\"{old_name}\" → \"{new_name}\""));
                     }
-                    if note != old_note {
+                    if note.as_str() != old_note {
                         changes.push("note changed".to_string());
                     }
                     audit::record(
@@ -164,9 +148,12 @@ pub async fn rename_key(
         }
         Renamed::NotFound => Err(AppError::NotFound),
         Renamed::NameTaken => {
-            errors.name = Some(format!(
-                "A key named \"{name}\" already exists in this workspace. Choose another name."
-            ));
+            errors.add(
+                "name",
+                format!(
+                    "A key named \"{name}\" already exists in this workspace. Choose another name."
+                ),
+            );
             render_rename(
                 &viewer,
                 &key,

@@ -5,14 +5,15 @@ mod create;
 mod list;
 mod manage;
 mod regenerate;
+mod reveal;
 mod usage_chart;
 
 use actix_web::web;
 
+use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::models::api_key::KeyScope;
-use crate::startup::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(

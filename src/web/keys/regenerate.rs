@@ -8,17 +8,17 @@ use diesel::Connection;
 use serde::Deserialize;
 use time::Duration;
 
-use super::create::{
-    RevealTemplate, STALE_FORM, already_submitted, form_token_is_fresh, new_form_token, reveal,
-};
+use super::reveal::{RevealTemplate, already_submitted, reveal};
 use super::{key_scope, visible_key};
+use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::{PlainKey, masked};
+use crate::domain::form_token::FormToken;
 use crate::error::AppError;
 use crate::format;
-use crate::models::api_key::{self, key_label};
-use crate::models::audit::{self, Action};
-use crate::startup::AppState;
+use crate::models::api_key;
+use crate::models::audit::{self, Action, key_label};
+use crate::models::form_nonce;
 use crate::templates::{PageContext, render_with_status};
 
 #[derive(Template)]
@@ -51,7 +51,7 @@ async fn render_regenerate(
             id,
             name: key.name,
             masked: masked(&key.last4),
-            form_token: new_form_token(),
+            form_token: FormToken::issue().to_string(),
             error,
         },
         status,
@@ -94,13 +94,14 @@ pub async fn regenerate_key(
         "24" => 24,
         _ => return Err(AppError::NotFound),
     };
-    if !form_token_is_fresh(&form.form_token) {
-        return render_regenerate(&state, &viewer, id, Some(STALE_FORM.into())).await;
-    }
+    let token = match FormToken::parse(&form.form_token) {
+        Ok(token) => token,
+        Err(stale) => return render_regenerate(&state, &viewer, id, Some(stale.to_string())).await,
+    };
     let plain = PlainKey::generate();
     let (digest, last4) = (plain.digest(), plain.last4());
     let actor = viewer.actor();
-    let nonce = form.form_token;
+    let nonce = token.to_string();
     let outcome = state
         .db(move |conn| {
             Ok(
@@ -108,7 +109,7 @@ pub async fn regenerate_key(
                     let Some(key) = api_key::find_visible(conn, scope, id)? else {
                         return Ok(Regenerated::NotFound);
                     };
-                    if !api_key::consume_nonce(conn, &nonce)? {
+                    if !form_nonce::consume(conn, &nonce)? {
                         return Ok(Regenerated::AlreadySubmitted);
                     }
                     let grace_until =

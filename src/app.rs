@@ -1,0 +1,67 @@
+//! What every handler can reach: the pool, the configuration, the rate limiter and
+//! the usage recorder. The router (`startup`) builds it; nothing here knows the routes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::{HttpRequest, web};
+
+use crate::api::rate_limit::ApiRateLimiter;
+use crate::api::usage::UsageRecorder;
+use crate::config::Config;
+use crate::db::{self, DbConnection, Pool};
+use crate::error::AppError;
+use crate::models;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    /// Becomes true once a user exists, and never goes back (the last admin cannot be removed).
+    setup_done: AtomicBool,
+    pub rate_limiter: ApiRateLimiter,
+    pub usage: Arc<UsageRecorder>,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Arc<Config>) -> Self {
+        Self {
+            rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
+            usage: Arc::new(UsageRecorder::default()),
+            setup_done: AtomicBool::new(false),
+            pool,
+            config,
+        }
+    }
+
+    /// The state registered on the app, for extractors and middleware.
+    pub fn of(req: &HttpRequest) -> web::Data<AppState> {
+        req.app_data::<web::Data<AppState>>()
+            .expect("AppState is registered on the app")
+            .clone()
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        db::with_connection(&self.pool, f).await
+    }
+
+    /// Whether the first workspace exists; asks the database until it does.
+    pub async fn setup_done(&self) -> Result<bool, AppError> {
+        if self.setup_done.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        let done = self.db(|conn| Ok(models::user::any_exists(conn)?)).await?;
+        if done {
+            self.mark_setup_done();
+        }
+        Ok(done)
+    }
+
+    pub fn mark_setup_done(&self) {
+        self.setup_done.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,0 +1,5 @@
+//! Use cases: writes that span several tables, each in one transaction, over the
+//! one-table functions of `models/`.
+
+pub mod key_expiry;
+pub mod workspace;
