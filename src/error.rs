@@ -157,3 +157,62 @@ pub async fn style_session_store_errors(
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    /// Every message in `e`'s chain, outermost first: what the log line shows.
+    fn chain(e: &(dyn std::error::Error + 'static)) -> Vec<String> {
+        std::iter::successors(Some(e), |e| (*e).source())
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    #[test]
+    fn a_failed_query_keeps_its_cause() {
+        let e = AppError::from(diesel::result::Error::NotFound);
+        assert!(matches!(e, AppError::Internal(_)));
+        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let AppError::Internal(cause) = &e else {
+            unreachable!()
+        };
+        assert!(cause.downcast_ref::<diesel::result::Error>().is_some());
+    }
+
+    #[test]
+    fn an_internal_error_logs_every_cause() {
+        let io = std::io::Error::other("disk full");
+        let e = AppError::Internal(anyhow::Error::new(io).context("writing the audit entry"));
+        let AppError::Internal(cause) = &e else {
+            unreachable!()
+        };
+        let logged = format!("{cause:?}");
+        assert!(logged.contains("writing the audit entry"), "{logged}");
+        assert!(logged.contains("disk full"), "{logged}");
+    }
+
+    #[test]
+    fn an_unavailable_database_keeps_its_cause_as_the_source() {
+        let closed = diesel::result::Error::BrokenTransactionManager;
+        let e = AppError::from(closed);
+        assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(e.source().is_some());
+        assert_eq!(chain(&e).len(), 2, "{:?}", chain(&e));
+    }
+
+    #[test]
+    fn a_wrapped_error_keeps_its_whole_chain() {
+        let inner = std::io::Error::other("template missing");
+        let e = AppError::internal(inner);
+        let AppError::Internal(cause) = &e else {
+            unreachable!()
+        };
+        assert_eq!(
+            cause.chain().map(ToString::to_string).collect::<Vec<_>>(),
+            vec!["template missing"]
+        );
+    }
+}

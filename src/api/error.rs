@@ -145,3 +145,29 @@ impl ResponseError for ApiError {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_internal_page_error_keeps_its_chain_in_the_api() {
+        let page = AppError::Internal(
+            anyhow::Error::new(std::io::Error::other("disk full")).context("writing usage"),
+        );
+        let ApiError::Internal(cause) = ApiError::from(page) else {
+            panic!("an internal error stays internal");
+        };
+        let logged = format!("{cause:?}");
+        assert!(logged.contains("writing usage"), "{logged}");
+        assert!(logged.contains("disk full"), "{logged}");
+    }
+
+    #[test]
+    fn no_connection_is_unavailable_not_internal() {
+        let page = AppError::Unavailable(anyhow::anyhow!("pool timed out"));
+        let api = ApiError::from(page);
+        assert!(matches!(api, ApiError::Unavailable));
+        assert_eq!(api.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+    }
+}
