@@ -8,7 +8,10 @@ use time::{Duration, PrimitiveDateTime};
 use crate::helpers::*;
 use crate::on_both_databases;
 
-on_both_databases!(the_list_shows_each_state_from_the_database,);
+on_both_databases!(
+    the_list_shows_each_state_from_the_database,
+    every_sort_order_follows_its_column_both_ways,
+);
 
 async fn the_list_shows_each_state_from_the_database(app: TestApp) {
     app.set_up().await;
@@ -177,4 +180,84 @@ async fn the_list_shows_each_state_from_the_database(app: TestApp) {
     assert!(html.contains("id=\"key-filter\""));
     let filtered = app.get_html("/settings/integrations?q=extra").await;
     assert_eq!(filtered.matches("<tr id=\"key-").count(), 3);
+}
+
+/// Sets a key's creation and last use, which the UI cannot date back.
+fn date_key(
+    conn: &mut keydesk::db::DbConnection,
+    name: &str,
+    created: PrimitiveDateTime,
+    used: Option<PrimitiveDateTime>,
+) {
+    let rows = diesel::update(api_keys::table.filter(api_keys::name.eq(name)))
+        .set((
+            api_keys::created_at.eq(created),
+            api_keys::last_used_at.eq(used),
+        ))
+        .execute(conn)
+        .unwrap();
+    assert_eq!(rows, 1, "{name} exists");
+}
+
+async fn every_sort_order_follows_its_column_both_ways(app: TestApp) {
+    // Created, name and last-used orders all disagree, and no order is another reversed,
+    // so a sort key or direction that is ignored shows up as the wrong order.
+    app.set_up().await;
+    for name in ["Delta", "Alpha", "Charlie", "Bravo"] {
+        app.create_key(name).await;
+    }
+    let n = now();
+    {
+        let mut conn = app.db_conn();
+        date_key(&mut conn, "Alpha", n - Duration::days(1), None);
+        date_key(
+            &mut conn,
+            "Bravo",
+            n - Duration::days(3),
+            Some(n - Duration::hours(1)),
+        );
+        date_key(
+            &mut conn,
+            "Charlie",
+            n - Duration::days(4),
+            Some(n - Duration::days(2)),
+        );
+        date_key(
+            &mut conn,
+            "Delta",
+            n - Duration::days(2),
+            Some(n - Duration::minutes(10)),
+        );
+    }
+    let by_name = ["Alpha", "Bravo", "Charlie", "Delta"];
+    let by_created = ["Charlie", "Bravo", "Delta", "Alpha"];
+    // Alpha was never used: it sorts as the oldest.
+    let by_last_used = ["Alpha", "Charlie", "Bravo", "Delta"];
+    let reversed = |order: [&'static str; 4]| {
+        let mut order = order;
+        order.reverse();
+        order
+    };
+    let cases = [
+        ("?sort=name&dir=asc", by_name),
+        ("?sort=name&dir=desc", reversed(by_name)),
+        ("?sort=name", by_name),
+        ("?sort=created&dir=asc", by_created),
+        ("?sort=created&dir=desc", reversed(by_created)),
+        ("?sort=created", reversed(by_created)),
+        ("?sort=last_used&dir=asc", by_last_used),
+        ("?sort=last_used&dir=desc", reversed(by_last_used)),
+        ("?sort=last_used", reversed(by_last_used)),
+        ("", reversed(by_created)),
+    ];
+    for (query, expected) in cases {
+        let page = app
+            .get_html(&format!("/settings/integrations{query}"))
+            .await;
+        assert_eq!(
+            listed_keys(&page),
+            expected,
+            "/settings/integrations{query}"
+        );
+    }
 }

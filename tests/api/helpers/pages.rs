@@ -47,6 +47,18 @@ pub fn key_id_on(html: &str, name: &str) -> i32 {
     html[start..start + end].parse().unwrap()
 }
 
+/// The names of the keys on the Integrations page, in the order of their rows.
+pub fn listed_keys(html: &str) -> Vec<String> {
+    html.split("<tr id=\"key-")
+        .skip(1)
+        .map(|row| {
+            let start = row.find("<strong>").expect("a key row names its key") + "<strong>".len();
+            let end = row[start..].find("</strong>").unwrap();
+            row[start..start + end].to_string()
+        })
+        .collect()
+}
+
 /// The id of a member on the Team page (`id="member-N"`).
 pub fn member_id_on(html: &str, email: &str) -> i32 {
     let cell = format!("<small class=\"muted\">{email}</small>");
