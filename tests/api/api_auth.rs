@@ -1,5 +1,8 @@
+//! How the API takes a key: the ways to send it, each refusal and its reason.
+
 use diesel::prelude::*;
 use keydesk::db::schema::api_keys;
+use keydesk::domain::key_settings::AllowedIps;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use time::Duration;
@@ -14,12 +17,10 @@ on_both_databases!(
     a_deleted_key_is_refused_on_the_very_next_request,
     a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace,
     an_expired_key_is_refused_with_its_date,
+    the_key_is_checked_before_anything_else,
+    forwarded_addresses_count_only_from_trusted_proxies
+        with |c| c.trusted_proxies = AllowedIps::parse("127.0.0.1").unwrap(),
 );
-
-async fn status_and_json(response: reqwest::Response) -> (StatusCode, Value) {
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
 
 /// Status and JSON body of `GET /api/team` with `key` as a Bearer token.
 async fn team_answer(app: &TestApp, key: &str) -> (StatusCode, Value) {
@@ -183,21 +184,25 @@ async fn a_deleted_key_is_refused_on_the_very_next_request(app: TestApp) {
     let key = app.set_up_with_key().await;
     assert_eq!(app.team_status(&key).await, StatusCode::OK);
     let id = app.key_id("Integration").await;
-    app.post_form(&format!("/settings/integrations/keys/{id}/delete"), &[])
-        .await;
+    let delete = format!("/settings/integrations/keys/{id}/delete");
+    let page = app.get_html(&delete).await;
+    let deleted = app.submit(&page, &delete, &[]).await;
+    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     let (status, body) = team_answer(&app, &key).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_unknown");
 }
 
+/// Regenerates key `id` with `grace` hours and returns the new secret.
+/// Requests: `GET` and `POST /settings/integrations/keys/{id}/regenerate`.
 async fn regenerate(app: &TestApp, id: i32, grace: &str) -> String {
-    let page = app
-        .get_html(&format!("/settings/integrations/keys/{id}/regenerate"))
-        .await;
+    let path = format!("/settings/integrations/keys/{id}/regenerate");
+    let page = app.get_html(&path).await;
     let token = form_token(&page);
     let response = app
-        .post_form(
-            &format!("/settings/integrations/keys/{id}/regenerate"),
+        .submit(
+            &page,
+            &path,
             &[("grace_hours", grace), ("form_token", &token)],
         )
         .await;
@@ -257,15 +262,7 @@ async fn an_expired_key_is_refused_with_its_date(app: TestApp) {
     );
 }
 
-async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
-    use keydesk::domain::key_settings::AllowedIps;
-    let Some(app) = spawn_app_with(backend, |c| {
-        c.trusted_proxies = AllowedIps::parse("127.0.0.1").unwrap();
-    })
-    .await
-    else {
-        return;
-    };
+async fn forwarded_addresses_count_only_from_trusted_proxies(app: TestApp) {
     app.set_up().await;
     let key = app
         .create_key_with("Behind proxy", &[("allowed_ips", "203.0.113.0/24")])
@@ -289,9 +286,9 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
     );
 
     // A server that trusts no proxy ignores the header: it cannot be spoofed.
-    let Some(plain) = spawn_app(backend).await else {
-        return;
-    };
+    let plain = spawn_app(app.backend)
+        .await
+        .expect("the same database kind as the first server");
     plain.set_up().await;
     let key = plain
         .create_key_with("Fenced", &[("allowed_ips", "203.0.113.0/24")])
@@ -304,17 +301,6 @@ async fn forwarded_addresses_count_only_from_trusted_proxies(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(spoofed.status(), StatusCode::FORBIDDEN);
-}
-
-mod forwarded_addresses {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_sqlite() {
-        super::forwarded_addresses_count_only_from_trusted_proxies(super::Backend::Sqlite).await;
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_postgres() {
-        super::forwarded_addresses_count_only_from_trusted_proxies(super::Backend::Postgres).await;
-    }
 }
 
 async fn the_key_is_checked_before_anything_else(app: TestApp) {
@@ -347,5 +333,3 @@ async fn the_key_is_checked_before_anything_else(app: TestApp) {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body["message"].as_str().unwrap().contains("/docs/api"));
 }
-
-crate::on_both_databases!(the_key_is_checked_before_anything_else);

@@ -1,3 +1,5 @@
+//! Forms refused without the session's CSRF token; security headers and cookie flags.
+
 use reqwest::StatusCode;
 
 use crate::helpers::*;

@@ -1,3 +1,5 @@
+//! Logging in and out: one answer for every failure, a pause after five, fresh session ids.
+
 use reqwest::StatusCode;
 
 use crate::helpers::*;
@@ -65,7 +67,8 @@ async fn logging_out_kills_the_old_cookie(app: TestApp) {
     app.set_up().await;
     let old_cookie = app.cookie_header().expect("a session cookie");
 
-    let logout = app.post_form("/logout", &[]).await;
+    let page = app.get_html("/settings/integrations").await;
+    let logout = app.submit(&page, "/logout", &[]).await;
     assert_eq!(logout.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&logout), "/login");
 

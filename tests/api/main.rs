@@ -3,11 +3,17 @@
 mod helpers;
 
 mod api_auth;
-mod api_endpoints;
+mod api_campaigns;
+mod api_leads;
+mod api_refusals;
 mod api_usage;
 mod browser;
 mod csrf_and_headers;
-mod keys;
+mod keys_check;
+mod keys_create;
+mod keys_list;
+mod keys_manage;
+mod keys_regenerate;
 mod login;
 mod outage;
 mod process;
@@ -15,3 +21,4 @@ mod scale_out;
 mod sessions;
 mod setup;
 mod team;
+mod team_access;

@@ -5,14 +5,12 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 
 use crate::helpers::*;
+use crate::on_both_databases;
 
-async fn two_instances_share_keys_revocation_usage_and_logins(backend: Backend) {
-    let Some(db) = create_test_db(backend) else {
-        return;
-    };
-    let shared = db.shared();
-    let a = spawn_on(db, backend, |_| {}).await;
-    let b = spawn_on(shared, backend, |_| {}).await;
+on_both_databases!(two_instances_share_keys_revocation_usage_and_logins);
+
+async fn two_instances_share_keys_revocation_usage_and_logins(a: TestApp) {
+    let b = spawn_on(a.db.shared(), a.backend, |_| {}).await;
 
     // A key made on A works on B.
     let key = a.set_up_with_key().await;
@@ -57,20 +55,9 @@ async fn two_instances_share_keys_revocation_usage_and_logins(backend: Backend) 
     let b_admin = b.other_browser();
     b_admin.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
     let id = b_admin.key_id("Integration").await;
-    let deleted = b_admin
-        .post_form(&format!("/settings/integrations/keys/{id}/delete"), &[])
-        .await;
+    let delete = format!("/settings/integrations/keys/{id}/delete");
+    let page = b_admin.get_html(&delete).await;
+    let deleted = b_admin.submit(&page, &delete, &[]).await;
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     assert_eq!(a.team_status(&key).await, StatusCode::UNAUTHORIZED);
-}
-
-mod two_instances_on_one_database {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_sqlite() {
-        super::two_instances_share_keys_revocation_usage_and_logins(super::Backend::Sqlite).await;
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_postgres() {
-        super::two_instances_share_keys_revocation_usage_and_logins(super::Backend::Postgres).await;
-    }
 }

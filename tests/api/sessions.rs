@@ -1,14 +1,20 @@
+//! Sessions end after the idle timeout, and after the absolute one however active.
+
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
 use crate::helpers::*;
+use crate::on_both_databases;
 
-async fn idle_session_ends(backend: Backend) {
-    let Some(app) = spawn_app_with(backend, |c| c.session_idle = time::Duration::seconds(3)).await
-    else {
-        return;
-    };
+on_both_databases!(
+    a_session_ends_after_the_idle_timeout
+        with |c| c.session_idle = time::Duration::seconds(3),
+    a_session_ends_after_the_absolute_timeout_however_active
+        with |c| c.session_absolute = time::Duration::seconds(4),
+);
+
+async fn a_session_ends_after_the_idle_timeout(app: TestApp) {
     app.set_up().await;
     assert_eq!(
         app.get("/settings/integrations").await.status(),
@@ -32,12 +38,7 @@ async fn idle_session_ends(backend: Backend) {
     assert_eq!(location(&response), "/login");
 }
 
-async fn absolute_session_ends(backend: Backend) {
-    let Some(app) =
-        spawn_app_with(backend, |c| c.session_absolute = time::Duration::seconds(4)).await
-    else {
-        return;
-    };
+async fn a_session_ends_after_the_absolute_timeout_however_active(app: TestApp) {
     app.set_up().await;
     for _ in 0..3 {
         tokio::time::sleep(Duration::from_millis(500)).await;
@@ -49,26 +50,4 @@ async fn absolute_session_ends(backend: Backend) {
     // Active all along (1.5 s of 4), yet over 4 s after login it ends.
     tokio::time::sleep(Duration::from_millis(2600)).await;
     assert_eq!(location(&app.get("/settings/integrations").await), "/login");
-}
-
-mod a_session_ends_after_the_idle_timeout {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_sqlite() {
-        super::idle_session_ends(super::Backend::Sqlite).await;
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_postgres() {
-        super::idle_session_ends(super::Backend::Postgres).await;
-    }
-}
-
-mod a_session_ends_after_the_absolute_timeout_however_active {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_sqlite() {
-        super::absolute_session_ends(super::Backend::Sqlite).await;
-    }
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn on_postgres() {
-        super::absolute_session_ends(super::Backend::Postgres).await;
-    }
 }

@@ -1,3 +1,5 @@
+//! First run: the setup page, the shell's create-admin, and what unknown pages answer.
+
 use reqwest::StatusCode;
 
 use crate::helpers::*;
@@ -28,9 +30,28 @@ async fn every_page_leads_to_setup_until_a_user_exists(app: TestApp) {
 }
 
 async fn setup_creates_the_admin_logs_them_in_and_then_closes_for_good(app: TestApp) {
-    app.set_up().await;
+    let form = app.get_html("/setup").await;
+    let created = app
+        .submit(
+            &form,
+            "/setup",
+            &[
+                ("workspace", WORKSPACE),
+                ("name", ADMIN_NAME),
+                ("email", ADMIN_EMAIL),
+                ("password", ADMIN_PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&created), "/settings/integrations");
 
-    let html = app.get_html("/settings/integrations").await;
+    let html = app.get_html(&location(&created)).await;
+    assert_eq!(
+        flash(&html).as_deref(),
+        Some("Your workspace is ready. Generate your first API key below."),
+        "the first page says what to do next"
+    );
     assert!(
         html.contains("API keys"),
         "the admin sees the API keys section"
@@ -43,8 +64,14 @@ async fn setup_creates_the_admin_logs_them_in_and_then_closes_for_good(app: Test
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&again), "/login");
 
+    assert_eq!(
+        flash(&app.get_html("/settings/integrations").await),
+        None,
+        "once"
+    );
     let second = app
-        .post_form(
+        .submit(
+            &html,
             "/setup",
             &[
                 ("workspace", "Intruders"),
@@ -54,7 +81,7 @@ async fn setup_creates_the_admin_logs_them_in_and_then_closes_for_good(app: Test
             ],
         )
         .await;
-    assert_eq!(second.status(), StatusCode::FORBIDDEN);
+    assert_not_allowed(second, "a second setup").await;
     let stranger = app.other_browser();
     let refused = stranger
         .log_in("mallory@example.com", "mallory password")
@@ -107,9 +134,11 @@ async fn setup_rejects_bad_input_and_keeps_what_was_typed(app: TestApp) {
             "Use at least 10 characters.",
         ),
     ];
+    let form = app.get_html("/setup").await;
     for (workspace, name, email, password, message) in cases {
         let response = app
-            .post_form(
+            .submit(
+                &form,
                 "/setup",
                 &[
                     ("workspace", workspace),
@@ -233,9 +262,11 @@ async fn unknown_pages_get_the_styled_404_and_health_checks_answer(app: TestApp)
     let bad_id = app.get("/settings/integrations/keys/abc/rename").await;
     assert_eq!(bad_id.status(), StatusCode::NOT_FOUND);
     assert!(bad_id.text().await.unwrap().contains("Page not found"));
-    let me = app.member_id(ADMIN_EMAIL).await;
+    let team = app.get_html("/settings/team").await;
+    let me = member_id_on(&team, ADMIN_EMAIL);
     let bad_form = app
-        .post_form(
+        .submit(
+            &team,
             &format!("/settings/team/members/{me}/api-access"),
             &[("enabled", "maybe")],
         )

@@ -1,0 +1,124 @@
+//! A database made for one test (a SQLite file or a PostgreSQL database) and removed after it.
+
+use diesel::Connection;
+use diesel::connection::SimpleConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A database made for one test and removed after it.
+pub struct TestDb {
+    pub url: String,
+    pg_admin: Option<(String, String)>,
+    _dir: Option<TempDir>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some((admin_url, name)) = &self.pg_admin
+            && let Ok(mut conn) = diesel::PgConnection::establish(admin_url)
+        {
+            let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+impl TestDb {
+    /// Another handle on the same database, which does not remove it on drop.
+    pub fn shared(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            pg_admin: None,
+            _dir: None,
+        }
+    }
+
+    /// A direct connection, for seeding what the UI cannot (old dates, usage).
+    pub fn connect(&self) -> keydesk::db::PooledConnection {
+        let url = keydesk::db::DatabaseUrl::parse(&self.url).unwrap();
+        keydesk::db::build_pool(&url, 1).get().unwrap()
+    }
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    pub fn new(tag: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("keydesk-{tag}-{}", random_suffix()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn random_suffix() -> String {
+    use rand::distr::{Alphanumeric, SampleString};
+    Alphanumeric
+        .sample_string(&mut rand::rng(), 12)
+        .to_lowercase()
+}
+
+pub fn require_all_suites() -> bool {
+    std::env::var("KEYDESK_REQUIRE_ALL_SUITES").is_ok_and(|v| v == "1" || v == "true")
+}
+
+pub fn create_test_db(backend: Backend) -> Option<TestDb> {
+    match backend {
+        Backend::Sqlite => {
+            let dir = TempDir::new("db");
+            let url = format!("sqlite://{}", dir.0.join("keydesk.db").display());
+            Some(TestDb {
+                url,
+                pg_admin: None,
+                _dir: Some(dir),
+            })
+        }
+        Backend::Postgres => {
+            let Ok(admin_url) = std::env::var("KEYDESK_TEST_POSTGRES_URL") else {
+                assert!(
+                    !require_all_suites(),
+                    "KEYDESK_REQUIRE_ALL_SUITES=1 but KEYDESK_TEST_POSTGRES_URL is not set: the PostgreSQL suite cannot run"
+                );
+                eprintln!(
+                    "PostgreSQL suite skipped: set KEYDESK_TEST_POSTGRES_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres) to run it"
+                );
+                return None;
+            };
+            let name = format!("keydesk_test_{}", random_suffix());
+            let mut conn = diesel::PgConnection::establish(&admin_url)
+                .unwrap_or_else(|e| panic!("cannot connect to KEYDESK_TEST_POSTGRES_URL: {e}"));
+            conn.batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap();
+            let (base, _) = admin_url
+                .rsplit_once('/')
+                .expect("a database URL with a path");
+            let url = format!("{base}/{name}");
+            Some(TestDb {
+                url,
+                pg_admin: Some((admin_url, name)),
+                _dir: None,
+            })
+        }
+    }
+}
+
+/// Every request counted in `api_key_usage`, all keys and days together.
+pub fn recorded_requests(conn: &mut keydesk::db::DbConnection) -> i64 {
+    use diesel::prelude::*;
+    use keydesk::db::schema::api_key_usage;
+    api_key_usage::table
+        .select(api_key_usage::requests)
+        .load::<i64>(conn)
+        .unwrap()
+        .iter()
+        .sum()
+}

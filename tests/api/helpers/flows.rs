@@ -1,0 +1,131 @@
+//! Named steps several tests share; each doc comment lists the requests the step makes.
+
+use reqwest::{Response, StatusCode};
+
+use super::pages::{form_token, key_id_on, member_id_on, revealed_key};
+use super::server::TestApp;
+use super::{ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD, WORKSPACE};
+
+impl TestApp {
+    /// Creates the first workspace and admin, who is logged in afterwards.
+    /// Requests: `GET /setup`, `POST /setup` (must answer 303).
+    pub async fn set_up(&self) {
+        let page = self.get_html("/setup").await;
+        let response = self
+            .submit(
+                &page,
+                "/setup",
+                &[
+                    ("workspace", WORKSPACE),
+                    ("name", ADMIN_NAME),
+                    ("email", ADMIN_EMAIL),
+                    ("password", ADMIN_PASSWORD),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "setup succeeds");
+    }
+
+    /// [`set_up`](Self::set_up), then [`create_key`](Self::create_key) "Integration".
+    /// Requests: `GET /setup`, `POST /setup`, `GET /settings/integrations/keys/new`,
+    /// `POST /settings/integrations/keys`.
+    pub async fn set_up_with_key(&self) -> String {
+        self.set_up().await;
+        self.create_key("Integration").await
+    }
+
+    /// Logs in through the form and returns the answer to the POST.
+    /// Requests: `GET /login`, `POST /login`.
+    pub async fn log_in(&self, email: &str, password: &str) -> Response {
+        let page = self.get("/login").await;
+        assert_eq!(page.status(), StatusCode::OK, "the login form is shown");
+        let page = page.text().await.unwrap();
+        self.submit(&page, "/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// A new browser logged in as a member added with [`add_member`](Self::add_member).
+    /// Requests: `GET /login`, `POST /login` (must answer 303).
+    pub async fn log_in_as(&self, email: &str) -> TestApp {
+        let browser = self.other_browser();
+        let response = browser.log_in(email, "member password 1").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{email} logs in");
+        browser
+    }
+
+    /// Generates a key through the form and returns its plaintext from the reveal page.
+    /// Requests: `GET /settings/integrations/keys/new`, `POST /settings/integrations/keys`.
+    pub async fn create_key(&self, name: &str) -> String {
+        self.create_key_with(name, &[]).await
+    }
+
+    /// [`create_key`](Self::create_key) with more fields (access, allowed IPs, expiry).
+    /// Requests: `GET /settings/integrations/keys/new`, `POST /settings/integrations/keys`.
+    pub async fn create_key_with(&self, name: &str, extra: &[(&str, &str)]) -> String {
+        let form = self.get_html("/settings/integrations/keys/new").await;
+        let token = form_token(&form);
+        let mut fields = vec![("name", name), ("form_token", token.as_str())];
+        fields.extend_from_slice(extra);
+        let response = self
+            .submit(&form, "/settings/integrations/keys", &fields)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "creating {name}");
+        revealed_key(&response.text().await.unwrap())
+    }
+
+    /// The id of a key by name. Requests: `GET /settings/integrations`.
+    pub async fn key_id(&self, name: &str) -> i32 {
+        key_id_on(&self.get_html("/settings/integrations").await, name)
+    }
+
+    /// The id of a member by email. Requests: `GET /settings/team`.
+    pub async fn member_id(&self, email: &str) -> i32 {
+        member_id_on(&self.get_html("/settings/team").await, email)
+    }
+
+    /// Adds a member through the Team page (the caller must be an admin); their password is
+    /// "member password 1". Requests: `GET /settings/team`, `POST /settings/team/members`
+    /// (must answer 303).
+    pub async fn add_member(&self, name: &str, email: &str, role: &str, api_access: bool) {
+        let page = self.get_html("/settings/team").await;
+        let mut fields = vec![
+            ("name", name),
+            ("email", email),
+            ("password", "member password 1"),
+            ("role", role),
+        ];
+        if api_access {
+            fields.push(("api_access", "true"));
+        }
+        let response = self.submit(&page, "/settings/team/members", &fields).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "adding {email}");
+    }
+
+    /// Creates a second workspace "Elsewhere" from the shell (admin Eve) and returns her
+    /// logged-in browser. Runs `keydesk create-admin`; requests: `GET /login`, `POST /login`.
+    pub async fn log_in_to_another_workspace(&self) -> TestApp {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_keydesk"))
+            .args([
+                "create-admin",
+                "--email",
+                "eve@example.com",
+                "--name",
+                "Eve",
+                "--workspace",
+                "Elsewhere",
+            ])
+            .env("DATABASE_URL", &self.db.url)
+            .env("KEYDESK_ADMIN_PASSWORD", "eve password 1")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let eve = self.other_browser();
+        let login = eve.log_in("eve@example.com", "eve password 1").await;
+        assert_eq!(login.status(), StatusCode::SEE_OTHER);
+        eve
+    }
+}
