@@ -10,6 +10,7 @@ on_both_databases!(
     members_get_403_on_admin_pages_and_actions,
     an_admin_gets_404_for_another_workspaces_member,
     a_removed_members_open_session_is_refused_at_once,
+    an_unknown_stored_role_is_an_error_never_a_member,
 );
 
 async fn a_member_without_api_access_sees_the_notice_with_the_admins(app: TestApp) {
@@ -143,5 +144,37 @@ async fn a_removed_members_open_session_is_refused_at_once(app: TestApp) {
             .await
             .status(),
         StatusCode::UNAUTHORIZED
+    );
+}
+
+async fn an_unknown_stored_role_is_an_error_never_a_member(app: TestApp) {
+    use diesel::prelude::*;
+    use keydesk::db::schema::users;
+
+    app.set_up().await;
+    app.add_member("Bob Member", "bob@example.com", "member", true)
+        .await;
+    let bob = app.log_in_as("bob@example.com").await;
+    assert_eq!(
+        bob.get("/settings/integrations").await.status(),
+        StatusCode::OK
+    );
+
+    // A role this build does not know (written by a newer version, or by hand).
+    diesel::update(users::table.filter(users::email.eq("bob@example.com")))
+        .set(users::role.eq("owner"))
+        .execute(&mut *app.db_conn())
+        .unwrap();
+
+    let response = bob.get("/settings/integrations").await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Something went wrong"),
+        "the styled error page"
+    );
+    assert!(
+        !html.contains("API keys"),
+        "not shown the member's key list"
     );
 }
