@@ -10,6 +10,7 @@ use time::{Date, Duration, PrimitiveDateTime};
 
 use crate::db::DbConnection;
 use crate::db::schema::{api_key_clients, api_key_usage, api_keys};
+use crate::domain::sighting::SightingKind;
 
 /// Longest user agent kept.
 const MAX_AGENT_LEN: usize = 300;
@@ -21,7 +22,7 @@ struct PendingUse {
     last_agent: String,
     per_day: HashMap<Date, i64>,
     /// (kind, value) → last seen.
-    clients: HashMap<(&'static str, String), PrimitiveDateTime>,
+    clients: HashMap<(SightingKind, String), PrimitiveDateTime>,
 }
 
 impl PendingUse {
@@ -55,9 +56,11 @@ impl UsageRecorder {
         entry.last_used_at = Some(at);
         entry.last_ip = ip.to_string();
         *entry.per_day.entry(at.date()).or_default() += 1;
-        entry.clients.insert(("ip", ip.to_string()), at);
+        entry.clients.insert((SightingKind::Ip, ip.to_string()), at);
         if !agent.is_empty() {
-            entry.clients.insert(("agent", agent.clone()), at);
+            entry
+                .clients
+                .insert((SightingKind::Agent, agent.clone()), at);
         }
         entry.last_agent = agent;
     }
@@ -113,7 +116,7 @@ fn write_batch(conn: &mut DbConnection, batch: &HashMap<i32, PendingUse>) -> Que
             add_requests(conn, *key_id, *day, *requests)?;
         }
         for ((kind, value), seen) in &used.clients {
-            note_client(conn, *key_id, kind, value, *seen)?;
+            note_client(conn, *key_id, *kind, value, *seen)?;
         }
     }
     Ok(existing.len())
@@ -142,13 +145,13 @@ fn add_requests(conn: &mut DbConnection, key_id: i32, day: Date, requests: i64) 
 fn note_client(
     conn: &mut DbConnection,
     key_id: i32,
-    kind: &str,
+    kind: SightingKind,
     value: &str,
     seen: PrimitiveDateTime,
 ) -> QueryResult<()> {
     let row = api_key_clients::table
         .filter(api_key_clients::key_id.eq(key_id))
-        .filter(api_key_clients::kind.eq(kind))
+        .filter(api_key_clients::kind.eq(kind.as_str()))
         .filter(api_key_clients::value.eq(value));
     let last_seen: Option<PrimitiveDateTime> = row
         .select(api_key_clients::last_seen)
@@ -158,7 +161,7 @@ fn note_client(
         None => diesel::insert_into(api_key_clients::table)
             .values((
                 api_key_clients::key_id.eq(key_id),
-                api_key_clients::kind.eq(kind),
+                api_key_clients::kind.eq(kind.as_str()),
                 api_key_clients::value.eq(value),
                 api_key_clients::first_seen.eq(seen),
                 api_key_clients::last_seen.eq(seen),

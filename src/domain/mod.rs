@@ -6,6 +6,7 @@ pub mod key_settings;
 pub mod name;
 mod password;
 mod role;
+pub mod sighting;
 
 pub use email::Email;
 pub use name::{Name, NameError};

@@ -6,6 +6,7 @@ use time::{Date, PrimitiveDateTime};
 use crate::db::DbConnection;
 use crate::db::schema::{api_key_clients, api_key_usage, api_keys, form_nonces};
 use crate::domain::api_key::KeyDigest;
+use crate::domain::sighting::SightingKind;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -233,11 +234,13 @@ pub fn usage_since(
         .load(conn)
 }
 
-/// A client row: an address ("ip") or user agent ("agent") seen using a key.
+/// A client row: an address or user agent seen using a key.
 #[derive(Debug, Clone, Queryable)]
 pub struct ClientSighting {
     pub key_id: i32,
-    pub kind: String,
+    /// An unknown stored kind fails the whole load: a row is never silently dropped.
+    #[diesel(deserialize_as = String)]
+    pub kind: SightingKind,
     pub value: String,
     pub first_seen: PrimitiveDateTime,
     pub last_seen: PrimitiveDateTime,

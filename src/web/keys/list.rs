@@ -11,6 +11,7 @@ use super::usage_chart;
 use crate::auth::Viewer;
 use crate::domain::api_key::masked;
 use crate::domain::key_settings::{AccessLevel, AllowedIps};
+use crate::domain::sighting::SightingKind;
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, ApiKey, ClientSighting};
@@ -360,7 +361,7 @@ pub fn hints(key: &ApiKey, clients: &[ClientSighting], now: PrimitiveDateTime) -
     let month_ago = now - Duration::days(30);
     let agents: HashSet<&str> = clients
         .iter()
-        .filter(|c| c.kind == "agent" && c.last_seen >= month_ago)
+        .filter(|c| c.kind == SightingKind::Agent && c.last_seen >= month_ago)
         .map(|c| c.value.as_str())
         .collect();
     if agents.len() > 1 {
@@ -389,10 +390,12 @@ pub fn hints(key: &ApiKey, clients: &[ClientSighting], now: PrimitiveDateTime) -
 /// used from other addresses before it.
 fn new_address(key: &ApiKey, clients: &[ClientSighting], now: PrimitiveDateTime) -> Option<String> {
     let ip = key.last_used_ip.as_deref()?;
-    let current = clients.iter().find(|c| c.kind == "ip" && c.value == ip)?;
+    let current = clients
+        .iter()
+        .find(|c| c.kind == SightingKind::Ip && c.value == ip)?;
     let recent = now - current.first_seen <= Duration::days(7);
     let known_before = clients
         .iter()
-        .any(|c| c.kind == "ip" && c.value != ip && c.first_seen < current.first_seen);
+        .any(|c| c.kind == SightingKind::Ip && c.value != ip && c.first_seen < current.first_seen);
     (recent && known_before).then(|| ip.to_string())
 }
