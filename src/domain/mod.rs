@@ -2,6 +2,7 @@
 
 pub mod api_key;
 mod email;
+pub mod hints;
 pub mod key_settings;
 pub mod name;
 mod password;

@@ -1,6 +1,6 @@
 //! The Integrations page: the "API keys" list with usage, hints and actions.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
@@ -10,8 +10,9 @@ use time::{Duration, PrimitiveDateTime};
 use super::usage_chart;
 use crate::auth::Viewer;
 use crate::domain::api_key::masked;
+use crate::domain::hints::{self, Hint, KeyFacts};
 use crate::domain::key_settings::{AccessLevel, AllowedIps};
-use crate::domain::sighting::SightingKind;
+use crate::domain::sighting::Sighting;
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, ApiKey, ClientSighting};
@@ -29,13 +30,6 @@ pub struct ListQuery {
     sort: Option<String>,
     dir: Option<String>,
     q: Option<String>,
-}
-
-/// A one-sentence hint beside a key, with what to do about it.
-pub struct Hint {
-    pub label: &'static str,
-    pub tone: &'static str,
-    pub sentence: String,
 }
 
 pub struct LastUsed {
@@ -131,10 +125,7 @@ pub async fn integrations_page(
     let total = keys.len();
     let expiring_soon = keys
         .iter()
-        .filter(|k| {
-            k.expires_at
-                .is_some_and(|t| t > now && t <= now + Duration::days(7))
-        })
+        .filter(|k| hints::expires_soon(k.expires_at, now))
         .map(|k| k.name.clone())
         .collect();
     let needle = query.q.as_deref().unwrap_or("").trim().to_lowercase();
@@ -256,10 +247,16 @@ fn daily_usage(rows: &[(i32, time::Date, i64)], now: PrimitiveDateTime) -> HashM
     out
 }
 
-fn group_clients(rows: Vec<ClientSighting>) -> HashMap<i32, Vec<ClientSighting>> {
-    let mut out: HashMap<i32, Vec<ClientSighting>> = HashMap::new();
+/// Per key: the addresses and agents seen using it.
+fn group_clients(rows: Vec<ClientSighting>) -> HashMap<i32, Vec<Sighting>> {
+    let mut out: HashMap<i32, Vec<Sighting>> = HashMap::new();
     for row in rows {
-        out.entry(row.key_id).or_default().push(row);
+        out.entry(row.key_id).or_default().push(Sighting {
+            kind: row.kind,
+            value: row.value,
+            first_seen: row.first_seen,
+            last_seen: row.last_seen,
+        });
     }
     out
 }
@@ -267,7 +264,7 @@ fn group_clients(rows: Vec<ClientSighting>) -> HashMap<i32, Vec<ClientSighting>>
 fn key_row(
     key: &ApiKey,
     usage: &HashMap<i32, Vec<i64>>,
-    clients: &[ClientSighting],
+    clients: &[Sighting],
     now: PrimitiveDateTime,
 ) -> KeyRow {
     let days = usage
@@ -309,93 +306,16 @@ fn key_row(
                 format::relative(until, now)
             )
         }),
-        hints: hints(key, clients, now),
+        hints: hints::hints(&key_facts(key), clients, now),
     }
 }
 
-/// The hints of PRODUCT 4.7, most urgent first.
-pub fn hints(key: &ApiKey, clients: &[ClientSighting], now: PrimitiveDateTime) -> Vec<Hint> {
-    let mut hints = Vec::new();
-    match key.expires_at {
-        Some(t) if t <= now => hints.push(Hint {
-            label: "Expired",
-            tone: "danger",
-            sentence: format!(
-                "Expired on {}: integrations using it are refused. Regenerate it to issue a new secret, or delete it.",
-                format::date(t)
-            ),
-        }),
-        Some(t) if t <= now + Duration::days(7) => hints.push(Hint {
-            label: "Expires soon",
-            tone: "warn",
-            sentence: format!(
-                "Expires {}: regenerate it or create a replacement before then.",
-                format::relative(t, now)
-            ),
-        }),
-        _ => {}
+/// What the hint rules need from a stored key.
+fn key_facts(key: &ApiKey) -> KeyFacts<'_> {
+    KeyFacts {
+        expires_at: key.expires_at,
+        last_used_at: key.last_used_at,
+        last_used_ip: key.last_used_ip.as_deref(),
+        secret_issued_at: key.secret_issued_at(),
     }
-    match key.last_used_at {
-        Some(t) if now - t > Duration::days(90) => hints.push(Hint {
-            label: "Inactive",
-            tone: "warn",
-            sentence: "Not used in over 90 days: delete it if no integration needs it any more.".into(),
-        }),
-        None if now - key.secret_issued_at() > Duration::hours(24) => hints.push(Hint {
-            label: "Never used",
-            tone: "info",
-            sentence: format!(
-                "Not used since it was created {}: check that the integration has the entire key, with no extra spaces.",
-                format::relative(key.secret_issued_at(), now)
-            ),
-        }),
-        _ => {}
-    }
-    if now - key.secret_issued_at() > Duration::days(182) {
-        hints.push(Hint {
-            label: "Rotate",
-            tone: "info",
-            sentence: "This secret is over 6 months old: regenerate it to rotate it.".into(),
-        });
-    }
-    let month_ago = now - Duration::days(30);
-    let agents: HashSet<&str> = clients
-        .iter()
-        .filter(|c| c.kind == SightingKind::Agent && c.last_seen >= month_ago)
-        .map(|c| c.value.as_str())
-        .collect();
-    if agents.len() > 1 {
-        hints.push(Hint {
-            label: "Shared",
-            tone: "warn",
-            sentence: format!(
-                "Used by {} different tools in the last 30 days: give each integration its own key, so you can revoke one without breaking the others.",
-                agents.len()
-            ),
-        });
-    }
-    if let Some(address) = new_address(key, clients, now) {
-        hints.push(Hint {
-            label: "New address",
-            tone: "warn",
-            sentence: format!(
-                "Used from {address}, an address not seen for this key in the previous 30 days: if you don't recognise it, regenerate the key."
-            ),
-        });
-    }
-    hints
-}
-
-/// The last address, if it first appeared in the past week and the key had been
-/// used from other addresses before it.
-fn new_address(key: &ApiKey, clients: &[ClientSighting], now: PrimitiveDateTime) -> Option<String> {
-    let ip = key.last_used_ip.as_deref()?;
-    let current = clients
-        .iter()
-        .find(|c| c.kind == SightingKind::Ip && c.value == ip)?;
-    let recent = now - current.first_seen <= Duration::days(7);
-    let known_before = clients
-        .iter()
-        .any(|c| c.kind == SightingKind::Ip && c.value != ip && c.first_seen < current.first_seen);
-    (recent && known_before).then(|| ip.to_string())
 }
