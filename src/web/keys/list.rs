@@ -7,6 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 use time::{Duration, PrimitiveDateTime};
 
+use super::sort::{Sort, SortLinks};
 use super::usage_chart;
 use crate::auth::Viewer;
 use crate::domain::api_key::masked;
@@ -60,14 +61,6 @@ pub struct KeyRow {
     pub hints: Vec<Hint>,
 }
 
-pub struct SortLink {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub href: String,
-    /// "ascending", "descending" or "none", for `aria-sort`.
-    pub aria: &'static str,
-}
-
 #[derive(Template)]
 #[template(path = "settings/integrations.html")]
 struct IntegrationsTemplate {
@@ -77,7 +70,7 @@ struct IntegrationsTemplate {
     total: usize,
     show_filter: bool,
     query: String,
-    sort_links: Vec<SortLink>,
+    sort_links: SortLinks,
     expiring_soon: Vec<String>,
 }
 
@@ -99,7 +92,7 @@ pub async fn integrations_page(
             total: 0,
             show_filter: false,
             query: String::new(),
-            sort_links: Vec::new(),
+            sort_links: SortLinks::new(Sort::default(), ""),
             expiring_soon: Vec::new(),
         });
     };
@@ -137,8 +130,8 @@ pub async fn integrations_page(
                 || k.note.to_lowercase().contains(&needle)
         })
         .collect();
-    let (sort, descending) = sort_order(&query);
-    sort_keys(&mut keys, sort, descending);
+    let sort = Sort::from_query(query.sort.as_deref(), query.dir.as_deref());
+    sort.apply(&mut keys);
 
     let usage = daily_usage(&usage, now);
     let clients = group_clients(clients);
@@ -160,77 +153,9 @@ pub async fn integrations_page(
         total,
         show_filter: total >= FILTER_FROM,
         query: query.q.clone().unwrap_or_default(),
-        sort_links: sort_links(sort, descending, &needle),
+        sort_links: SortLinks::new(sort, &needle),
         expiring_soon,
     })
-}
-
-fn sort_order(query: &ListQuery) -> (&'static str, bool) {
-    let sort = match query.sort.as_deref() {
-        Some("name") => "name",
-        Some("last_used") => "last_used",
-        _ => "created",
-    };
-    let default_desc = sort != "name";
-    let descending = match query.dir.as_deref() {
-        Some("asc") => false,
-        Some("desc") => true,
-        _ => default_desc,
-    };
-    (sort, descending)
-}
-
-fn sort_keys(keys: &mut [ApiKey], sort: &str, descending: bool) {
-    match sort {
-        "name" => keys.sort_by_key(|k| k.name.to_lowercase()),
-        // Never-used keys sort as the oldest.
-        "last_used" => keys.sort_by_key(|k| k.last_used_at),
-        _ => keys.sort_by_key(|k| (k.created_at, k.id)),
-    }
-    if descending {
-        keys.reverse();
-    }
-}
-
-fn sort_links(current: &str, descending: bool, needle: &str) -> Vec<SortLink> {
-    [
-        ("name", "Name"),
-        ("created", "Created"),
-        ("last_used", "Last used"),
-    ]
-    .into_iter()
-    .map(|(key, label)| {
-        let active = key == current;
-        let next_dir = if active {
-            if descending { "asc" } else { "desc" }
-        } else if key == "name" {
-            "asc"
-        } else {
-            "desc"
-        };
-        let mut href = format!("/settings/integrations?sort={key}&dir={next_dir}");
-        if !needle.is_empty() {
-            href.push_str("&q=");
-            href.push_str(&urlencode(needle));
-        }
-        SortLink {
-            key,
-            label,
-            href,
-            aria: match (active, descending) {
-                (false, _) => "none",
-                (true, true) => "descending",
-                (true, false) => "ascending",
-            },
-        }
-    })
-    .collect()
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|encoded| encoded.trim_start_matches('=').to_string())
-        .unwrap_or_default()
 }
 
 /// Per key: requests on each of the last 30 days, oldest first.
