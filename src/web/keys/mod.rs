@@ -5,6 +5,7 @@ mod create;
 mod list;
 mod manage;
 mod regenerate;
+mod rows;
 mod sort;
 mod usage_chart;
 
