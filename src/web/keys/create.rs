@@ -19,7 +19,7 @@ use crate::format;
 use crate::models::api_key::{self, NewApiKey, key_label};
 use crate::models::audit::{self, Action};
 use crate::startup::AppState;
-use crate::templates::{PageContext, render_with_status};
+use crate::templates::{PageContext, SettingsTab, render_with_status};
 
 /// Keys a workspace may hold.
 pub const MAX_KEYS_PER_WORKSPACE: i64 = 500;
@@ -110,7 +110,7 @@ fn render_form(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let template = NewKeyTemplate {
-        ctx: PageContext::new(viewer, "Generate an API key", "integrations")?,
+        ctx: PageContext::new(viewer, "Generate an API key", SettingsTab::Integrations)?,
         form,
         errors,
         expiry_choices: Expiry::CHOICES,
@@ -141,7 +141,7 @@ pub(super) fn reveal(template: &RevealTemplate<'_>) -> Result<HttpResponse, AppE
 
 pub(super) fn already_submitted(viewer: &Viewer) -> Result<HttpResponse, AppError> {
     let template = AlreadySubmittedTemplate {
-        ctx: PageContext::new(viewer, "Already submitted", "integrations")?,
+        ctx: PageContext::new(viewer, "Already submitted", SettingsTab::Integrations)?,
     };
     render_with_status(&template, StatusCode::CONFLICT)
 }
@@ -266,7 +266,7 @@ pub async fn create_key(
     };
     match outcome {
         Created::Key => reveal(&RevealTemplate {
-            ctx: PageContext::new(&viewer, "Your new API key", "integrations")?,
+            ctx: PageContext::new(&viewer, "Your new API key", SettingsTab::Integrations)?,
             key_name: name.as_str(),
             secret: plain.expose(),
             regenerated: false,

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::models::api_key::{self, ApiKey};
 use crate::models::user::{self, User};
 use crate::startup::AppState;
-use crate::templates::{PageContext, render};
+use crate::templates::{PageContext, SettingsTab, render};
 
 /// The filter box appears from this many keys on.
 const FILTER_FROM: usize = 11;
@@ -43,7 +43,7 @@ pub async fn integrations_page(
     viewer: Viewer,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = PageContext::new(&viewer, "Integrations", "integrations")?;
+    let ctx = PageContext::new(&viewer, "Integrations", SettingsTab::Integrations)?;
     let workspace_id = viewer.user.workspace_id;
     let Ok(scope) = super::key_scope(&viewer) else {
         let admins = state

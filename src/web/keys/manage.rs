@@ -17,7 +17,7 @@ use crate::format;
 use crate::models::api_key::{self, ApiKey, key_label};
 use crate::models::audit::{self, Action};
 use crate::startup::AppState;
-use crate::templates::{PageContext, render_with_status, see_other};
+use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 
 #[derive(Default, Deserialize)]
 pub struct RenameForm {
@@ -52,7 +52,7 @@ fn render_rename(
 ) -> Result<HttpResponse, AppError> {
     render_with_status(
         &RenameTemplate {
-            ctx: PageContext::new(viewer, "Rename key", "integrations")?,
+            ctx: PageContext::new(viewer, "Rename key", SettingsTab::Integrations)?,
             id: key.id,
             masked: masked(&key.last4),
             form,
@@ -213,7 +213,7 @@ pub async fn delete_page(
         });
     render_with_status(
         &DeleteTemplate {
-            ctx: PageContext::new(&viewer, "Delete key", "integrations")?,
+            ctx: PageContext::new(&viewer, "Delete key", SettingsTab::Integrations)?,
             id: key.id,
             name: key.name,
             masked: masked(&key.last4),
