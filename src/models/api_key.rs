@@ -342,3 +342,46 @@ pub fn consume_nonce(conn: &mut DbConnection, nonce: &str) -> QueryResult<bool> 
 pub fn prune_nonces(conn: &mut DbConnection, before: PrimitiveDateTime) -> QueryResult<usize> {
     diesel::delete(form_nonces::table.filter(form_nonces::created_at.lt(before))).execute(conn)
 }
+
+#[cfg(test)]
+mod tests {
+    use diesel::connection::SimpleConnection;
+    use diesel::sqlite::SqliteConnection;
+
+    use super::*;
+
+    /// A fresh database holding one key of workspace 1, seen by a client of `kind`.
+    fn key_seen_as(kind: &str) -> DbConnection {
+        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        crate::db::run_migrations(&mut conn).unwrap();
+        conn.batch_execute(&format!(
+            "PRAGMA foreign_keys = OFF;
+             INSERT INTO api_keys (id, workspace_id, created_by_name, name, name_key, note,
+                 key_hash, last4, read_only, allowed_ips, created_at)
+             VALUES (1, 1, 'Ann', 'Clay', 'clay', '', x'00', 'AAAA', 0, '', '2025-06-01 00:00:00');
+             INSERT INTO api_key_clients VALUES
+                 (1, '{kind}', 'Zapier/1.0', '2025-06-01 00:00:00', '2025-06-02 00:00:00');"
+        ))
+        .unwrap();
+        conn
+    }
+
+    fn since() -> PrimitiveDateTime {
+        time::macros::datetime!(2025-01-01 00:00:00)
+    }
+
+    #[test]
+    fn a_stored_kind_is_read_into_the_enum() {
+        let mut conn = key_seen_as("agent");
+        let seen = clients_seen_since(&mut conn, 1, since()).unwrap();
+        assert_eq!(seen.len(), 1);
+        assert_eq!(seen[0].kind, SightingKind::Agent);
+    }
+
+    #[test]
+    fn an_unknown_stored_kind_fails_the_load_instead_of_being_skipped() {
+        let mut conn = key_seen_as("mac");
+        let error = clients_seen_since(&mut conn, 1, since()).unwrap_err();
+        assert!(error.to_string().contains("\"mac\""), "{error}");
+    }
+}
