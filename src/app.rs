@@ -6,11 +6,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use actix_web::{HttpRequest, web};
 
-use crate::api::rate_limit::ApiRateLimiter;
-use crate::api::usage::UsageRecorder;
 use crate::config::Config;
 use crate::db::{self, DbConnection, Pool};
 use crate::error::AppError;
+use crate::metering::rate_limit::ApiRateLimiter;
+use crate::metering::usage::UsageRecorder;
 use crate::models;
 
 pub struct AppState {

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use actix_web::web;
 
-use crate::api::usage::UsageRecorder;
 use crate::app::AppState;
 use crate::db::{self, Pool};
+use crate::metering::usage::UsageRecorder;
 use crate::{models, use_cases};
 
 /// Starts both loops on the current runtime.

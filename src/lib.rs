@@ -11,6 +11,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod format;
+pub mod metering;
 pub mod models;
 pub mod startup;
 pub mod telemetry;

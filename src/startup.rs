@@ -11,13 +11,13 @@ use actix_web::middleware::{DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 
-use crate::api::usage::UsageRecorder;
 use crate::app::AppState;
 use crate::auth::csrf::require_csrf_token;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::error::AppError;
+use crate::metering::usage::UsageRecorder;
 use crate::models;
 
 /// A built server and the port it listens on (useful when binding port 0).

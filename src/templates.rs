@@ -19,12 +19,20 @@ pub struct PageContext {
     pub can_use_api_keys: bool,
     pub csrf: String,
     pub flash: Option<String>,
-    /// The settings tab to highlight: "integrations", "team" or "audit".
-    pub tab: &'static str,
+    /// The settings tab to highlight.
+    pub tab: SettingsTab,
+}
+
+/// The tabs of Settings (and the sidebar links to them); templates compare with `==`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SettingsTab {
+    Integrations,
+    Team,
+    AuditLog,
 }
 
 impl PageContext {
-    pub fn new(viewer: &Viewer, title: &str, tab: &'static str) -> Result<Self, AppError> {
+    pub fn new(viewer: &Viewer, title: &str, tab: SettingsTab) -> Result<Self, AppError> {
         Ok(Self {
             title: title.to_string(),
             user_name: viewer.user.name.clone(),

@@ -17,12 +17,12 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use base64::Engine;
 
 use super::error::ApiError;
-use super::rate_limit::Allowance;
 use crate::app::AppState;
 use crate::db::{self, DbConnection};
 use crate::domain::api_key::{KeyDigest, KeyFormatError, PlainKey};
 use crate::domain::key_settings::AllowedIps;
 use crate::format;
+use crate::metering::rate_limit::Allowance;
 use crate::models::api_key;
 
 /// The key a request was authenticated with.

@@ -8,10 +8,8 @@ pub mod campaigns;
 pub mod error;
 pub mod leads;
 pub mod openapi;
-pub mod rate_limit;
 pub mod team;
 pub mod unsubscribes;
-pub mod usage;
 
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};

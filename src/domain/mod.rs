@@ -3,11 +3,13 @@
 pub mod api_key;
 mod email;
 pub mod form_token;
+pub mod hints;
 pub mod key_settings;
 pub mod name;
 mod note;
 mod password;
 mod role;
+pub mod sighting;
 
 pub use email::{Email, EmailError};
 pub use name::{Name, NameError};

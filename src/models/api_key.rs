@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use crate::db::DbConnection;
-use crate::db::schema::{api_key_clients, api_keys};
+use crate::db::schema::api_keys;
 use crate::domain::api_key::KeyDigest;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -238,35 +238,6 @@ pub fn record_last_use(
             api_keys::last_used_agent.eq(agent),
         ))
         .execute(conn)
-}
-
-/// A client row: an address ("ip") or user agent ("agent") seen using a key.
-#[derive(Debug, Clone, Queryable)]
-pub struct ClientSighting {
-    pub key_id: i32,
-    pub kind: String,
-    pub value: String,
-    pub first_seen: PrimitiveDateTime,
-    pub last_seen: PrimitiveDateTime,
-}
-
-pub fn clients_seen_since(
-    conn: &mut DbConnection,
-    workspace_id: i32,
-    since: PrimitiveDateTime,
-) -> QueryResult<Vec<ClientSighting>> {
-    api_key_clients::table
-        .inner_join(api_keys::table)
-        .filter(api_keys::workspace_id.eq(workspace_id))
-        .filter(api_key_clients::last_seen.ge(since))
-        .select((
-            api_key_clients::key_id,
-            api_key_clients::kind,
-            api_key_clients::value,
-            api_key_clients::first_seen,
-            api_key_clients::last_seen,
-        ))
-        .load(conn)
 }
 
 /// Keys whose expiry has passed and has no audit entry yet (of one workspace, or all).

@@ -9,7 +9,7 @@ use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::format;
 use crate::models::audit::{self, Action};
-use crate::templates::{PageContext, render};
+use crate::templates::{PageContext, SettingsTab, render};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings/audit", web::get().to(audit_page));
@@ -75,7 +75,7 @@ async fn audit_page(
         })
         .collect();
     let template = AuditTemplate {
-        ctx: PageContext::new(&viewer, "Audit log", "audit")?,
+        ctx: PageContext::new(&viewer, "Audit log", SettingsTab::AuditLog)?,
         events,
         page,
         pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::models::audit::{self, Action, person_label};
 use crate::models::session;
 use crate::models::user::{self, User};
-use crate::templates::{PageContext, render_with_status, see_other};
+use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::web::form::FieldErrors;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -74,7 +74,7 @@ async fn render_team(
         .db(move |conn| Ok(user::list_in_workspace(conn, workspace_id)?))
         .await?;
     let template = TeamTemplate {
-        ctx: PageContext::new(viewer, "Team", "team")?,
+        ctx: PageContext::new(viewer, "Team", SettingsTab::Team)?,
         me: viewer.user.id,
         members,
         form,

@@ -13,7 +13,7 @@ use crate::domain::api_key::{PlainKey, masked};
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key;
-use crate::templates::{PageContext, render_with_status};
+use crate::templates::{PageContext, SettingsTab, render_with_status};
 
 pub struct Verdict {
     pub ok: bool,
@@ -32,7 +32,7 @@ pub async fn check_page(viewer: Viewer) -> Result<HttpResponse, AppError> {
     key_scope(&viewer)?;
     render_with_status(
         &CheckTemplate {
-            ctx: PageContext::new(&viewer, "Check a key", "integrations")?,
+            ctx: PageContext::new(&viewer, "Check a key", SettingsTab::Integrations)?,
             verdict: None,
         },
         StatusCode::OK,
@@ -117,7 +117,7 @@ pub async fn check_key(
     };
     render_with_status(
         &CheckTemplate {
-            ctx: PageContext::new(&viewer, "Check a key", "integrations")?,
+            ctx: PageContext::new(&viewer, "Check a key", SettingsTab::Integrations)?,
             verdict: Some(verdict),
         },
         StatusCode::OK,

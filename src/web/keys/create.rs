@@ -20,7 +20,7 @@ use crate::format;
 use crate::models::api_key::{self, NewApiKey};
 use crate::models::audit::{self, Action, key_label};
 use crate::models::form_nonce;
-use crate::templates::{PageContext, render_with_status};
+use crate::templates::{PageContext, SettingsTab, render_with_status};
 use crate::web::form::FieldErrors;
 
 /// Keys a workspace may hold.
@@ -58,7 +58,7 @@ fn render_form(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let template = NewKeyTemplate {
-        ctx: PageContext::new(viewer, "Generate an API key", "integrations")?,
+        ctx: PageContext::new(viewer, "Generate an API key", SettingsTab::Integrations)?,
         form,
         errors,
         expiry_choices: Expiry::CHOICES,
@@ -185,7 +185,7 @@ pub async fn create_key(
     };
     match outcome {
         Created::Key => reveal(&RevealTemplate {
-            ctx: PageContext::new(&viewer, "Your new API key", "integrations")?,
+            ctx: PageContext::new(&viewer, "Your new API key", SettingsTab::Integrations)?,
             key_name: name.as_str(),
             secret: plain.expose(),
             regenerated: false,

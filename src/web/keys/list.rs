@@ -1,26 +1,21 @@
 //! The Integrations page: the "API keys" list with usage, hints and actions.
 
-use std::collections::{HashMap, HashSet};
-
 use actix_web::{HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
-use time::{Duration, PrimitiveDateTime};
+use time::Duration;
 
-use super::usage_chart;
+use super::rows::{self, KeyRow};
+use super::sort::{Sort, SortLinks};
 use crate::app::AppState;
 use crate::auth::Viewer;
-use crate::domain::api_key::masked;
-use crate::domain::key_settings::{AccessLevel, AllowedIps};
+use crate::domain::hints;
 use crate::error::AppError;
-use crate::format;
-use crate::models::api_key::{self, ApiKey, ClientSighting};
-use crate::models::key_usage;
+use crate::models::api_key::{self, ApiKey};
 use crate::models::user::{self, User};
-use crate::templates::{PageContext, render};
+use crate::models::{key_client, key_usage};
+use crate::templates::{PageContext, SettingsTab, render};
 
-/// Days shown in the usage chart.
-const USAGE_DAYS: i64 = 30;
 /// The filter box appears from this many keys on.
 const FILTER_FROM: usize = 11;
 
@@ -29,49 +24,6 @@ pub struct ListQuery {
     sort: Option<String>,
     dir: Option<String>,
     q: Option<String>,
-}
-
-/// A one-sentence hint beside a key, with what to do about it.
-pub struct Hint {
-    pub label: &'static str,
-    pub tone: &'static str,
-    pub sentence: String,
-}
-
-pub struct LastUsed {
-    pub relative: String,
-    pub exact: String,
-    pub iso: String,
-    pub ip: String,
-    pub agent: String,
-}
-
-pub struct KeyRow {
-    pub id: i32,
-    pub name: String,
-    pub note: String,
-    pub masked: String,
-    pub access: &'static str,
-    pub allowed_ips: String,
-    pub created_date: String,
-    pub created_exact: String,
-    pub created_by: String,
-    pub last_used: Option<LastUsed>,
-    pub usage_total: i64,
-    pub usage_svg: String,
-    pub expires: String,
-    pub expires_exact: String,
-    pub expired: bool,
-    pub grace: Option<String>,
-    pub hints: Vec<Hint>,
-}
-
-pub struct SortLink {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub href: String,
-    /// "ascending", "descending" or "none", for `aria-sort`.
-    pub aria: &'static str,
 }
 
 #[derive(Template)]
@@ -83,7 +35,7 @@ struct IntegrationsTemplate {
     total: usize,
     show_filter: bool,
     query: String,
-    sort_links: Vec<SortLink>,
+    sort_links: SortLinks,
     expiring_soon: Vec<String>,
 }
 
@@ -92,7 +44,7 @@ pub async fn integrations_page(
     viewer: Viewer,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let ctx = PageContext::new(&viewer, "Integrations", "integrations")?;
+    let ctx = PageContext::new(&viewer, "Integrations", SettingsTab::Integrations)?;
     let workspace_id = viewer.user.workspace_id;
     let Ok(scope) = super::key_scope(&viewer) else {
         let admins = state
@@ -105,7 +57,7 @@ pub async fn integrations_page(
             total: 0,
             show_filter: false,
             query: String::new(),
-            sort_links: Vec::new(),
+            sort_links: SortLinks::new(Sort::default(), ""),
             expiring_soon: Vec::new(),
         });
     };
@@ -117,10 +69,10 @@ pub async fn integrations_page(
             // One snapshot: "Last used" and the usage counts come from the same flush.
             crate::db::read_snapshot(conn, |conn| {
                 let keys = api_key::list(conn, scope)?;
-                let since = now.date() - Duration::days(USAGE_DAYS - 1);
+                let since = rows::usage_window_start(now);
                 let usage = key_usage::usage_since(conn, workspace_id, since)?;
                 let clients =
-                    api_key::clients_seen_since(conn, workspace_id, now - Duration::days(60))?;
+                    key_client::clients_seen_since(conn, workspace_id, now - Duration::days(60))?;
                 Ok((keys, usage, clients))
             })
         })
@@ -131,10 +83,7 @@ pub async fn integrations_page(
     let total = keys.len();
     let expiring_soon = keys
         .iter()
-        .filter(|k| {
-            k.expires_at
-                .is_some_and(|t| t > now && t <= now + Duration::days(7))
-        })
+        .filter(|k| hints::expires_soon(k.expires_at, now))
         .map(|k| k.name.clone())
         .collect();
     let needle = query.q.as_deref().unwrap_or("").trim().to_lowercase();
@@ -146,22 +95,10 @@ pub async fn integrations_page(
                 || k.note.to_lowercase().contains(&needle)
         })
         .collect();
-    let (sort, descending) = sort_order(&query);
-    sort_keys(&mut keys, sort, descending);
+    let sort = Sort::from_query(query.sort.as_deref(), query.dir.as_deref());
+    sort.apply(&mut keys);
 
-    let usage = daily_usage(&usage, now);
-    let clients = group_clients(clients);
-    let rows = keys
-        .iter()
-        .map(|k| {
-            key_row(
-                k,
-                &usage,
-                clients.get(&k.id).map(Vec::as_slice).unwrap_or(&[]),
-                now,
-            )
-        })
-        .collect();
+    let rows = rows::key_rows(&keys, &usage, clients, now);
     render(&IntegrationsTemplate {
         ctx,
         admins: Vec::new(),
@@ -169,231 +106,7 @@ pub async fn integrations_page(
         total,
         show_filter: total >= FILTER_FROM,
         query: query.q.clone().unwrap_or_default(),
-        sort_links: sort_links(sort, descending, &needle),
+        sort_links: SortLinks::new(sort, &needle),
         expiring_soon,
     })
-}
-
-fn sort_order(query: &ListQuery) -> (&'static str, bool) {
-    let sort = match query.sort.as_deref() {
-        Some("name") => "name",
-        Some("last_used") => "last_used",
-        _ => "created",
-    };
-    let default_desc = sort != "name";
-    let descending = match query.dir.as_deref() {
-        Some("asc") => false,
-        Some("desc") => true,
-        _ => default_desc,
-    };
-    (sort, descending)
-}
-
-fn sort_keys(keys: &mut [ApiKey], sort: &str, descending: bool) {
-    match sort {
-        "name" => keys.sort_by_key(|k| k.name.to_lowercase()),
-        // Never-used keys sort as the oldest.
-        "last_used" => keys.sort_by_key(|k| k.last_used_at),
-        _ => keys.sort_by_key(|k| (k.created_at, k.id)),
-    }
-    if descending {
-        keys.reverse();
-    }
-}
-
-fn sort_links(current: &str, descending: bool, needle: &str) -> Vec<SortLink> {
-    [
-        ("name", "Name"),
-        ("created", "Created"),
-        ("last_used", "Last used"),
-    ]
-    .into_iter()
-    .map(|(key, label)| {
-        let active = key == current;
-        let next_dir = if active {
-            if descending { "asc" } else { "desc" }
-        } else if key == "name" {
-            "asc"
-        } else {
-            "desc"
-        };
-        let mut href = format!("/settings/integrations?sort={key}&dir={next_dir}");
-        if !needle.is_empty() {
-            href.push_str("&q=");
-            href.push_str(&urlencode(needle));
-        }
-        SortLink {
-            key,
-            label,
-            href,
-            aria: match (active, descending) {
-                (false, _) => "none",
-                (true, true) => "descending",
-                (true, false) => "ascending",
-            },
-        }
-    })
-    .collect()
-}
-
-fn urlencode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|encoded| encoded.trim_start_matches('=').to_string())
-        .unwrap_or_default()
-}
-
-/// Per key: requests on each of the last 30 days, oldest first.
-fn daily_usage(rows: &[(i32, time::Date, i64)], now: PrimitiveDateTime) -> HashMap<i32, Vec<i64>> {
-    let first = now.date() - Duration::days(USAGE_DAYS - 1);
-    let mut out: HashMap<i32, Vec<i64>> = HashMap::new();
-    for &(key_id, day, requests) in rows {
-        let index = (day - first).whole_days();
-        if (0..USAGE_DAYS).contains(&index) {
-            out.entry(key_id)
-                .or_insert_with(|| vec![0; USAGE_DAYS as usize])[index as usize] += requests;
-        }
-    }
-    out
-}
-
-fn group_clients(rows: Vec<ClientSighting>) -> HashMap<i32, Vec<ClientSighting>> {
-    let mut out: HashMap<i32, Vec<ClientSighting>> = HashMap::new();
-    for row in rows {
-        out.entry(row.key_id).or_default().push(row);
-    }
-    out
-}
-
-fn key_row(
-    key: &ApiKey,
-    usage: &HashMap<i32, Vec<i64>>,
-    clients: &[ClientSighting],
-    now: PrimitiveDateTime,
-) -> KeyRow {
-    let days = usage
-        .get(&key.id)
-        .cloned()
-        .unwrap_or_else(|| vec![0; USAGE_DAYS as usize]);
-    let (expires, expires_exact) = match key.expires_at {
-        None => ("Never".to_string(), String::new()),
-        Some(t) if t <= now => (format!("Expired {}", format::date(t)), format::exact(t)),
-        Some(t) => (format::date(t), format::exact(t)),
-    };
-    KeyRow {
-        id: key.id,
-        name: key.name.clone(),
-        note: key.note.clone(),
-        masked: masked(&key.last4),
-        access: AccessLevel::from_read_only(key.read_only).label(),
-        allowed_ips: AllowedIps::from_stored(&key.allowed_ips).display(),
-        created_date: format::date(key.created_at),
-        created_exact: format::exact(key.created_at),
-        created_by: key.created_by_name.clone(),
-        last_used: key.last_used_at.map(|t| LastUsed {
-            relative: format::relative(t, now),
-            exact: format::exact(t),
-            iso: format::iso(t),
-            ip: key.last_used_ip.clone().unwrap_or_default(),
-            agent: key.last_used_agent.clone().unwrap_or_default(),
-        }),
-        usage_total: days.iter().sum(),
-        usage_svg: usage_chart::svg(&days),
-        expires,
-        expires_exact,
-        expired: key.is_expired(now),
-        grace: key.grace_until(now).map(|until| {
-            format!(
-                "The previous secret ({}) keeps working until {} ({}).",
-                masked(key.previous_last4.as_deref().unwrap_or("????")),
-                format::exact(until),
-                format::relative(until, now)
-            )
-        }),
-        hints: hints(key, clients, now),
-    }
-}
-
-/// The hints of PRODUCT 4.7, most urgent first.
-pub fn hints(key: &ApiKey, clients: &[ClientSighting], now: PrimitiveDateTime) -> Vec<Hint> {
-    let mut hints = Vec::new();
-    match key.expires_at {
-        Some(t) if t <= now => hints.push(Hint {
-            label: "Expired",
-            tone: "danger",
-            sentence: format!(
-                "Expired on {}: integrations using it are refused. Regenerate it to issue a new secret, or delete it.",
-                format::date(t)
-            ),
-        }),
-        Some(t) if t <= now + Duration::days(7) => hints.push(Hint {
-            label: "Expires soon",
-            tone: "warn",
-            sentence: format!(
-                "Expires {}: regenerate it or create a replacement before then.",
-                format::relative(t, now)
-            ),
-        }),
-        _ => {}
-    }
-    match key.last_used_at {
-        Some(t) if now - t > Duration::days(90) => hints.push(Hint {
-            label: "Inactive",
-            tone: "warn",
-            sentence: "Not used in over 90 days: delete it if no integration needs it any more.".into(),
-        }),
-        None if now - key.secret_issued_at() > Duration::hours(24) => hints.push(Hint {
-            label: "Never used",
-            tone: "info",
-            sentence: format!(
-                "Not used since it was created {}: check that the integration has the entire key, with no extra spaces.",
-                format::relative(key.secret_issued_at(), now)
-            ),
-        }),
-        _ => {}
-    }
-    if now - key.secret_issued_at() > Duration::days(182) {
-        hints.push(Hint {
-            label: "Rotate",
-            tone: "info",
-            sentence: "This secret is over 6 months old: regenerate it to rotate it.".into(),
-        });
-    }
-    let month_ago = now - Duration::days(30);
-    let agents: HashSet<&str> = clients
-        .iter()
-        .filter(|c| c.kind == "agent" && c.last_seen >= month_ago)
-        .map(|c| c.value.as_str())
-        .collect();
-    if agents.len() > 1 {
-        hints.push(Hint {
-            label: "Shared",
-            tone: "warn",
-            sentence: format!(
-                "Used by {} different tools in the last 30 days: give each integration its own key, so you can revoke one without breaking the others.",
-                agents.len()
-            ),
-        });
-    }
-    if let Some(address) = new_address(key, clients, now) {
-        hints.push(Hint {
-            label: "New address",
-            tone: "warn",
-            sentence: format!(
-                "Used from {address}, an address not seen for this key in the previous 30 days: if you don't recognise it, regenerate the key."
-            ),
-        });
-    }
-    hints
-}
-
-/// The last address, if it first appeared in the past week and the key had been
-/// used from other addresses before it.
-fn new_address(key: &ApiKey, clients: &[ClientSighting], now: PrimitiveDateTime) -> Option<String> {
-    let ip = key.last_used_ip.as_deref()?;
-    let current = clients.iter().find(|c| c.kind == "ip" && c.value == ip)?;
-    let recent = now - current.first_seen <= Duration::days(7);
-    let known_before = clients
-        .iter()
-        .any(|c| c.kind == "ip" && c.value != ip && c.first_seen < current.first_seen);
-    (recent && known_before).then(|| ip.to_string())
 }

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::{self, Action, key_label};
-use crate::templates::{PageContext, render_with_status, see_other};
+use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::web::form::FieldErrors;
 
 #[derive(Default, Deserialize)]
@@ -46,7 +46,7 @@ fn render_rename(
 ) -> Result<HttpResponse, AppError> {
     render_with_status(
         &RenameTemplate {
-            ctx: PageContext::new(viewer, "Rename key", "integrations")?,
+            ctx: PageContext::new(viewer, "Rename key", SettingsTab::Integrations)?,
             id: key.id,
             masked: masked(&key.last4),
             form,
@@ -200,7 +200,7 @@ pub async fn delete_page(
         });
     render_with_status(
         &DeleteTemplate {
-            ctx: PageContext::new(&viewer, "Delete key", "integrations")?,
+            ctx: PageContext::new(&viewer, "Delete key", SettingsTab::Integrations)?,
             id: key.id,
             name: key.name,
             masked: masked(&key.last4),

@@ -6,6 +6,8 @@ mod list;
 mod manage;
 mod regenerate;
 mod reveal;
+mod rows;
+mod sort;
 mod usage_chart;
 
 use actix_web::web;

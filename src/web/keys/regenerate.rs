@@ -19,7 +19,7 @@ use crate::format;
 use crate::models::api_key;
 use crate::models::audit::{self, Action, key_label};
 use crate::models::form_nonce;
-use crate::templates::{PageContext, render_with_status};
+use crate::templates::{PageContext, SettingsTab, render_with_status};
 
 #[derive(Template)]
 #[template(path = "keys/regenerate.html")]
@@ -47,7 +47,7 @@ async fn render_regenerate(
     };
     render_with_status(
         &RegenerateTemplate {
-            ctx: PageContext::new(viewer, "Regenerate key", "integrations")?,
+            ctx: PageContext::new(viewer, "Regenerate key", SettingsTab::Integrations)?,
             id,
             name: key.name,
             masked: masked(&key.last4),
@@ -145,7 +145,7 @@ pub async fn regenerate_key(
         .await?;
     match outcome {
         Regenerated::Done { name, old_last4 } => reveal(&RevealTemplate {
-            ctx: PageContext::new(&viewer, "New secret", "integrations")?,
+            ctx: PageContext::new(&viewer, "New secret", SettingsTab::Integrations)?,
             key_name: &name,
             secret: plain.expose(),
             regenerated: true,

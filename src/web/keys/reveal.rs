@@ -8,7 +8,7 @@ use askama::Template;
 
 use crate::auth::Viewer;
 use crate::error::AppError;
-use crate::templates::{PageContext, render_with_status};
+use crate::templates::{PageContext, SettingsTab, render_with_status};
 
 #[derive(Template)]
 #[template(path = "keys/reveal.html")]
@@ -37,7 +37,7 @@ pub(super) fn reveal(template: &RevealTemplate<'_>) -> Result<HttpResponse, AppE
 
 pub(super) fn already_submitted(viewer: &Viewer) -> Result<HttpResponse, AppError> {
     let template = AlreadySubmittedTemplate {
-        ctx: PageContext::new(viewer, "Already submitted", "integrations")?,
+        ctx: PageContext::new(viewer, "Already submitted", SettingsTab::Integrations)?,
     };
     render_with_status(&template, StatusCode::CONFLICT)
 }

@@ -9,6 +9,7 @@ use diesel::{Connection, QueryResult};
 use time::{Date, PrimitiveDateTime};
 
 use crate::db::DbConnection;
+use crate::domain::sighting::SightingKind;
 use crate::models::{api_key, key_client, key_usage};
 
 /// Longest user agent kept.
@@ -21,7 +22,7 @@ struct PendingUse {
     last_agent: String,
     per_day: HashMap<Date, i64>,
     /// (kind, value) → last seen.
-    clients: HashMap<(&'static str, String), PrimitiveDateTime>,
+    clients: HashMap<(SightingKind, String), PrimitiveDateTime>,
 }
 
 impl PendingUse {
@@ -55,9 +56,11 @@ impl UsageRecorder {
         entry.last_used_at = Some(at);
         entry.last_ip = ip.to_string();
         *entry.per_day.entry(at.date()).or_default() += 1;
-        entry.clients.insert(("ip", ip.to_string()), at);
+        entry.clients.insert((SightingKind::Ip, ip.to_string()), at);
         if !agent.is_empty() {
-            entry.clients.insert(("agent", agent.clone()), at);
+            entry
+                .clients
+                .insert((SightingKind::Agent, agent.clone()), at);
         }
         entry.last_agent = agent;
     }
@@ -104,7 +107,7 @@ fn write_batch(conn: &mut DbConnection, batch: &HashMap<i32, PendingUse>) -> Que
             key_usage::add_requests(conn, *key_id, *day, *requests)?;
         }
         for ((kind, value), seen) in &used.clients {
-            key_client::note(conn, *key_id, kind, value, *seen)?;
+            key_client::note(conn, *key_id, *kind, value, *seen)?;
         }
     }
     Ok(existing.len())

@@ -1,0 +1,193 @@
+//! The hints beside a key (PRODUCT 4.7): what looks wrong with it and what to do, most urgent first.
+
+use std::collections::HashSet;
+
+use time::{Duration, PrimitiveDateTime};
+
+use crate::domain::sighting::{Sighting, SightingKind};
+use crate::format;
+
+/// How far ahead an expiry is announced, beside the key and in the page's banner.
+pub const EXPIRY_NOTICE: Duration = Duration::days(7);
+/// Unused for longer than this, a key is "Inactive".
+const INACTIVE_AFTER: Duration = Duration::days(90);
+/// A new key gets this long to be set up before "Never used" shows.
+const SETUP_TIME: Duration = Duration::hours(24);
+/// Secrets older than this (about 6 months) should be rotated.
+const ROTATE_AFTER: Duration = Duration::days(182);
+/// Distinct user agents within this window make a key "Shared".
+const SHARED_WINDOW: Duration = Duration::days(30);
+/// An address first seen within this window is "new".
+const NEW_ADDRESS_WINDOW: Duration = Duration::days(7);
+
+/// What the hints need to know about a key; the web layer fills it from the stored key.
+#[derive(Debug, Clone, Copy)]
+pub struct KeyFacts<'a> {
+    pub expires_at: Option<PrimitiveDateTime>,
+    pub last_used_at: Option<PrimitiveDateTime>,
+    pub last_used_ip: Option<&'a str>,
+    /// When the current secret was issued: created, or last regenerated.
+    pub secret_issued_at: PrimitiveDateTime,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HintKind {
+    Expired,
+    ExpiresSoon,
+    Inactive,
+    NeverUsed,
+    Rotate,
+    Shared,
+    NewAddress,
+}
+
+impl HintKind {
+    /// The badge's text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Expired => "Expired",
+            Self::ExpiresSoon => "Expires soon",
+            Self::Inactive => "Inactive",
+            Self::NeverUsed => "Never used",
+            Self::Rotate => "Rotate",
+            Self::Shared => "Shared",
+            Self::NewAddress => "New address",
+        }
+    }
+
+    pub fn tone(self) -> Tone {
+        match self {
+            Self::Expired => Tone::Danger,
+            Self::ExpiresSoon | Self::Inactive | Self::Shared | Self::NewAddress => Tone::Warn,
+            Self::NeverUsed | Self::Rotate => Tone::Info,
+        }
+    }
+}
+
+/// How loud a hint is; the badge's colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Danger,
+    Warn,
+    Info,
+}
+
+impl Tone {
+    /// The badge's CSS class.
+    pub fn css_class(self) -> &'static str {
+        match self {
+            Self::Danger => "danger",
+            Self::Warn => "warn",
+            Self::Info => "info",
+        }
+    }
+}
+
+/// A one-sentence hint beside a key, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    pub kind: HintKind,
+    pub sentence: String,
+}
+
+impl Hint {
+    pub fn label(&self) -> &'static str {
+        self.kind.label()
+    }
+
+    pub fn tone(&self) -> Tone {
+        self.kind.tone()
+    }
+}
+
+/// Whether a key still works but stops within `EXPIRY_NOTICE`.
+pub fn expires_soon(expires_at: Option<PrimitiveDateTime>, now: PrimitiveDateTime) -> bool {
+    expires_at.is_some_and(|t| t > now && t <= now + EXPIRY_NOTICE)
+}
+
+/// The hints for a key, most urgent first. `sightings` are this key's clients.
+pub fn hints(key: &KeyFacts<'_>, sightings: &[Sighting], now: PrimitiveDateTime) -> Vec<Hint> {
+    let mut hints = Vec::new();
+    match key.expires_at {
+        Some(t) if t <= now => hints.push(Hint {
+            kind: HintKind::Expired,
+            sentence: format!(
+                "Expired on {}: integrations using it are refused. Regenerate it to issue a new secret, or delete it.",
+                format::date(t)
+            ),
+        }),
+        Some(t) if t <= now + EXPIRY_NOTICE => hints.push(Hint {
+            kind: HintKind::ExpiresSoon,
+            sentence: format!(
+                "Expires {}: regenerate it or create a replacement before then.",
+                format::relative(t, now)
+            ),
+        }),
+        _ => {}
+    }
+    match key.last_used_at {
+        Some(t) if now - t > INACTIVE_AFTER => hints.push(Hint {
+            kind: HintKind::Inactive,
+            sentence: "Not used in over 90 days: delete it if no integration needs it any more.".into(),
+        }),
+        None if now - key.secret_issued_at > SETUP_TIME => hints.push(Hint {
+            kind: HintKind::NeverUsed,
+            sentence: format!(
+                "Not used since it was created {}: check that the integration has the entire key, with no extra spaces.",
+                format::relative(key.secret_issued_at, now)
+            ),
+        }),
+        _ => {}
+    }
+    if now - key.secret_issued_at > ROTATE_AFTER {
+        hints.push(Hint {
+            kind: HintKind::Rotate,
+            sentence: "This secret is over 6 months old: regenerate it to rotate it.".into(),
+        });
+    }
+    let window_start = now - SHARED_WINDOW;
+    let agents: HashSet<&str> = sightings
+        .iter()
+        .filter(|s| s.kind == SightingKind::Agent && s.last_seen >= window_start)
+        .map(|s| s.value.as_str())
+        .collect();
+    if agents.len() > 1 {
+        hints.push(Hint {
+            kind: HintKind::Shared,
+            sentence: format!(
+                "Used by {} different tools in the last 30 days: give each integration its own key, so you can revoke one without breaking the others.",
+                agents.len()
+            ),
+        });
+    }
+    if let Some(address) = new_address(key, sightings, now) {
+        hints.push(Hint {
+            kind: HintKind::NewAddress,
+            sentence: format!(
+                "Used from {address}, an address not seen for this key in the previous 30 days: if you don't recognise it, regenerate the key."
+            ),
+        });
+    }
+    hints
+}
+
+/// The last address, if it first appeared in the past week and the key had been
+/// used from other addresses before it (a key's first address is never "new").
+fn new_address<'a>(
+    key: &KeyFacts<'a>,
+    sightings: &[Sighting],
+    now: PrimitiveDateTime,
+) -> Option<&'a str> {
+    let ip = key.last_used_ip?;
+    let current = sightings
+        .iter()
+        .find(|s| s.kind == SightingKind::Ip && s.value == ip)?;
+    let recent = now - current.first_seen <= NEW_ADDRESS_WINDOW;
+    let known_before = sightings
+        .iter()
+        .any(|s| s.kind == SightingKind::Ip && s.value != ip && s.first_seen < current.first_seen);
+    (recent && known_before).then_some(ip)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,297 @@
+//! Every hint and both sides of its boundary.
+
+use time::macros::datetime;
+
+use super::*;
+
+const NOW: PrimitiveDateTime = datetime!(2025-06-15 12:00:00);
+const SECOND: Duration = Duration::seconds(1);
+const LAST_IP: &str = "198.51.100.7";
+
+/// A key issued 10 days ago and used an hour ago: no hint at all.
+fn healthy() -> KeyFacts<'static> {
+    KeyFacts {
+        expires_at: None,
+        last_used_at: Some(NOW - Duration::hours(1)),
+        last_used_ip: Some(LAST_IP),
+        secret_issued_at: NOW - Duration::days(10),
+    }
+}
+
+fn expiring(at: PrimitiveDateTime) -> KeyFacts<'static> {
+    KeyFacts {
+        expires_at: Some(at),
+        ..healthy()
+    }
+}
+
+fn last_used(ago: Duration) -> KeyFacts<'static> {
+    KeyFacts {
+        last_used_at: Some(NOW - ago),
+        ..healthy()
+    }
+}
+
+fn never_used(issued_ago: Duration) -> KeyFacts<'static> {
+    KeyFacts {
+        last_used_at: None,
+        secret_issued_at: NOW - issued_ago,
+        ..healthy()
+    }
+}
+
+fn issued(ago: Duration) -> KeyFacts<'static> {
+    KeyFacts {
+        secret_issued_at: NOW - ago,
+        ..healthy()
+    }
+}
+
+fn kinds(key: KeyFacts<'_>, sightings: &[Sighting]) -> Vec<HintKind> {
+    hints(&key, sightings, NOW).iter().map(|h| h.kind).collect()
+}
+
+/// The single hint a key gets, failing if it gets none or several.
+fn only_hint(key: KeyFacts<'_>, sightings: &[Sighting]) -> Hint {
+    let mut all = hints(&key, sightings, NOW);
+    assert_eq!(all.len(), 1, "{all:?}");
+    all.remove(0)
+}
+
+fn agent(value: &str, last_seen_ago: Duration) -> Sighting {
+    let at = NOW - last_seen_ago;
+    Sighting {
+        kind: SightingKind::Agent,
+        value: value.into(),
+        first_seen: at,
+        last_seen: at,
+    }
+}
+
+fn ip(value: &str, first_seen_ago: Duration) -> Sighting {
+    Sighting {
+        kind: SightingKind::Ip,
+        value: value.into(),
+        first_seen: NOW - first_seen_ago,
+        last_seen: NOW - Duration::hours(1),
+    }
+}
+
+#[test]
+fn a_healthy_key_has_no_hints() {
+    assert_eq!(kinds(healthy(), &[]), []);
+}
+
+#[test]
+fn a_key_whose_expiry_is_now_or_past_is_expired() {
+    assert_eq!(kinds(expiring(NOW), &[]), [HintKind::Expired]);
+    let hint = only_hint(expiring(datetime!(2025-06-01 08:00:00)), &[]);
+    assert_eq!(
+        (hint.label(), hint.tone().css_class()),
+        ("Expired", "danger")
+    );
+    assert_eq!(
+        hint.sentence,
+        "Expired on Jun 1, 2025: integrations using it are refused. Regenerate it to issue a new secret, or delete it."
+    );
+}
+
+#[test]
+fn a_key_expiring_within_7_days_expires_soon() {
+    assert_eq!(kinds(expiring(NOW + SECOND), &[]), [HintKind::ExpiresSoon]);
+    assert_eq!(
+        kinds(expiring(NOW + Duration::days(7)), &[]),
+        [HintKind::ExpiresSoon]
+    );
+    let hint = only_hint(expiring(NOW + Duration::days(3)), &[]);
+    assert_eq!(
+        (hint.label(), hint.tone().css_class()),
+        ("Expires soon", "warn")
+    );
+    assert_eq!(
+        hint.sentence,
+        "Expires in 3 days: regenerate it or create a replacement before then."
+    );
+}
+
+#[test]
+fn a_key_expiring_just_after_7_days_has_no_expiry_hint() {
+    assert_eq!(kinds(expiring(NOW + Duration::days(7) + SECOND), &[]), []);
+}
+
+#[test]
+fn the_banner_uses_the_same_window_as_expires_soon() {
+    assert!(!expires_soon(None, NOW));
+    assert!(!expires_soon(Some(NOW), NOW));
+    assert!(expires_soon(Some(NOW + SECOND), NOW));
+    assert!(expires_soon(Some(NOW + Duration::days(7)), NOW));
+    assert!(!expires_soon(Some(NOW + Duration::days(7) + SECOND), NOW));
+}
+
+#[test]
+fn a_key_unused_for_89_or_exactly_90_days_is_not_inactive() {
+    assert_eq!(kinds(last_used(Duration::days(89)), &[]), []);
+    assert_eq!(kinds(last_used(Duration::days(90)), &[]), []);
+}
+
+#[test]
+fn a_key_unused_for_just_over_90_days_is_inactive() {
+    let hint = only_hint(last_used(Duration::days(90) + SECOND), &[]);
+    assert_eq!(
+        (hint.label(), hint.tone().css_class()),
+        ("Inactive", "warn")
+    );
+    assert_eq!(
+        hint.sentence,
+        "Not used in over 90 days: delete it if no integration needs it any more."
+    );
+}
+
+#[test]
+fn a_key_unused_23_or_exactly_24_hours_after_its_secret_has_no_hint() {
+    assert_eq!(kinds(never_used(Duration::hours(23)), &[]), []);
+    assert_eq!(kinds(never_used(Duration::hours(24)), &[]), []);
+}
+
+#[test]
+fn a_key_unused_just_over_24_hours_after_its_secret_is_never_used() {
+    let hint = only_hint(never_used(Duration::hours(24) + SECOND), &[]);
+    assert_eq!(
+        (hint.label(), hint.tone().css_class()),
+        ("Never used", "info")
+    );
+    assert_eq!(
+        hint.sentence,
+        "Not used since it was created 1 day ago: check that the integration has the entire key, with no extra spaces."
+    );
+}
+
+#[test]
+fn a_secret_exactly_182_days_old_needs_no_rotation() {
+    assert_eq!(kinds(issued(Duration::days(182)), &[]), []);
+}
+
+#[test]
+fn a_secret_just_over_182_days_old_should_be_rotated() {
+    let hint = only_hint(issued(Duration::days(182) + SECOND), &[]);
+    assert_eq!((hint.label(), hint.tone().css_class()), ("Rotate", "info"));
+    assert_eq!(
+        hint.sentence,
+        "This secret is over 6 months old: regenerate it to rotate it."
+    );
+}
+
+#[test]
+fn one_agent_in_the_last_30_days_is_not_shared() {
+    assert_eq!(
+        kinds(healthy(), &[agent("Zapier/1.0", Duration::hours(2))]),
+        []
+    );
+}
+
+#[test]
+fn two_distinct_agents_in_the_last_30_days_make_a_key_shared() {
+    let sightings = [
+        agent("Zapier/1.0", Duration::hours(2)),
+        agent("curl/8.5", Duration::days(30)),
+    ];
+    let hint = only_hint(healthy(), &sightings);
+    assert_eq!((hint.label(), hint.tone().css_class()), ("Shared", "warn"));
+    assert_eq!(
+        hint.sentence,
+        "Used by 2 different tools in the last 30 days: give each integration its own key, so you can revoke one without breaking the others."
+    );
+}
+
+#[test]
+fn an_agent_last_seen_31_days_ago_does_not_count() {
+    let sightings = [
+        agent("Zapier/1.0", Duration::hours(2)),
+        agent("curl/8.5", Duration::days(31)),
+    ];
+    assert_eq!(kinds(healthy(), &sightings), []);
+}
+
+#[test]
+fn the_same_agent_seen_twice_counts_once() {
+    let sightings = [
+        agent("Zapier/1.0", Duration::hours(2)),
+        agent("Zapier/1.0", Duration::days(5)),
+    ];
+    assert_eq!(kinds(healthy(), &sightings), []);
+}
+
+#[test]
+fn a_last_address_first_seen_within_7_days_after_others_is_new() {
+    for first_seen_ago in [Duration::days(2), Duration::days(7)] {
+        let sightings = [
+            ip("203.0.113.9", Duration::days(20)),
+            ip(LAST_IP, first_seen_ago),
+        ];
+        let hint = only_hint(healthy(), &sightings);
+        assert_eq!(
+            (hint.label(), hint.tone().css_class()),
+            ("New address", "warn")
+        );
+        assert_eq!(
+            hint.sentence,
+            "Used from 198.51.100.7, an address not seen for this key in the previous 30 days: if you don't recognise it, regenerate the key."
+        );
+    }
+}
+
+#[test]
+fn a_last_address_first_seen_over_7_days_ago_is_not_new() {
+    for first_seen_ago in [Duration::days(7) + SECOND, Duration::days(8)] {
+        let sightings = [
+            ip("203.0.113.9", Duration::days(20)),
+            ip(LAST_IP, first_seen_ago),
+        ];
+        assert_eq!(kinds(healthy(), &sightings), [], "{first_seen_ago}");
+    }
+}
+
+#[test]
+fn a_key_only_ever_used_from_one_address_has_no_new_address() {
+    assert_eq!(kinds(healthy(), &[ip(LAST_IP, Duration::days(1))]), []);
+}
+
+#[test]
+fn only_addresses_seen_before_the_last_one_make_it_new() {
+    let later = [
+        ip(LAST_IP, Duration::days(3)),
+        ip("203.0.113.9", Duration::days(1)),
+    ];
+    assert_eq!(kinds(healthy(), &later), []);
+    let agent_before = [
+        agent("Zapier/1.0", Duration::days(20)),
+        ip(LAST_IP, Duration::days(1)),
+    ];
+    assert_eq!(kinds(healthy(), &agent_before), []);
+}
+
+#[test]
+fn hints_come_most_urgent_first() {
+    let key = KeyFacts {
+        expires_at: Some(NOW - Duration::days(1)),
+        last_used_at: Some(NOW - Duration::days(100)),
+        last_used_ip: Some(LAST_IP),
+        secret_issued_at: NOW - Duration::days(200),
+    };
+    let sightings = [
+        agent("Zapier/1.0", Duration::days(2)),
+        agent("curl/8.5", Duration::days(3)),
+        ip("203.0.113.9", Duration::days(20)),
+        ip(LAST_IP, Duration::days(2)),
+    ];
+    use HintKind::*;
+    assert_eq!(
+        kinds(key, &sightings),
+        [Expired, Inactive, Rotate, Shared, NewAddress]
+    );
+    let unused = KeyFacts {
+        expires_at: Some(NOW + Duration::days(2)),
+        ..never_used(Duration::days(200))
+    };
+    assert_eq!(kinds(unused, &[]), [ExpiresSoon, NeverUsed, Rotate]);
+}
