@@ -29,3 +29,15 @@ pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Workspace> {
         .select(Workspace::as_select())
         .first(conn)
 }
+
+/// Opens a write transaction on a workspace; call it first inside the transaction.
+/// On PostgreSQL it locks the workspace row, so writers of one workspace run one at a
+/// time and a check such as "another admin remains" cannot be raced (write skew under
+/// READ COMMITTED). On SQLite the write lock is taken before anything is read, so the
+/// transaction never has to upgrade a stale read snapshot (which fails at once).
+pub fn lock_for_writing(conn: &mut DbConnection, id: i32) -> QueryResult<()> {
+    diesel::update(workspaces::table.find(id))
+        .set(workspaces::id.eq(workspaces::id))
+        .execute(conn)?;
+    Ok(())
+}

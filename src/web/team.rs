@@ -3,16 +3,18 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
+use diesel::{Connection, QueryResult};
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::Viewer;
+use crate::db::DbConnection;
 use crate::domain::{Email, Name, Password, Role};
 use crate::error::AppError;
 use crate::models::audit::{self, Action, person_label};
 use crate::models::session;
 use crate::models::user::{self, User};
+use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::web::form::FieldErrors;
 
@@ -197,6 +199,37 @@ enum Change {
     LastAdmin,
     NotFound,
     Invalid(String),
+    /// The acting admin lost the role while the request was on its way.
+    NoLongerAdmin,
+}
+
+/// The member a change is about. Unknown ids are "not found" for admins and "not
+/// allowed" for everyone else, as before any lookup.
+fn find_target(
+    conn: &mut DbConnection,
+    actor: &audit::Actor,
+    id: i32,
+) -> QueryResult<Result<User, Change>> {
+    match user::find_in_workspace(conn, actor.workspace_id, id)? {
+        Some(member) => Ok(Ok(member)),
+        None if still_admin(conn, actor)? => Ok(Err(Change::NotFound)),
+        None => Ok(Err(Change::NoLongerAdmin)),
+    }
+}
+
+/// The last-admin rule comes before the permission check: whoever asks, and however
+/// two requests interleave across instances, the workspace's only admin stays one.
+fn is_last_admin(conn: &mut DbConnection, actor: &audit::Actor) -> QueryResult<bool> {
+    Ok(user::count_admins(conn, actor.workspace_id)? <= 1)
+}
+
+/// Whether the acting admin still is one, read inside the change's locked transaction
+/// (`workspace::lock_for_writing`): a demotion that committed first wins.
+fn still_admin(conn: &mut DbConnection, actor: &audit::Actor) -> QueryResult<bool> {
+    let Some(id) = actor.user_id else {
+        return Ok(false);
+    };
+    Ok(user::find_in_workspace(conn, actor.workspace_id, id)?.is_some_and(|me| me.is_admin()))
 }
 
 async fn finish(
@@ -210,6 +243,13 @@ async fn finish(
             Ok(see_other("/settings/team"))
         }
         Change::NotFound => Err(AppError::NotFound),
+        Change::NoLongerAdmin => Err(AppError::Forbidden),
+        // Someone who is not (or no longer) an admin gets the rule, not the Team page.
+        Change::LastAdmin if !viewer.user.is_admin() => Ok(crate::error::error_page(
+            StatusCode::CONFLICT,
+            "Not changed",
+            LAST_ADMIN,
+        )),
         Change::LastAdmin => {
             render_team(
                 state,
@@ -241,9 +281,10 @@ async fn change_role(
     id: web::Path<i32>,
     web::Form(form): web::Form<RoleForm>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require_admin()?;
+    // The admin check runs inside the transaction, after the last-admin rule (see below).
     let role = match Role::parse(&form.role) {
         Ok(role) => role,
+        Err(_) if !viewer.user.is_admin() => return Err(AppError::Forbidden),
         Err(unknown) => return finish(&state, &viewer, Change::Invalid(unknown.to_string())).await,
     };
     let id = id.into_inner();
@@ -252,19 +293,23 @@ async fn change_role(
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Change, diesel::result::Error> {
-                    let Some(member) = user::find_in_workspace(conn, actor.workspace_id, id)?
-                    else {
-                        return Ok(Change::NotFound);
+                    workspace::lock_for_writing(conn, actor.workspace_id)?;
+                    let member = match find_target(conn, &actor, id)? {
+                        Ok(member) => member,
+                        Err(refusal) => return Ok(refusal),
                     };
+                    if member.is_admin() && role != Role::Admin && is_last_admin(conn, &actor)? {
+                        return Ok(Change::LastAdmin);
+                    }
+                    if !still_admin(conn, &actor)? {
+                        return Ok(Change::NoLongerAdmin);
+                    }
                     if member.role == role {
                         return Ok(Change::Done(format!(
                             "{} is already {}.",
                             member.name,
                             role.label().to_lowercase()
                         )));
-                    }
-                    if member.is_admin() && user::count_admins(conn, actor.workspace_id)? <= 1 {
-                        return Ok(Change::LastAdmin);
                     }
                     user::set_role(conn, id, role)?;
                     let detail = format!("{} → {}", member.role.label(), role.label());
@@ -306,12 +351,16 @@ async fn set_api_access(
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Change, diesel::result::Error> {
+                    workspace::lock_for_writing(conn, actor.workspace_id)?;
                     let Some(member) = user::find_in_workspace(conn, actor.workspace_id, id)?
                     else {
                         return Ok(Change::NotFound);
                     };
                     if member.is_admin() {
                         return Ok(Change::Invalid("Admins always have API access.".into()));
+                    }
+                    if !still_admin(conn, &actor)? {
+                        return Ok(Change::NoLongerAdmin);
                     }
                     if member.api_access == enabled {
                         return Ok(Change::Done(format!(
@@ -349,19 +398,23 @@ async fn remove_member(
     viewer: Viewer,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    viewer.require_admin()?;
+    // The admin check runs inside the transaction, after the last-admin rule.
     let id = id.into_inner();
     let actor = viewer.actor();
     let change = state
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Change, diesel::result::Error> {
-                    let Some(member) = user::find_in_workspace(conn, actor.workspace_id, id)?
-                    else {
-                        return Ok(Change::NotFound);
+                    workspace::lock_for_writing(conn, actor.workspace_id)?;
+                    let member = match find_target(conn, &actor, id)? {
+                        Ok(member) => member,
+                        Err(refusal) => return Ok(refusal),
                     };
-                    if member.is_admin() && user::count_admins(conn, actor.workspace_id)? <= 1 {
+                    if member.is_admin() && is_last_admin(conn, &actor)? {
                         return Ok(Change::LastAdmin);
+                    }
+                    if !still_admin(conn, &actor)? {
+                        return Ok(Change::NoLongerAdmin);
                     }
                     session::delete_for_user(conn, id)?;
                     user::delete(conn, id)?;

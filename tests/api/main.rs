@@ -17,6 +17,7 @@ mod keys_regenerate;
 mod login;
 mod outage;
 mod process;
+mod races;
 mod scale_out;
 mod sessions;
 mod setup;

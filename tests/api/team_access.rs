@@ -11,6 +11,7 @@ on_both_databases!(
     an_admin_gets_404_for_another_workspaces_member,
     a_removed_members_open_session_is_refused_at_once,
     an_unknown_stored_role_is_an_error_never_a_member,
+    a_member_cannot_demote_or_remove_the_last_admin_either,
 );
 
 async fn a_member_without_api_access_sees_the_notice_with_the_admins(app: TestApp) {
@@ -41,7 +42,10 @@ async fn members_get_403_on_admin_pages_and_actions(app: TestApp) {
     app.set_up().await;
     app.add_member("Bob Member", "bob@example.com", "member", true)
         .await;
-    let admin_id = app.member_id(ADMIN_EMAIL).await;
+    // A second admin, so that no refusal below can come from the last-admin rule.
+    app.add_member("Carol Admin", "carol@example.com", "admin", false)
+        .await;
+    let admin_id = app.member_id("carol@example.com").await;
     let bob = app.log_in_as("bob@example.com").await;
 
     assert_not_allowed(bob.get("/settings/team").await, "GET /settings/team").await;
@@ -77,7 +81,12 @@ async fn members_get_403_on_admin_pages_and_actions(app: TestApp) {
         assert_not_allowed(response, &format!("POST {path}")).await;
     }
     let team = app.get_html("/settings/team").await;
-    assert!(team.contains(ADMIN_EMAIL), "nothing changed");
+    assert!(team.contains("carol@example.com"), "Carol is still there");
+    assert_eq!(
+        team.matches("value=\"admin\" selected").count(),
+        2,
+        "both admins are still admins"
+    );
     assert!(!team.contains("x@example.com"), "no member was added");
 }
 
@@ -176,5 +185,36 @@ async fn an_unknown_stored_role_is_an_error_never_a_member(app: TestApp) {
     assert!(
         !html.contains("API keys"),
         "not shown the member's key list"
+    );
+}
+
+async fn a_member_cannot_demote_or_remove_the_last_admin_either(app: TestApp) {
+    app.set_up().await;
+    app.add_member("Bob Member", "bob@example.com", "member", true)
+        .await;
+    let admin_id = app.member_id(ADMIN_EMAIL).await;
+    let bob = app.log_in_as("bob@example.com").await;
+    let page = bob.get_html("/settings/integrations").await;
+
+    for path in [
+        format!("/settings/team/members/{admin_id}/role"),
+        format!("/settings/team/members/{admin_id}/remove"),
+    ] {
+        let response = bob.submit(&page, &path, &[("role", "member")]).await;
+        assert_eq!(response.status(), StatusCode::CONFLICT, "POST {path}");
+        let html = response.text().await.unwrap();
+        assert!(
+            html.contains("The workspace needs at least one admin"),
+            "{path}"
+        );
+        assert!(
+            !html.contains(ADMIN_EMAIL),
+            "a member is not shown the Team page"
+        );
+    }
+    let team = app.get_html("/settings/team").await;
+    assert!(
+        team.contains("value=\"admin\" selected"),
+        "Ada is still the admin"
     );
 }

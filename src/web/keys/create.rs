@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, NewApiKey};
 use crate::models::audit::{self, Action, key_label};
-use crate::models::form_nonce;
+use crate::models::{form_nonce, workspace};
 use crate::templates::{PageContext, SettingsTab, render_with_status};
 use crate::web::form::FieldErrors;
 
@@ -117,6 +117,8 @@ pub async fn create_key(
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Created, diesel::result::Error> {
+                    // One writer per workspace: the 500-key limit and the name check hold.
+                    workspace::lock_for_writing(conn, scope.workspace_id)?;
                     // A resubmission is recognised first (its key now holds the name);
                     // the token is only spent once the key is made, so a form refused
                     // for its name or the limit can be corrected and sent again.

@@ -16,6 +16,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::{self, Action, key_label};
+use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::web::form::FieldErrors;
 
@@ -110,6 +111,7 @@ pub async fn rename_key(
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Renamed, diesel::result::Error> {
+                    workspace::lock_for_writing(conn, scope.workspace_id)?;
                     if api_key::name_taken(
                         conn,
                         scope.workspace_id,
@@ -222,10 +224,14 @@ pub async fn delete_key(
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Option<String>, diesel::result::Error> {
+                    workspace::lock_for_writing(conn, scope.workspace_id)?;
                     let Some(key) = api_key::find_visible(conn, scope, id)? else {
                         return Ok(None);
                     };
-                    api_key::delete(conn, key.id)?;
+                    // Another instance may have deleted it meanwhile: one deletion, one entry.
+                    if api_key::delete(conn, key.id)? == 0 {
+                        return Ok(None);
+                    }
                     audit::record(
                         conn,
                         &actor,

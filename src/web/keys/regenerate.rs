@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::format;
 use crate::models::api_key;
 use crate::models::audit::{self, Action, key_label};
-use crate::models::form_nonce;
+use crate::models::{form_nonce, workspace};
 use crate::templates::{PageContext, SettingsTab, render_with_status};
 
 #[derive(Template)]
@@ -106,6 +106,7 @@ pub async fn regenerate_key(
         .db(move |conn| {
             Ok(
                 conn.transaction(|conn| -> Result<Regenerated, diesel::result::Error> {
+                    workspace::lock_for_writing(conn, scope.workspace_id)?;
                     let Some(key) = api_key::find_visible(conn, scope, id)? else {
                         return Ok(Regenerated::NotFound);
                     };
