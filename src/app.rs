@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, web};
 
 use crate::config::Config;
 use crate::db::{self, DbConnection, Pool};
+use crate::domain::setup_code::SetupCode;
 use crate::error::AppError;
 use crate::metering::rate_limit::ApiRateLimiter;
 use crate::metering::usage::UsageRecorder;
@@ -20,6 +21,8 @@ pub struct AppState {
     setup_done: AtomicBool,
     pub rate_limiter: ApiRateLimiter,
     pub usage: Arc<UsageRecorder>,
+    /// Asked for by `/setup` when the server listens on a public address (see `startup`).
+    pub setup_code: Option<SetupCode>,
 }
 
 impl AppState {
@@ -28,9 +31,16 @@ impl AppState {
             rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
             usage: Arc::new(UsageRecorder::default()),
             setup_done: AtomicBool::new(false),
+            setup_code: None,
             pool,
             config,
         }
+    }
+
+    /// Requires `code` on `/setup` until the first admin exists.
+    pub fn with_setup_code(mut self, code: Option<SetupCode>) -> Self {
+        self.setup_code = code;
+        self
     }
 
     /// The state registered on the app, for extractors and middleware.

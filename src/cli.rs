@@ -54,6 +54,8 @@ pub fn create_admin(config: &Config, args: &CreateAdmin) -> anyhow::Result<()> {
     };
     match workspace::create_with_admin(&mut conn, &new, false) {
         Ok(_) => {
+            // A setup code printed earlier is of no use any more.
+            crate::models::secret::delete(&mut conn, crate::models::secret::SETUP_CODE)?;
             println!("Created workspace \"{workspace_name}\" with admin {email}.");
             Ok(())
         }

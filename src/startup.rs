@@ -16,6 +16,7 @@ use crate::auth::csrf::require_csrf_token;
 use crate::auth::session_store::DbSessionStore;
 use crate::config::Config;
 use crate::db::{self, Pool};
+use crate::domain::setup_code::SetupCode;
 use crate::error::AppError;
 use crate::metering::usage::UsageRecorder;
 use crate::models;
@@ -39,22 +40,32 @@ impl Application {
         config: Config,
         listener: TcpListener,
     ) -> anyhow::Result<Self> {
-        let port = listener.local_addr()?.port();
+        let local = listener.local_addr()?;
+        let port = local.port();
         let pool = db::build_pool(&config.database, config.db_pool_size);
         let redacted = config.database.redacted();
-        let cookie_key = db::with_connection(&pool, |conn| -> anyhow::Result<Vec<u8>> {
+        let public = !local.ip().is_loopback();
+        let (cookie_key, setup_code) = db::with_connection(&pool, move |conn| {
             db::run_migrations(conn)?;
             let key = models::secret::get_or_create(conn, "session_cookie_key", || {
                 rand::random::<[u8; 64]>().to_vec()
             })?;
-            Ok(key)
+            anyhow::Ok((key, setup_code(conn, public)?))
         })
         .await
         .with_context(|| format!("preparing the database at {redacted}"))?;
+        if let Some(code) = &setup_code {
+            tracing::warn!(
+                "No admin exists yet and Keydesk listens on {local}, which other machines can \
+                 reach: /setup asks for this one-time setup code: {code} \
+                 (or create the admin on the server with `keydesk create-admin`)"
+            );
+        }
         std::thread::spawn(crate::auth::password::warm_up);
 
         let config = Arc::new(config);
-        let state = web::Data::new(AppState::new(pool.clone(), config.clone()));
+        let state =
+            web::Data::new(AppState::new(pool.clone(), config.clone()).with_setup_code(setup_code));
         let usage = state.usage.clone();
         crate::background::spawn(state.clone());
 
@@ -160,4 +171,18 @@ fn security_headers() -> DefaultHeaders {
         .add(("Referrer-Policy", "same-origin"))
         .add(("X-Frame-Options", "DENY"))
         .add(("Cache-Control", "no-store"))
+}
+
+/// While no user exists on a server other machines can reach, the first visitor of
+/// `/setup` must prove access to the server: a code printed in its log. On loopback,
+/// or once an admin exists, none.
+fn setup_code(conn: &mut db::DbConnection, public: bool) -> anyhow::Result<Option<SetupCode>> {
+    if !public || models::user::any_exists(conn)? {
+        return Ok(None);
+    }
+    let stored = models::secret::get_or_create(conn, models::secret::SETUP_CODE, || {
+        SetupCode::generate().as_str().as_bytes().to_vec()
+    })?;
+    let stored = String::from_utf8(stored).context("the stored setup code is not text")?;
+    Ok(Some(SetupCode::from_stored(&stored)))
 }

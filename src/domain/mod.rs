@@ -9,6 +9,7 @@ pub mod name;
 mod note;
 mod password;
 mod role;
+pub mod setup_code;
 pub mod sighting;
 
 pub use email::{Email, EmailError};

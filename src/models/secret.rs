@@ -4,6 +4,9 @@ use diesel::prelude::*;
 
 use crate::db::{DbConnection, schema::server_secrets};
 
+/// The one-time setup code, shared by every instance until the first admin exists.
+pub const SETUP_CODE: &str = "setup_code";
+
 /// The secret called `name`, created with `generate` on first use. Two
 /// instances starting together both end up with the one that was stored first.
 pub fn get_or_create(
@@ -36,4 +39,17 @@ pub fn get_or_create(
             .first(conn),
         Err(e) => Err(e),
     }
+}
+
+/// The secret called `name`, if it exists.
+pub fn find(conn: &mut DbConnection, name: &str) -> QueryResult<Option<Vec<u8>>> {
+    server_secrets::table
+        .find(name)
+        .select(server_secrets::value)
+        .first(conn)
+        .optional()
+}
+
+pub fn delete(conn: &mut DbConnection, name: &str) -> QueryResult<usize> {
+    diesel::delete(server_secrets::table.find(name)).execute(conn)
 }

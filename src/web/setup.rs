@@ -13,6 +13,7 @@ use crate::auth::TypedSession;
 use crate::auth::current_user::client_ip;
 use crate::domain::{Email, Name, Password};
 use crate::error::AppError;
+use crate::models::secret;
 use crate::templates::{render_with_status, see_other};
 use crate::use_cases::workspace::{self, CreateError, NewWorkspace};
 use crate::web::form::FieldErrors;
@@ -47,6 +48,8 @@ pub struct SetupForm {
     email: String,
     #[serde(default)]
     password: String,
+    #[serde(default)]
+    setup_code: String,
 }
 
 #[derive(Template)]
@@ -55,6 +58,8 @@ struct SetupTemplate<'a> {
     csrf: String,
     form: &'a SetupForm,
     errors: FieldErrors,
+    /// The server listens on a public address: the form asks for the setup code.
+    code_required: bool,
 }
 
 async fn setup_page(
@@ -68,6 +73,7 @@ async fn setup_page(
         csrf: session.csrf_token()?,
         form: &SetupForm::default(),
         errors: FieldErrors::default(),
+        code_required: state.setup_code.is_some(),
     };
     render_with_status(&template, StatusCode::OK)
 }
@@ -82,14 +88,17 @@ async fn create_workspace(
         return Err(AppError::Forbidden);
     }
     let mut errors = FieldErrors::default();
+    if let Some(code) = &state.setup_code {
+        errors.check("setup_code", code.check(&form.setup_code));
+    }
     let workspace_name = errors.check("workspace", Name::parse(&form.workspace));
     let name = errors.check("name", Name::parse(&form.name));
     let email = errors.check("email", Email::parse(&form.email));
     let password = errors.check("password", Password::parse(form.password.clone()));
-    let (Some(workspace_name), Some(name), Some(email), Some(password)) =
-        (workspace_name, name, email, password)
+    let (Some(workspace_name), Some(name), Some(email), Some(password), true) =
+        (workspace_name, name, email, password, errors.is_empty())
     else {
-        return rerender(&session, &form, errors);
+        return rerender(&state, &session, &form, errors);
     };
 
     let ip = client_ip(&req);
@@ -104,7 +113,11 @@ async fn create_workspace(
                 ip: &ip,
             };
             match workspace::create_with_admin(conn, &new, true) {
-                Ok((_, user_id)) => Ok(Ok(user_id)),
+                Ok((_, user_id)) => {
+                    // Spent: a later restart on a public address with no users makes a new one.
+                    secret::delete(conn, secret::SETUP_CODE)?;
+                    Ok(Ok(user_id))
+                }
                 Err(CreateError::Query(e)) => Err(e.into()),
                 Err(other) => Ok(Err(other)),
             }
@@ -120,12 +133,13 @@ async fn create_workspace(
         Err(CreateError::SetupClosed) => Err(AppError::Forbidden),
         Err(_) => {
             errors.add("email", "A user with this email already exists.");
-            rerender(&session, &form, errors)
+            rerender(&state, &session, &form, errors)
         }
     }
 }
 
 fn rerender(
+    state: &AppState,
     session: &TypedSession,
     form: &SetupForm,
     errors: FieldErrors,
@@ -134,6 +148,7 @@ fn rerender(
         csrf: session.csrf_token()?,
         form,
         errors,
+        code_required: state.setup_code.is_some(),
     };
     render_with_status(&template, StatusCode::UNPROCESSABLE_ENTITY)
 }

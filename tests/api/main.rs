@@ -21,5 +21,6 @@ mod races;
 mod scale_out;
 mod sessions;
 mod setup;
+mod setup_code;
 mod team;
 mod team_access;

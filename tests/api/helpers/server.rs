@@ -97,6 +97,16 @@ pub async fn spawn_binary(backend: Backend) -> Option<TestApp> {
 
 /// [`spawn_binary`] with extra environment variables for the child.
 pub async fn spawn_binary_with(backend: Backend, env: &[(&str, &str)]) -> Option<TestApp> {
+    spawn_binary_listening_on(backend, "127.0.0.1", env).await
+}
+
+/// [`spawn_binary_with`] listening on `host` (e.g. "0.0.0.0", reachable from other
+/// machines); the test still talks to it over loopback.
+pub async fn spawn_binary_listening_on(
+    backend: Backend,
+    host: &str,
+    env: &[(&str, &str)],
+) -> Option<TestApp> {
     let db = create_test_db(backend)?;
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -107,7 +117,7 @@ pub async fn spawn_binary_with(backend: Backend, env: &[(&str, &str)]) -> Option
         .args([
             "serve",
             "--addr",
-            &format!("127.0.0.1:{port}"),
+            &format!("{host}:{port}"),
             "--database-url",
             &db.url,
         ])
