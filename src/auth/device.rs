@@ -78,9 +78,11 @@ mod tests {
         let key = Key::generate();
         let device = device();
         let cookie = cookie(&device, &key, false);
-        assert_eq!(verify(cookie.value(), &key), Some(device));
+        assert_eq!(verify(cookie.value(), &key), Some(device.clone()));
         assert_eq!(cookie.http_only(), Some(true));
         assert_eq!(cookie.same_site(), Some(SameSite::Lax));
+        assert_eq!(cookie.secure(), Some(false));
+        assert_eq!(super::cookie(&device, &key, true).secure(), Some(true));
     }
 
     #[test]
