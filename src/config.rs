@@ -96,6 +96,16 @@ pub struct Settings {
         global = true
     )]
     pub trusted_proxies: String,
+    /// Failed logins from one address, across all accounts, before logging in from
+    /// there is paused for the rest of the 15-minute window.
+    #[arg(long, env = "KEYDESK_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 20,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub login_max_failures_per_address: u32,
+    /// Failed logins at one account, across all addresses, before it is paused for the
+    /// rest of the 15-minute window (except for browsers that logged in to it before).
+    #[arg(long, env = "KEYDESK_LOGIN_MAX_FAILURES_PER_ACCOUNT", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..), global = true)]
+    pub login_max_failures_per_account: u32,
     /// Database connections per instance.
     #[arg(long, env = "KEYDESK_DB_POOL_SIZE", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
@@ -114,8 +124,13 @@ pub struct Config {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub db_pool_size: u32,
-    /// Failed logins per account and address before login is refused for a while.
+    /// Failed logins per account and address (or per known device) before login is
+    /// refused for the rest of the window.
     pub login_max_failures: i64,
+    /// Failed logins per address across accounts (password spraying).
+    pub login_max_failures_per_address: i64,
+    /// Failed logins per account across addresses, from browsers new to the account.
+    pub login_max_failures_per_account: i64,
     pub login_failure_window: Duration,
     /// How often batched key usage is written (PRODUCT 6: at least every second).
     pub usage_flush_interval: std::time::Duration,
@@ -137,6 +152,8 @@ impl Config {
             session_absolute: Duration::seconds(s.session_absolute_secs as i64),
             db_pool_size: s.db_pool_size,
             login_max_failures: 5,
+            login_max_failures_per_address: s.login_max_failures_per_address.into(),
+            login_max_failures_per_account: s.login_max_failures_per_account.into(),
             login_failure_window: Duration::minutes(15),
             usage_flush_interval: std::time::Duration::from_secs(1),
         })
@@ -161,6 +178,8 @@ mod tests {
         assert_eq!(config.database, DatabaseUrl::Sqlite("keydesk.db".into()));
         assert_eq!(config.rate_limit_requests, 20);
         assert_eq!(config.rate_limit_window.as_secs(), 2);
+        assert_eq!(config.login_max_failures_per_address, 20);
+        assert_eq!(config.login_max_failures_per_account, 10);
         assert!(cli.command.is_none());
     }
 

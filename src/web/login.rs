@@ -1,15 +1,31 @@
 //! Logging in and out, with throttling of repeated failures.
+//!
+//! A login attempt first reserves its place: in one short transaction that holds the
+//! failure table's lock, it is counted against every limit that applies (account and
+//! address; address; account; or, from a browser holding a valid device cookie for the
+//! account, that device alone) and recorded as a failure only if none is full. Only then
+//! is the password checked, off the async threads and with no connection held. A
+//! success takes the reservation back and renews the device cookie; a failure leaves it.
+//! So parallel requests never get more password checks than the limits allow.
 
+use actix_web::cookie::{Cookie, Key};
 use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use diesel::{Connection, QueryResult};
 use serde::Deserialize;
+use time::Duration;
 
 use crate::app::AppState;
 use crate::auth::TypedSession;
 use crate::auth::current_user::client_ip;
+use crate::auth::device::{self, Device};
+use crate::config::Config;
+use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::models::{login_failure, user};
+use crate::models::login_failure::{self, Scope};
+use crate::models::user;
 use crate::templates::{render_with_status, see_other};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -50,9 +66,57 @@ pub struct LoginForm {
 }
 
 enum Outcome {
-    LoggedIn(i32),
+    LoggedIn {
+        user_id: i32,
+        device: Cookie<'static>,
+    },
     Refused,
-    Throttled { minutes: i64 },
+    Throttled(Throttle),
+}
+
+/// Which limit a refused attempt hit, and how long until it lets one through again.
+struct Throttle {
+    paused: Paused,
+    retry_after: Duration,
+}
+
+#[derive(Clone, Copy)]
+enum Paused {
+    /// This account from this address, or from this known device.
+    AccountFromHere,
+    /// Every account from this address.
+    Here,
+    /// This account from browsers that have not logged in to it before.
+    Account,
+}
+
+impl Throttle {
+    /// Whole seconds, rounded up, for `Retry-After`.
+    fn seconds(&self) -> i64 {
+        ((self.retry_after.whole_milliseconds() + 999) / 1000).max(1) as i64
+    }
+
+    fn message(&self) -> String {
+        let minutes = (self.seconds() + 59) / 60;
+        let wait = format!(
+            "try again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        );
+        match self.paused {
+            Paused::AccountFromHere => format!(
+                "Too many failed attempts. For your security, logging in to this account from \
+                 here is paused: {wait}"
+            ),
+            Paused::Here => format!(
+                "Too many failed attempts from your network. For your security, logging in \
+                 from here is paused: {wait}"
+            ),
+            Paused::Account => format!(
+                "Too many failed attempts for this account. For your security, logging in to \
+                 it from a browser that has not logged in to it before is paused: {wait}"
+            ),
+        }
+    }
 }
 
 async fn log_in(
@@ -62,21 +126,25 @@ async fn log_in(
     web::Form(form): web::Form<LoginForm>,
 ) -> Result<HttpResponse, AppError> {
     let email = form.email.trim().to_lowercase();
-    let ip = client_ip(&req);
-    let outcome = check_password(&state, email.clone(), ip, form.password).await?;
-    let (error, status) = match outcome {
-        Outcome::LoggedIn(user_id) => {
+    let attempt = Attempt {
+        email: email.clone(),
+        ip: client_ip(&req),
+        device_cookie: req
+            .cookie(device::COOKIE_NAME)
+            .map(|c| c.value().to_owned()),
+    };
+    let (error, status, retry_after) = match check_password(&state, attempt, form.password).await? {
+        Outcome::LoggedIn { user_id, device } => {
             session.log_in(user_id)?;
-            return Ok(see_other("/settings/integrations"));
+            let mut response = see_other("/settings/integrations");
+            response.add_cookie(&device).map_err(AppError::internal)?;
+            return Ok(response);
         }
-        Outcome::Refused => (BAD_CREDENTIALS.to_string(), StatusCode::UNAUTHORIZED),
-        Outcome::Throttled { minutes } => (
-            format!(
-                "Too many failed attempts. For your security, logging in to this account from \
-                 here is paused: try again in {minutes} minute{}.",
-                if minutes == 1 { "" } else { "s" }
-            ),
+        Outcome::Refused => (BAD_CREDENTIALS.to_string(), StatusCode::UNAUTHORIZED, None),
+        Outcome::Throttled(throttle) => (
+            throttle.message(),
             StatusCode::TOO_MANY_REQUESTS,
+            Some(throttle.seconds()),
         ),
     };
     let template = LoginTemplate {
@@ -84,53 +152,163 @@ async fn log_in(
         email: &email,
         error: Some(error),
     };
-    render_with_status(&template, status)
+    let mut response = render_with_status(&template, status)?;
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    Ok(response)
 }
 
-/// Throttle, then argon2 with no connection held, then the failure count: three steps,
-/// so a slow hash never keeps a pooled connection from other requests.
-async fn check_password(
-    state: &AppState,
+/// Who is trying: the account asked for, the client's address, and the device cookie
+/// the browser sent (checked later, against the account).
+struct Attempt {
     email: String,
     ip: String,
+    device_cookie: Option<String>,
+}
+
+/// What the reservation found: the account (if any), and the known device it came from.
+struct Reserved {
+    user: Option<(i32, String)>,
+    device: Option<Device>,
+    key: Key,
+}
+
+/// Reserve, then argon2 with no connection held, then (only on success) take the
+/// reservation back: so parallel requests never get more password checks than the
+/// limits allow, and a slow hash never keeps a pooled connection from other requests.
+async fn check_password(
+    state: &AppState,
+    attempt: Attempt,
     password: String,
 ) -> Result<Outcome, AppError> {
     let config = state.config.clone();
-    let (lookup_email, lookup_ip) = (email.clone(), ip.clone());
-    let found = state
+    let Attempt {
+        email,
+        ip,
+        device_cookie,
+    } = attempt;
+    let (reserve_email, reserve_ip) = (email.clone(), ip.clone());
+    let reserved = state
         .db(move |conn| {
-            let window_start = crate::db::now() - config.login_failure_window;
-            let (failures, oldest) =
-                login_failure::recent(conn, &lookup_email, &lookup_ip, window_start)?;
-            if failures >= config.login_max_failures {
-                let retry_at = oldest.unwrap_or(window_start) + config.login_failure_window;
-                let minutes = ((retry_at - crate::db::now()).whole_seconds() + 59) / 60;
-                return Ok(Err(Outcome::Throttled {
-                    minutes: minutes.max(1),
-                }));
-            }
-            let user = user::find_by_email(conn, &lookup_email)?;
-            Ok(Ok(user.map(|u| (u.id, u.password_hash))))
+            let key = device::signing_key(conn)?;
+            let user = user::find_by_email(conn, &reserve_email)?;
+            let device = device_cookie
+                .and_then(|value| device::verify(&value, &key))
+                .filter(|d| user.as_ref().is_some_and(|u| u.id == d.user_id));
+            let refused = reserve(
+                conn,
+                &config,
+                &reserve_email,
+                &reserve_ip,
+                device.as_ref().map(|d| d.id.as_str()),
+            )?;
+            Ok(match refused {
+                Some(throttle) => Err(throttle),
+                None => Ok(Reserved {
+                    user: user.map(|u| (u.id, u.password_hash)),
+                    device,
+                    key,
+                }),
+            })
         })
         .await?;
-    let found = match found {
-        Ok(found) => found,
-        Err(throttled) => return Ok(throttled),
+    let reserved = match reserved {
+        Ok(reserved) => reserved,
+        Err(throttle) => return Ok(Outcome::Throttled(throttle)),
     };
-    let (user_id, stored) = found.unzip();
+    let (user_id, stored) = reserved.user.unzip();
     let matches = crate::auth::password::verify_off_thread(password, stored).await?;
+    let Some(user_id) = user_id.filter(|_| matches) else {
+        return Ok(Outcome::Refused);
+    };
+    let secure = state.config.secure_cookies;
     state
-        .db(move |conn| match (matches, user_id) {
-            (true, Some(user_id)) => {
-                login_failure::clear(conn, &email, &ip)?;
-                Ok(Outcome::LoggedIn(user_id))
-            }
-            _ => {
-                login_failure::record(conn, &email, &ip)?;
-                Ok(Outcome::Refused)
-            }
+        .db(move |conn| {
+            let scope = match &reserved.device {
+                Some(d) => Scope::Device {
+                    email: &email,
+                    device: &d.id,
+                },
+                None => Scope::AccountFromAddress {
+                    email: &email,
+                    ip: &ip,
+                },
+            };
+            login_failure::clear(conn, scope)?;
+            let device = reserved.device.unwrap_or_else(|| Device {
+                id: device::new_id(),
+                user_id,
+            });
+            Ok(Outcome::LoggedIn {
+                user_id,
+                device: device::cookie(&device, &reserved.key, secure),
+            })
         })
         .await
+}
+
+/// In one transaction holding the table's lock: if every limit that applies still has
+/// room, records the attempt as a failure (a success takes it back) and returns `None`;
+/// otherwise records nothing and says which limit waits longest.
+fn reserve(
+    conn: &mut DbConnection,
+    config: &Config,
+    email: &str,
+    ip: &str,
+    device: Option<&str>,
+) -> QueryResult<Option<Throttle>> {
+    conn.transaction(|conn| {
+        let now = crate::db::now();
+        let since = now - config.login_failure_window;
+        login_failure::lock(conn, since)?;
+        let limits = match device {
+            Some(device) => vec![(
+                Scope::Device { email, device },
+                config.login_max_failures,
+                Paused::AccountFromHere,
+            )],
+            None => vec![
+                (
+                    Scope::AccountFromAddress { email, ip },
+                    config.login_max_failures,
+                    Paused::AccountFromHere,
+                ),
+                (
+                    Scope::Address { ip },
+                    config.login_max_failures_per_address,
+                    Paused::Here,
+                ),
+                (
+                    Scope::Account { email },
+                    config.login_max_failures_per_account,
+                    Paused::Account,
+                ),
+            ],
+        };
+        let mut longest: Option<Throttle> = None;
+        for (scope, limit, paused) in limits {
+            let failures = login_failure::count(conn, scope, since)?;
+            if failures < limit {
+                continue;
+            }
+            // Room returns when all but `limit - 1` of these failures have aged out.
+            let freeing = login_failure::nth_oldest(conn, scope, since, failures - limit)?;
+            let retry_after = freeing.unwrap_or(now) + config.login_failure_window - now;
+            if longest.as_ref().is_none_or(|t| t.retry_after < retry_after) {
+                longest = Some(Throttle {
+                    paused,
+                    retry_after,
+                });
+            }
+        }
+        if longest.is_none() {
+            login_failure::record(conn, email, ip, device)?;
+        }
+        Ok(longest)
+    })
 }
 
 async fn log_out(session: TypedSession) -> HttpResponse {

@@ -15,6 +15,8 @@ mod keys_list;
 mod keys_manage;
 mod keys_regenerate;
 mod login;
+mod login_device;
+mod login_throttle;
 mod outage;
 mod process;
 mod races;
