@@ -8,6 +8,7 @@ mod api_leads;
 mod api_refusals;
 mod api_usage;
 mod browser;
+mod connection_loss;
 mod csrf_and_headers;
 mod keys_check;
 mod keys_create;
