@@ -19,6 +19,7 @@ mod login;
 mod outage;
 mod process;
 mod scale_out;
+mod session_writes;
 mod sessions;
 mod setup;
 mod team;
