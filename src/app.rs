@@ -1,5 +1,6 @@
-//! What every handler can reach: the pool, the configuration, the rate limiter and
-//! the usage recorder. The router (`startup`) builds it; nothing here knows the routes.
+//! What every handler can reach: the pool, the configuration, the rate limiter, the
+//! usage recorder and the SQLite file's identity. The router (`startup`) builds it;
+//! nothing here knows the routes.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use actix_web::{HttpRequest, web};
 
 use crate::config::Config;
+use crate::db::readiness::DbFile;
 use crate::db::{self, DbConnection, Pool};
 use crate::error::AppError;
 use crate::metering::rate_limit::ApiRateLimiter;
@@ -20,6 +22,8 @@ pub struct AppState {
     setup_done: AtomicBool,
     pub rate_limiter: ApiRateLimiter,
     pub usage: Arc<UsageRecorder>,
+    /// The SQLite file as opened at start, to notice it deleted or replaced.
+    pub db_file: Option<DbFile>,
 }
 
 impl AppState {
@@ -28,6 +32,7 @@ impl AppState {
             rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
             usage: Arc::new(UsageRecorder::default()),
             setup_done: AtomicBool::new(false),
+            db_file: DbFile::of(&config.database),
             pool,
             config,
         }

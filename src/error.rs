@@ -72,6 +72,14 @@ impl From<tokio::task::JoinError> for AppError {
     }
 }
 
+/// `e` and its causes on one line, outermost first, for a log field.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    std::iter::successors(Some(e), |e| e.source())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorTemplate<'a> {

@@ -18,6 +18,7 @@ mod keys_regenerate;
 mod login;
 mod outage;
 mod process;
+mod readiness;
 mod scale_out;
 mod session_writes;
 mod sessions;
