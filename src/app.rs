@@ -1,5 +1,6 @@
-//! What every handler can reach: the pool, the configuration, the rate limiter and
-//! the usage recorder. The router (`startup`) builds it; nothing here knows the routes.
+//! What every handler can reach: the pool, the configuration, the rate limiter, the
+//! usage recorder and the SQLite file's identity. The router (`startup`) builds it;
+//! nothing here knows the routes.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -7,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use actix_web::{HttpRequest, web};
 
 use crate::config::Config;
+use crate::db::readiness::DbFile;
 use crate::db::{self, DbConnection, Pool};
 use crate::domain::setup_code::SetupCode;
 use crate::error::AppError;
@@ -23,6 +25,8 @@ pub struct AppState {
     pub usage: Arc<UsageRecorder>,
     /// Asked for by `/setup` when the server listens on a public address (see `startup`).
     pub setup_code: Option<SetupCode>,
+    /// The SQLite file as opened at start, to notice it deleted or replaced.
+    pub db_file: Option<DbFile>,
 }
 
 impl AppState {
@@ -32,6 +36,7 @@ impl AppState {
             usage: Arc::new(UsageRecorder::default()),
             setup_done: AtomicBool::new(false),
             setup_code: None,
+            db_file: DbFile::of(&config.database),
             pool,
             config,
         }

@@ -1,5 +1,6 @@
-//! Work no request waits for: writing batched key usage, and a minute's housekeeping
-//! (expired sessions, old login failures, spent form tokens, expired keys' audit entries).
+//! Work no request waits for: writing batched key usage, a minute's housekeeping
+//! (expired sessions, old login failures, spent form tokens, expired keys' audit entries),
+//! and a readiness check every few seconds that logs, loudly, why the database cannot serve.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,13 +8,14 @@ use std::time::Duration;
 use actix_web::web;
 
 use crate::app::AppState;
-use crate::db::{self, Pool};
+use crate::db::{self, Pool, readiness};
 use crate::metering::usage::UsageRecorder;
 use crate::{models, use_cases};
 
-/// Starts both loops on the current runtime.
+/// Starts the loops on the current runtime.
 pub fn spawn(state: web::Data<AppState>) {
     spawn_housekeeping(state.clone());
+    spawn_readiness_check(state.clone());
     spawn_usage_flusher(
         state.pool.clone(),
         state.usage.clone(),
@@ -40,6 +42,33 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
             .await;
             if let Err(e) = result {
                 tracing::warn!(error = ?e, "housekeeping failed; will retry");
+            }
+        }
+    });
+}
+
+/// How often the background readiness check runs.
+const READINESS_CHECK_EVERY: Duration = Duration::from_secs(5);
+
+/// Logs at error level, on every round while it lasts, why the database cannot serve
+/// (e.g. its file deleted: nothing else would notice until a restart loses the data).
+fn spawn_readiness_check(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(READINESS_CHECK_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut was_ready = true;
+        loop {
+            tick.tick().await;
+            match readiness::check(&state.pool, state.db_file.as_ref()).await {
+                Ok(()) if !was_ready => {
+                    tracing::info!("the database is ready again");
+                    was_ready = true;
+                }
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::error!("the database cannot serve: {}", crate::error::chain(&e));
+                    was_ready = false;
+                }
             }
         }
     });

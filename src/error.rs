@@ -23,7 +23,24 @@ pub enum AppError {
     #[error("database unavailable")]
     Unavailable(#[source] anyhow::Error),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+/// A failure with a database outage anywhere in its chain is an outage (503), not a bug.
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> Self {
+        let outage = e.chain().any(|cause| {
+            cause
+                .downcast_ref::<diesel::result::Error>()
+                .is_some_and(crate::db::is_outage)
+                || cause.downcast_ref::<diesel::r2d2::PoolError>().is_some()
+        });
+        if outage {
+            Self::Unavailable(e)
+        } else {
+            Self::Internal(e)
+        }
+    }
 }
 
 impl AppError {
@@ -35,11 +52,10 @@ impl AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
-        match e {
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)
-            | Error::BrokenTransactionManager => Self::Unavailable(anyhow::Error::new(e)),
-            other => Self::Internal(anyhow::Error::new(other)),
+        if crate::db::is_outage(&e) {
+            Self::Unavailable(anyhow::Error::new(e))
+        } else {
+            Self::Internal(anyhow::Error::new(e))
         }
     }
 }
@@ -54,6 +70,14 @@ impl From<tokio::task::JoinError> for AppError {
     fn from(e: tokio::task::JoinError) -> Self {
         Self::Internal(anyhow::Error::new(e).context("a database task failed"))
     }
+}
+
+/// `e` and its causes on one line, outermost first, for a log field.
+pub fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    std::iter::successors(Some(e), |e| e.source())
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(": ")
 }
 
 #[derive(Template)]
@@ -201,6 +225,58 @@ mod tests {
         assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(e.source().is_some());
         assert_eq!(chain(&e).len(), 2, "{:?}", chain(&e));
+    }
+
+    /// A database error as libpq or SQLite reports it: a kind and a message.
+    fn database_error(
+        kind: diesel::result::DatabaseErrorKind,
+        message: &str,
+    ) -> diesel::result::Error {
+        diesel::result::Error::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_not_internal() {
+        use diesel::result::DatabaseErrorKind::{ClosedConnection, UnableToSendCommand, Unknown};
+        for e in [
+            database_error(
+                ClosedConnection,
+                "server closed the connection unexpectedly",
+            ),
+            database_error(UnableToSendCommand, "no connection to the server"),
+            database_error(
+                Unknown,
+                "terminating connection due to administrator command",
+            ),
+            database_error(Unknown, "SSL connection has been closed unexpectedly"),
+            database_error(Unknown, "connection to server at \"db\" was closed"),
+            database_error(Unknown, "database or disk is full"),
+            database_error(Unknown, "database is locked"),
+        ] {
+            let shown = e.to_string();
+            assert_eq!(
+                AppError::from(e).status_code(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{shown}"
+            );
+        }
+        let bug = database_error(Unknown, "relation \"users\" does not exist");
+        assert_eq!(
+            AppError::from(bug).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
+    fn a_lost_connection_inside_a_context_chain_is_unavailable() {
+        let lost = database_error(
+            diesel::result::DatabaseErrorKind::Unknown,
+            "terminating connection due to administrator command",
+        );
+        let e = AppError::from(anyhow::Error::new(lost).context("loading the key list"));
+        assert_eq!(e.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let other = AppError::from(anyhow::anyhow!("template missing"));
+        assert_eq!(other.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
     }
 
     #[test]

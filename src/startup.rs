@@ -83,6 +83,8 @@ impl Application {
                         .session_ttl(actix_web::cookie::time::Duration::seconds(
                             config.session_idle.whole_seconds(),
                         ))
+                        // Refreshes the cookie on every response; the store writes the
+                        // row's expiry at most once a minute (DbSessionStore::update_ttl).
                         .session_ttl_extension_policy(TtlExtensionPolicy::OnEveryRequest),
                 )
                 .build();

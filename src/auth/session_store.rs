@@ -56,6 +56,32 @@ fn expiry(ttl: &CookieDuration) -> time::PrimitiveDateTime {
     crate::db::now() + Duration::seconds(ttl.whole_seconds())
 }
 
+/// A session's expiry is extended at most once a minute, or once a tenth of the idle
+/// timeout when that is shorter: it may end up to that much before the exact idle timeout.
+const EXTEND_AT_MOST_EVERY: Duration = Duration::seconds(60);
+
+fn extension_step(ttl: &CookieDuration) -> Duration {
+    let tenth = Duration::milliseconds((ttl.whole_milliseconds() / 10) as i64);
+    tenth.min(EXTEND_AT_MOST_EVERY)
+}
+
+/// Moves a session's expiry to `expires_at` only when that gains at least `step`, so
+/// reading pages does not write the database. A failed write is logged, not fatal: the
+/// session stays valid until its stored expiry, and pages stay readable on a full disk.
+fn extend_expiry(
+    conn: &mut DbConnection,
+    row: &sessions::SessionRow,
+    expires_at: time::PrimitiveDateTime,
+    step: Duration,
+) {
+    if row.expires_at + step > expires_at {
+        return;
+    }
+    if let Err(e) = sessions::touch(conn, &row.id, expires_at) {
+        tracing::warn!(error = ?e, "could not extend a session's expiry; will retry");
+    }
+}
+
 fn new_key() -> SessionKey {
     Alphanumeric
         .sample_string(&mut rand::rng(), 64)
@@ -111,18 +137,28 @@ impl SessionStore for DbSessionStore {
     ) -> Result<SessionKey, UpdateError> {
         let id = row_id(&key);
         let expires_at = expiry(ttl);
+        let step = extension_step(ttl);
         let body =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let user_id = user_id_of(&state);
+        let compared = state.clone();
         let updated = self
             .run(move |conn| {
-                Ok(sessions::update_state(
-                    conn, &id, user_id, &body, expires_at,
-                )?)
+                let Some(row) = sessions::find(conn, &id)? else {
+                    return Ok(false);
+                };
+                // "Changed" may change nothing (a flash message looked for and not found):
+                // then only the expiry may move, as for an unchanged session.
+                let stored = serde_json::from_str::<State>(&row.state);
+                if stored.is_ok_and(|stored| stored == compared) {
+                    extend_expiry(conn, &row, expires_at, step);
+                    return Ok(true);
+                }
+                Ok(sessions::update_state(conn, &id, user_id, &body, expires_at)? > 0)
             })
             .await
             .map_err(UpdateError::Other)?;
-        if updated > 0 {
+        if updated {
             return Ok(key);
         }
         // The row vanished meanwhile (logout elsewhere, member removed): never revive
@@ -135,12 +171,23 @@ impl SessionStore for DbSessionStore {
         })
     }
 
+    /// Called on every request whose session did not change (see [`extend_expiry`]).
     async fn update_ttl(&self, key: &SessionKey, ttl: &CookieDuration) -> anyhow::Result<()> {
         let id = row_id(key);
         let expires_at = expiry(ttl);
-        self.run(move |conn| Ok(sessions::touch(conn, &id, expires_at)?))
-            .await
-            .map(drop)
+        let step = extension_step(ttl);
+        let found = self
+            .run(move |conn| {
+                if let Some(row) = sessions::find(conn, &id)? {
+                    extend_expiry(conn, &row, expires_at, step);
+                }
+                Ok(())
+            })
+            .await;
+        if let Err(e) = found {
+            tracing::warn!(error = ?e, "could not read a session to extend it");
+        }
+        Ok(())
     }
 
     async fn delete(&self, key: &SessionKey) -> anyhow::Result<()> {
@@ -148,5 +195,22 @@ impl SessionStore for DbSessionStore {
         self.run(move |conn| Ok(sessions::delete(conn, &id)?))
             .await
             .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_is_extended_at_most_once_a_minute_or_a_tenth_of_a_short_timeout() {
+        assert_eq!(
+            extension_step(&CookieDuration::hours(12)),
+            Duration::seconds(60)
+        );
+        assert_eq!(
+            extension_step(&CookieDuration::seconds(5)),
+            Duration::milliseconds(500)
+        );
     }
 }

@@ -1,16 +1,20 @@
 //! The database: one connection type for SQLite and PostgreSQL, its pool, and migrations.
 
+pub mod readiness;
 pub mod schema;
 
 use std::time::Duration;
 
-use diesel::connection::SimpleConnection;
+use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// How long a SQLite statement waits for another connection's write lock.
+const SQLITE_BUSY_TIMEOUT_MS: u32 = 5000;
 
 /// A connection to whichever database the operator configured.
 #[derive(diesel::MultiConnection)]
@@ -97,18 +101,21 @@ impl ManageConnection for ConnectionManager {
 
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
-            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
-                .map(DbConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            DatabaseUrl::Postgres(url) => {
+                let mut conn =
+                    diesel::PgConnection::establish(url).map_err(r2d2::Error::ConnectionError)?;
+                conn.set_instrumentation(LostConnectionWatch::default());
+                Ok(DbConnection::Postgresql(conn))
+            }
             DatabaseUrl::Sqlite(path) => {
                 let mut conn = diesel::SqliteConnection::establish(path)
                     .map_err(r2d2::Error::ConnectionError)?;
                 // busy_timeout must come first: the pool opens several connections at
                 // once and switching to WAL needs a moment of exclusive access.
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
-                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                )
+                conn.batch_execute(&format!(
+                    "PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+                ))
                 .map_err(r2d2::Error::QueryError)?;
                 Ok(DbConnection::Sqlite(conn))
             }
@@ -119,9 +126,82 @@ impl ManageConnection for ConnectionManager {
         conn.ping().map_err(r2d2::Error::QueryError)
     }
 
-    /// A connection the server dropped (restart, failover) is discarded, not reused.
+    /// A connection the server dropped (restart, failover, terminated) is discarded, not
+    /// reused: diesel only reports a broken transaction, so the watch remembers the rest.
     fn has_broken(&self, conn: &mut DbConnection) -> bool {
         conn.is_broken()
+            || conn
+                .instrumentation()
+                .downcast_ref::<LostConnectionWatch>()
+                .is_some_and(|watch| watch.lost)
+    }
+}
+
+/// Notes whether any query on its connection failed because the connection was lost.
+#[derive(Debug, Default)]
+struct LostConnectionWatch {
+    lost: bool,
+}
+
+impl Instrumentation for LostConnectionWatch {
+    fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
+        if let InstrumentationEvent::FinishQuery {
+            error: Some(error), ..
+        } = event
+        {
+            self.lost |= is_connection_lost(error);
+        }
+    }
+}
+
+/// Whether `e` says the connection to the database is gone (the server restarted, an
+/// administrator or a failover terminated it, the network dropped it).
+pub fn is_connection_lost(e: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    match e {
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => {
+            // libpq and the server report these as plain messages, without a kind.
+            const LOST: [&str; 8] = [
+                "terminating connection",        // 57P01-57P03: shutdown, terminated
+                "server closed the connection",  // the socket closed under a query
+                "connection to server was lost", // and libpq noticed
+                "no connection to the server",
+                "could not receive data from server",
+                "could not send data to server",
+                "ssl connection has been closed",
+                "the database system is shutting down",
+            ];
+            let message = info.message().to_lowercase();
+            LOST.iter().any(|m| message.contains(m))
+                || (message.contains("connection") && message.contains("closed"))
+        }
+        _ => false,
+    }
+}
+
+/// Whether `e` is the database failing to serve right now (connection lost, disk full,
+/// locked, read-only) rather than a fault of the query: such a request deserves a 503.
+pub fn is_outage(e: &diesel::result::Error) -> bool {
+    use diesel::result::Error;
+    const CANNOT_WRITE: [&str; 6] = [
+        "database is locked",       // SQLite: another writer outlasted busy_timeout
+        "database or disk is full", // SQLite: SQLITE_FULL
+        "attempt to write a readonly database",
+        "disk i/o error",
+        "no space left on device", // PostgreSQL: 53100
+        "could not extend file",
+    ];
+    match e {
+        Error::BrokenTransactionManager => true,
+        Error::DatabaseError(_, info) => {
+            let message = info.message().to_lowercase();
+            is_connection_lost(e) || CANNOT_WRITE.iter().any(|m| message.contains(m))
+        }
+        _ => false,
     }
 }
 
