@@ -23,6 +23,7 @@ mod process;
 mod races;
 mod readiness;
 mod scale_out;
+mod security_doc;
 mod session_writes;
 mod sessions;
 mod setup;
