@@ -134,28 +134,31 @@ fn key_end(bytes: &[u8], start: usize) -> Option<usize> {
     (count >= SECRET_BODY_LEN).then_some(at)
 }
 
-/// The byte at `at` as a URL carries it: itself, or a `%XX` escape whose `%` may itself
-/// be escaped up to `MAX_DECODES` times (`%5F`, `%255F`, `%25255F`); and its length.
+/// The byte at `at` as a URL carries it after `MAX_DECODES` rounds of decoding, and
+/// how many bytes it spans: itself, or a `%XX` escape whose parts may be escaped in
+/// turn (`%5F`, `%255F`, `%25%35%46`).
 fn logical_byte(bytes: &[u8], at: usize) -> Option<(u8, usize)> {
-    let first = *bytes.get(at)?;
-    if first != b'%' {
-        return Some((first, 1));
-    }
-    let mut pos = at + 1;
-    for _ in 0..MAX_DECODES {
-        match hex_pair(bytes, pos) {
-            Some(b'%') => pos += 2,
-            Some(byte) => return Some((byte, pos + 2 - at)),
-            None => break,
-        }
-    }
-    Some((b'%', 1))
+    decoded_byte(bytes, at, MAX_DECODES)
 }
 
-fn hex_pair(bytes: &[u8], at: usize) -> Option<u8> {
-    let high = (*bytes.get(at)? as char).to_digit(16)?;
-    let low = (*bytes.get(at + 1)? as char).to_digit(16)?;
-    Some((high * 16 + low) as u8)
+fn decoded_byte(bytes: &[u8], at: usize, rounds: usize) -> Option<(u8, usize)> {
+    if rounds == 0 {
+        return bytes.get(at).map(|&byte| (byte, 1));
+    }
+    let (first, len) = decoded_byte(bytes, at, rounds - 1)?;
+    if first != b'%' {
+        return Some((first, len));
+    }
+    let escape = decoded_byte(bytes, at + len, rounds - 1).and_then(|(high, high_len)| {
+        let (low, low_len) = decoded_byte(bytes, at + len + high_len, rounds - 1)?;
+        let value = hex_value(high)? * 16 + hex_value(low)?;
+        Some((value, len + high_len + low_len))
+    });
+    Some(escape.unwrap_or((first, len)))
+}
+
+fn hex_value(byte: u8) -> Option<u8> {
+    (byte as char).to_digit(16).map(|d| d as u8)
 }
 
 #[cfg(test)]
@@ -192,6 +195,7 @@ mod tests {
             format!("kd%255F{body}"),
             format!("kd%25255F{body}"),
             format!("%6Bd_{body}"),
+            format!("%25%36%42d_{body}"),
             format!("kd_%{:02X}{}", body.as_bytes()[0], &body[1..]),
         ] {
             assert_eq!(
