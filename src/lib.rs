@@ -13,6 +13,7 @@ pub mod error;
 pub mod format;
 pub mod metering;
 pub mod models;
+pub mod redact;
 pub mod startup;
 pub mod telemetry;
 pub mod templates;

@@ -104,11 +104,16 @@ const NO_CREDENTIALS: &str = "No API key was sent. Use HTTP Basic auth with an e
 
 /// Where the key was found, in the order they are looked for.
 fn credentials(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
-    if let Some(value) = req
+    let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-    {
+        .and_then(|v| v.to_str().ok());
+    credentials_from(authorization, req.query_string())
+}
+
+/// The key from an `Authorization` header value or else the query string.
+fn credentials_from(authorization: Option<&str>, query: &str) -> Result<Option<String>, ApiError> {
+    if let Some(value) = authorization {
         let value = value.trim_start();
         if let Some(token) = strip_scheme(value, "Bearer") {
             return Ok(Some(token.to_string()));
@@ -132,16 +137,14 @@ fn credentials(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
             ));
         }
     }
-    Ok(
-        web::Query::<Vec<(String, String)>>::from_query(req.query_string())
-            .ok()
-            .and_then(|query| {
-                query
-                    .into_inner()
-                    .into_iter()
-                    .find_map(|(name, value)| (name == "access_token").then_some(value))
-            }),
-    )
+    Ok(web::Query::<Vec<(String, String)>>::from_query(query)
+        .ok()
+        .and_then(|query| {
+            query
+                .into_inner()
+                .into_iter()
+                .find_map(|(name, value)| (name == "access_token").then_some(value))
+        }))
 }
 
 fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
@@ -285,3 +288,7 @@ pub async fn require_api_key(
     set_rate_headers(response.headers_mut(), &allowance);
     Ok(response.map_into_left_body())
 }
+
+#[cfg(test)]
+#[path = "auth_properties.rs"]
+mod properties;

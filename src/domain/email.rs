@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::name::InvisibleCharacter;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
 
@@ -14,6 +16,8 @@ pub enum EmailError {
     TooLong,
     #[error("Enter an email address like name@example.com.")]
     Malformed,
+    #[error("{0}")]
+    Invisible(InvisibleCharacter),
 }
 
 impl Email {
@@ -28,6 +32,9 @@ impl Email {
         }
         if email.len() > Self::MAX_LEN {
             return Err(EmailError::TooLong);
+        }
+        if let Some(invisible) = InvisibleCharacter::find(raw) {
+            return Err(EmailError::Invisible(invisible));
         }
         let valid = match email.split_once('@') {
             Some((local, domain)) => {
@@ -95,6 +102,12 @@ mod tests {
         assert_eq!(
             Email::parse("ada").unwrap_err().to_string(),
             "Enter an email address like name@example.com."
+        );
+        assert_eq!(
+            Email::parse("ada\u{200b}@example.com")
+                .unwrap_err()
+                .to_string(),
+            "Remove the invisible character U+200B (zero-width space) at position 4."
         );
     }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::name::InvisibleCharacter;
+
 /// Why a note was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NoteError {
@@ -9,9 +11,12 @@ pub enum NoteError {
     TooLong(usize),
     #[error("Remove the control characters from the note.")]
     ControlCharacters,
+    #[error("{0}")]
+    Invisible(InvisibleCharacter),
 }
 
-/// Up to 500 characters, trimmed; line breaks and tabs allowed, other control characters not.
+/// Up to 500 characters, trimmed; line breaks and tabs allowed, other control characters
+/// and invisible formatting characters (see `Name`) not.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Note(String);
 
@@ -29,6 +34,9 @@ impl Note {
             .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
         {
             return Err(NoteError::ControlCharacters);
+        }
+        if let Some(invisible) = InvisibleCharacter::find(raw) {
+            return Err(NoteError::Invisible(invisible));
         }
         Ok(Self(note.to_string()))
     }
@@ -65,5 +73,19 @@ mod tests {
             "line one\nline two"
         );
         assert_eq!(Note::parse("bell\u{7}"), Err(NoteError::ControlCharacters));
+    }
+
+    #[test]
+    fn invisible_formatting_characters_are_refused() {
+        assert_eq!(
+            Note::parse("used by \u{2066}billing\u{2069}")
+                .unwrap_err()
+                .to_string(),
+            "Remove the invisible character U+2066 (left-to-right isolate) at position 9."
+        );
+        assert!(matches!(
+            Note::parse("a\u{200b}"),
+            Err(NoteError::Invisible(_))
+        ));
     }
 }

@@ -1,11 +1,14 @@
-//! One log line per request, with secrets redacted: the `access_token` query
-//! parameter is masked and headers (Authorization among them) are never logged.
+//! One log line per request, with secrets redacted: the path and query are logged
+//! decoded with every key-shaped token masked, and headers (Authorization among them)
+//! and bodies are never logged.
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
+
+use crate::redact;
 
 pub async fn log_request(
     req: ServiceRequest,
@@ -35,24 +38,35 @@ pub async fn log_request(
     response
 }
 
-/// The path and query with the value of every `access_token` parameter replaced.
+/// The path and query, percent-decoded and with every key-shaped token replaced,
+/// whatever parameter carries it and however often it was encoded (see `crate::redact`);
+/// the value of a parameter named like a secret is not logged even when it is not a key.
 pub fn redact_target(path: &str, query: &str) -> String {
+    let path = redact::for_log(path, false);
     if query.is_empty() {
-        return path.to_string();
+        return path;
     }
-    let redacted: Vec<String> = query
+    let pairs: Vec<String> = query
         .split('&')
         .map(|pair| match pair.split_once('=') {
-            Some((name, _)) if is_secret_param(name) => format!("{name}=[redacted]"),
-            _ => pair.to_string(),
+            Some((name, _)) if is_secret_param(name) => {
+                format!("{}=[redacted]", redact::for_log(name, true))
+            }
+            _ => redact::for_log(pair, true),
         })
         .collect();
-    format!("{path}?{}", redacted.join("&"))
+    format!("{path}?{}", pairs.join("&"))
 }
 
-fn is_secret_param(name: &str) -> bool {
-    let decoded = name.replace("%5F", "_").replace("%5f", "_");
-    decoded.eq_ignore_ascii_case("access_token")
+/// `access_token`, `api_key`, `password` and the like, however encoded or spaced.
+fn is_secret_param(raw_name: &str) -> bool {
+    let name = redact::decode_until_stable(raw_name, true)
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    ["token", "key", "secret", "password"]
+        .iter()
+        .any(|word| name.contains(word))
 }
 
 #[cfg(test)]
@@ -60,14 +74,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_access_token_parameter_is_redacted() {
+    fn keys_are_redacted_in_any_parameter_and_in_the_path() {
+        let key = crate::domain::api_key::PlainKey::generate();
+        let key = key.expose();
         assert_eq!(
-            redact_target("/api/team", "limit=5&access_token=kd_secret&x=1"),
+            redact_target("/api/team", &format!("limit=5&%61ccess_token={key}&x=1")),
             "/api/team?limit=5&access_token=[redacted]&x=1"
         );
         assert_eq!(
-            redact_target("/api/team", "ACCESS%5FTOKEN=kd_x"),
-            "/api/team?ACCESS%5FTOKEN=[redacted]"
+            redact_target(&format!("/api/{key}"), &format!("access_token%20={key}")),
+            "/api/kd_[redacted]?access_token =[redacted]"
+        );
+        assert_eq!(
+            redact_target("/a", &format!("x=kd%255F{}&api%5Fkey=ll_1", &key[3..])),
+            "/a?x=kd_[redacted]&api_key=[redacted]"
         );
         assert_eq!(redact_target("/healthz", ""), "/healthz");
     }

@@ -1,0 +1,104 @@
+//! No key reaches the real binary's log, whatever carries it: any query parameter, once
+//! or twice percent-encoded, the path, a header, Basic auth, a login form, an error.
+
+use reqwest::Method;
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+on_both_databases!(in_a_child_process: a_key_sent_in_any_form_never_reaches_the_log);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_never_reaches_the_log_even_at_debug_level() {
+    let app = spawn_binary_with(Backend::Sqlite, &[("RUST_LOG", "debug")])
+        .await
+        .expect("SQLite is always available");
+    a_key_sent_in_any_form_never_reaches_the_log(app).await;
+}
+
+/// Every key-shaped token (`kd_` and 38 letters or digits), as the issue defines a leak.
+fn leaked_keys(logs: &str) -> Vec<String> {
+    regex::Regex::new("kd_[0-9A-Za-z]{38}")
+        .unwrap()
+        .find_iter(logs)
+        .map(|m| m.as_str().to_string())
+        .collect()
+}
+
+async fn a_key_sent_in_any_form_never_reaches_the_log(app: TestApp) {
+    let key = app.set_up_with_key().await;
+    let body = &key[3..];
+    let api = |path: &str| app.api(Method::GET, path);
+
+    // (request, what its access-log line says)
+    let cases = [
+        (
+            api(&format!("/api/team?%61ccess_token={key}")),
+            "target=/api/team?access_token=[redacted] status=200",
+        ),
+        (
+            api(&format!("/api/team?access_token%20={key}")),
+            "target=/api/team?access_token =[redacted] status=401",
+        ),
+        (
+            api(&format!("/api/team?%2561ccess_token={key}")),
+            "target=/api/team?access_token=[redacted] status=401",
+        ),
+        (
+            api(&format!("/api/team?q=kd%255F{body}")),
+            "target=/api/team?q=kd_[redacted] status=401",
+        ),
+        (
+            api(&format!("/api/team?q=%6B%64%5F{body}")),
+            "target=/api/team?q=kd_[redacted] status=401",
+        ),
+        (
+            api(&format!("/api/{key}")),
+            "target=/api/kd_[redacted] status=",
+        ),
+        (
+            api(&format!("/api/kd%5F{body}")),
+            "target=/api/kd_[redacted] status=",
+        ),
+        (
+            api(&format!("/settings/{key}")),
+            "target=/settings/kd_[redacted] status=",
+        ),
+        (
+            api(&format!("/settings/audit?page={key}")),
+            "target=/settings/audit?page=kd_[redacted] status=",
+        ),
+        (
+            api("/api/team?case=header").header("X-Api-Key", &key),
+            "target=/api/team?case=header status=401",
+        ),
+        (
+            api("/api/team?case=garbled").header("Authorization", format!("Token {key}")),
+            "target=/api/team?case=garbled status=401",
+        ),
+        (
+            api("/api/team?case=basic-user").basic_auth(&key, None::<&str>),
+            "target=/api/team?case=basic-user status=200",
+        ),
+    ];
+    for (request, logged) in cases {
+        request.send().await.unwrap();
+        app.logs_containing(logged).await;
+    }
+    let refused = app.other_browser().log_in(&key, "not the password").await;
+    assert!(refused.status().is_client_error(), "the key is no email");
+    let logs = app
+        .logs_containing("method=POST target=/login status=")
+        .await;
+
+    assert_eq!(leaked_keys(&logs), Vec::<String>::new(), "{logs}");
+    assert!(
+        !logs.contains(&body[..16]),
+        "no part of the key is logged:\n{logs}"
+    );
+    assert_eq!(
+        keydesk::redact::redact_keys(&logs),
+        logs,
+        "no percent-encoded key is logged"
+    );
+}
