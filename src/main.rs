@@ -14,7 +14,8 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("keydesk: {e:#}");
+            // Not through the log, but redacted like it: a key pasted into a flag stays out.
+            eprintln!("keydesk: {}", keydesk::redact::redact_keys(&format!("{e:#}")));
             std::process::ExitCode::FAILURE
         }
     }
