@@ -15,7 +15,10 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             // Not through the log, but redacted like it: a key pasted into a flag stays out.
-            eprintln!("keydesk: {}", keydesk::redact::redact_keys(&format!("{e:#}")));
+            eprintln!(
+                "keydesk: {}",
+                keydesk::redact::redact_keys(&format!("{e:#}"))
+            );
             std::process::ExitCode::FAILURE
         }
     }
