@@ -13,11 +13,17 @@ on_both_databases!(
     one_address_guessing_across_many_accounts_is_paused,
 );
 
-/// Parallel requests, each from its own browser with its own form, for this account.
-async fn guess_in_parallel(app: &TestApp, email: &str, password: &str, n: usize) -> Vec<Response> {
+/// Parallel requests, each from its own browser with its own form, for this account,
+/// spread over the given servers in turn.
+pub(crate) async fn guess_in_parallel(
+    servers: &[&TestApp],
+    email: &str,
+    password: &str,
+    n: usize,
+) -> Vec<Response> {
     let mut browsers = Vec::new();
-    for _ in 0..n {
-        let browser = app.other_browser();
+    for i in 0..n {
+        let browser = servers[i % servers.len()].other_browser();
         let page = browser.get_html("/login").await;
         browsers.push((browser, page));
     }
@@ -40,7 +46,7 @@ async fn guess_in_parallel(app: &TestApp, email: &str, password: &str, n: usize)
     responses
 }
 
-fn count(responses: &[Response], status: StatusCode) -> usize {
+pub(crate) fn count(responses: &[Response], status: StatusCode) -> usize {
     responses.iter().filter(|r| r.status() == status).count()
 }
 
@@ -64,7 +70,7 @@ async fn parallel_guesses_never_get_more_than_the_limit_of_password_checks(app: 
         .await;
     assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
 
-    let responses = guess_in_parallel(&app, ADMIN_EMAIL, "wrong password 1", 24).await;
+    let responses = guess_in_parallel(&[&app], ADMIN_EMAIL, "wrong password 1", 24).await;
 
     let checked = count(&responses, StatusCode::UNAUTHORIZED);
     let throttled = count(&responses, StatusCode::TOO_MANY_REQUESTS);

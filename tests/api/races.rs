@@ -7,6 +7,7 @@ use keydesk::db::schema::{audit_events, users};
 use reqwest::{Response, StatusCode};
 
 use crate::helpers::*;
+use crate::login_throttle::{count, guess_in_parallel};
 use crate::on_both_databases;
 
 const ROUNDS: usize = 50;
@@ -17,6 +18,7 @@ on_both_databases!(
     mutual_demotions_on_two_instances_always_leave_an_admin,
     mutual_removals_on_two_instances_always_leave_an_admin,
     one_key_deleted_from_two_instances_at_once_is_audited_once,
+    parallel_guesses_on_two_instances_get_no_more_than_the_limit_of_checks,
 );
 
 /// Ada (admin, first instance) and Xavier (admin, second instance on the same database).
@@ -224,4 +226,25 @@ async fn one_key_deleted_from_two_instances_at_once_is_audited_once(app: TestApp
             .unwrap();
         assert_eq!(entries, 1, "round {round}: one deletion, one audit entry");
     }
+}
+
+async fn parallel_guesses_on_two_instances_get_no_more_than_the_limit_of_checks(app: TestApp) {
+    app.set_up().await;
+    let second = spawn_on(app.db.shared(), app.backend, |_| {}).await;
+    let first = app
+        .other_browser()
+        .log_in(ADMIN_EMAIL, "wrong password 0")
+        .await;
+    assert_eq!(first.status(), StatusCode::UNAUTHORIZED);
+
+    let responses = guess_in_parallel(&[&app, &second], ADMIN_EMAIL, "wrong password 1", 24).await;
+
+    assert_eq!(
+        (
+            count(&responses, StatusCode::UNAUTHORIZED),
+            count(&responses, StatusCode::TOO_MANY_REQUESTS)
+        ),
+        (4, 20),
+        "1 failure + 24 guesses over two instances: only 4 more reach the password check"
+    );
 }
