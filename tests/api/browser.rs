@@ -158,9 +158,9 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     click_text(&c, "Create workspace").await;
 
     // Step 1: profile icon (bottom-left) → Settings → Integrations.
-    element(&c, Locator::Css("summary[aria-label='Profile']")).await;
+    element(&c, Locator::Css("summary[aria-label$=', Profile']")).await;
     c.goto(&app.url("/settings/team")).await.unwrap();
-    click(&c, "summary[aria-label='Profile']").await;
+    click(&c, "summary[aria-label$=', Profile']").await;
     click_text(&c, "Settings").await;
     element(&c, Locator::Css("#api-keys-title")).await;
     assert!(
@@ -261,7 +261,7 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     assert!(body_text(&c).await.contains("No API keys yet"));
 
     // Log out from the profile menu.
-    click(&c, "summary[aria-label='Profile']").await;
+    click(&c, "summary[aria-label$=', Profile']").await;
     click_text(&c, "Log out").await;
     element(&c, Locator::Css("#password")).await;
     c.close().await.unwrap();
@@ -281,8 +281,8 @@ async fn every_key_flow_works_with_javascript_off() {
     click_text(&c, "Log in").await;
 
     // The profile menu opens without JS (a <details> element).
-    element(&c, Locator::Css("summary[aria-label='Profile']")).await;
-    click(&c, "summary[aria-label='Profile']").await;
+    element(&c, Locator::Css("summary[aria-label$=', Profile']")).await;
+    click(&c, "summary[aria-label$=', Profile']").await;
     assert!(
         c.find(Locator::XPath("//a[normalize-space(.)='Settings']"))
             .await

@@ -56,8 +56,14 @@ async fn setup_creates_the_admin_logs_them_in_and_then_closes_for_good(app: Test
         html.contains("API keys"),
         "the admin sees the API keys section"
     );
-    assert!(html.contains("aria-label=\"Profile\""));
-    assert!(html.contains(">AL<"), "initials in the profile button");
+    assert!(
+        html.contains(&format!("aria-label=\"{ADMIN_NAME}, Profile\"")),
+        "the profile button's name holds its visible text and the word Profile"
+    );
+    assert!(
+        html.contains("data-initials=\"AL\""),
+        "initials in the profile button"
+    );
     assert!(html.contains(WORKSPACE));
 
     let again = app.get("/setup").await;
