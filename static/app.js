@@ -63,9 +63,19 @@
       return;
     }
     // Remember the original label once, so repeated clicks restore it correctly.
+    // The button has a min-width in CSS, so "Copied" doesn't make it jump.
     if (!('label' in button.dataset)) button.dataset.label = button.textContent;
     button.textContent = 'Copied';
-    announce('Copied to clipboard');
+    // A status region that was in the page from the start is announced reliably.
+    const status = button.dataset.copyStatus && document.querySelector(button.dataset.copyStatus);
+    if (status) {
+      status.textContent = '';
+      setTimeout(() => { status.textContent = 'Copied'; }, 50);
+      clearTimeout(status.copyTimer);
+      status.copyTimer = setTimeout(() => { status.textContent = ''; }, 4000);
+    } else {
+      announce('Copied to clipboard');
+    }
     clearTimeout(button.copyTimer);
     button.copyTimer = setTimeout(() => { button.textContent = button.dataset.label; }, 2000);
   });
