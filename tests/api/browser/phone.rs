@@ -85,7 +85,7 @@ async fn keys_can_be_renamed_regenerated_and_deleted_on_a_phone() {
     );
     field.clear().await.unwrap();
     field.send_keys("Clay Enrichment").await.unwrap();
-    click_text(&c, "Save").await;
+    click_text_in(&row, "Save").await;
     key_row(&c, "Clay Enrichment").await;
     assert_fits(&c, "the list after renaming").await;
 
