@@ -8,16 +8,35 @@ use serde::Deserialize;
 
 use super::session::{Browser, PHONE};
 
+fn axe_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js")
+}
+
+/// Whether axe-core is installed (`npm ci` at the repository root; `.ci/run` does it).
+/// When it is not, says so, and fails under `KEYDESK_REQUIRE_ALL_SUITES=1`.
+pub fn axe_installed() -> bool {
+    if axe_path().exists() {
+        return true;
+    }
+    assert!(
+        !crate::helpers::require_all_suites(),
+        "KEYDESK_REQUIRE_ALL_SUITES=1 but {} is missing: run `npm ci` at the repository root",
+        axe_path().display()
+    );
+    eprintln!(
+        "accessibility checks skipped: run `npm ci` at the repository root to install axe-core"
+    );
+    false
+}
+
 /// axe-core's source, installed from npm by `.ci/run` (`npm ci`) into `node_modules`.
 fn axe_source() -> &'static str {
     static SOURCE: OnceLock<String> = OnceLock::new();
     SOURCE.get_or_init(|| {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("node_modules/axe-core/axe.min.js");
-        std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        std::fs::read_to_string(axe_path()).unwrap_or_else(|e| {
             panic!(
                 "{}: {e}. The accessibility checks need axe-core: run `npm ci` at the repository root",
-                path.display()
+                axe_path().display()
             )
         })
     })
