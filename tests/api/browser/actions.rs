@@ -128,7 +128,7 @@ pub async fn press(c: &Client, key: Key) {
 pub async fn focused(c: &Client) -> String {
     c.execute(
         "const e = document.activeElement; \
-         return e ? `${e.tagName.toLowerCase()}#${e.id} ${(e.innerText || e.value || '').trim().slice(0, 60)}` : 'none';",
+         return e ? `${e.tagName.toLowerCase()}#${e.id} ${(e.innerText || e.value || '').trim().replace(/\\s+/g, ' ').slice(0, 60)}` : 'none';",
         vec![],
     )
     .await
