@@ -1,141 +1,14 @@
-//! The help article's flow, followed in a real Chromium through chromedriver.
-//! Runs when `chromedriver` is on PATH (or CHROMEDRIVER_URL is set); says so when skipped.
+//! The help article's flow, with JavaScript on and off.
 
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::json;
+use fantoccini::Locator;
 
+use super::actions::*;
+use super::session::{Browser, Options, start_driver};
 use crate::helpers::*;
 
-/// A chromedriver we started, killed on drop.
-struct Driver {
-    url: String,
-    child: Option<Child>,
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-fn start_driver() -> Option<Driver> {
-    if let Ok(url) = std::env::var("CHROMEDRIVER_URL") {
-        return Some(Driver { url, child: None });
-    }
-    let found = Command::new("chromedriver")
-        .arg("--version")
-        .stdout(Stdio::null())
-        .status()
-        .is_ok();
-    if !found {
-        assert!(
-            !require_all_suites(),
-            "KEYDESK_REQUIRE_ALL_SUITES=1 but chromedriver is not on PATH: the browser suite cannot run"
-        );
-        eprintln!(
-            "browser suite skipped: install chromium and chromium-driver (or set CHROMEDRIVER_URL)"
-        );
-        return None;
-    }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Some(Driver {
-        url: format!("http://127.0.0.1:{port}"),
-        child: Some(child),
-    })
-}
-
-async fn open_browser(driver: &Driver, profile: &TempDir, javascript: bool) -> Client {
-    let binary = [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .into_iter()
-    .find(|p| std::path::Path::new(p).exists())
-    .unwrap_or("/usr/bin/chromium");
-    let mut options = json!({
-        "binary": binary,
-        "args": [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            "--disable-dev-shm-usage", "--window-size=1400,1000",
-            format!("--user-data-dir={}", profile.0.display()),
-        ],
-    });
-    if !javascript {
-        options["prefs"] = json!({"profile.managed_default_content_settings.javascript": 2});
-    }
-    let mut caps = serde_json::Map::new();
-    caps.insert("goog:chromeOptions".into(), options);
-    ClientBuilder::native()
-        .capabilities(caps)
-        .connect(&driver.url)
-        .await
-        .expect("a browser session")
-}
-
-/// Every lookup waits for its element: after a click the next page may still be loading.
-async fn element(c: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
-    c.wait()
-        .at_most(Duration::from_secs(10))
-        .for_element(locator)
-        .await
-        .unwrap_or_else(|e| panic!("element {locator:?}: {e}"))
-}
-
-async fn fill(c: &Client, css: &str, text: &str) {
-    let field = element(c, Locator::Css(css)).await;
-    field.clear().await.unwrap();
-    field.send_keys(text).await.unwrap();
-}
-
-async fn click(c: &Client, css: &str) {
-    element(c, Locator::Css(css)).await.click().await.unwrap();
-}
-
-async fn click_text(c: &Client, text: &str) {
-    let xpath = format!("//*[self::a or self::button][normalize-space(.)='{text}']");
-    element(c, Locator::XPath(&xpath))
-        .await
-        .click()
-        .await
-        .unwrap();
-}
-
-/// Waits until the page shows `text`, then returns the page's text.
-async fn wait_for_text(c: &Client, text: &str) -> String {
-    let xpath = format!("//*[contains(normalize-space(.), '{text}')]");
-    element(c, Locator::XPath(&xpath)).await;
-    body_text(c).await
-}
-
-async fn body_text(c: &Client) -> String {
-    element(c, Locator::Css("body")).await.text().await.unwrap()
-}
-
-async fn save_screenshot(c: &Client, name: &str) {
+async fn save_screenshot(c: &fantoccini::Client, name: &str) {
     if let Ok(dir) = std::env::var("KEYDESK_SCREENSHOT_DIR") {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(format!("{dir}/{name}.png"), c.screenshot().await.unwrap()).unwrap();
@@ -146,8 +19,7 @@ async fn save_screenshot(c: &Client, name: &str) {
 async fn the_help_articles_flow_works_in_a_real_browser() {
     let Some(driver) = start_driver() else { return };
     let app = spawn_app(Backend::Sqlite).await.unwrap();
-    let profile = TempDir::new("chrome");
-    let c = open_browser(&driver, &profile, true).await;
+    let c = Browser::open(&driver, Options::default()).await;
 
     // First run: setup.
     c.goto(&app.url("/")).await.unwrap();
@@ -158,9 +30,9 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     click_text(&c, "Create workspace").await;
 
     // Step 1: profile icon (bottom-left) → Settings → Integrations.
-    element(&c, Locator::Css("summary[aria-label$=', Profile']")).await;
+    element(&c, Locator::Css("summary[aria-label*='Profile']")).await;
     c.goto(&app.url("/settings/team")).await.unwrap();
-    click(&c, "summary[aria-label$=', Profile']").await;
+    click(&c, "summary[aria-label*='Profile']").await;
     click_text(&c, "Settings").await;
     element(&c, Locator::Css("#api-keys-title")).await;
     assert!(
@@ -261,10 +133,10 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     assert!(body_text(&c).await.contains("No API keys yet"));
 
     // Log out from the profile menu.
-    click(&c, "summary[aria-label$=', Profile']").await;
+    click(&c, "summary[aria-label*='Profile']").await;
     click_text(&c, "Log out").await;
     element(&c, Locator::Css("#password")).await;
-    c.close().await.unwrap();
+    c.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -272,8 +144,14 @@ async fn every_key_flow_works_with_javascript_off() {
     let Some(driver) = start_driver() else { return };
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     app.set_up().await;
-    let profile = TempDir::new("chrome-nojs");
-    let c = open_browser(&driver, &profile, false).await;
+    let c = Browser::open(
+        &driver,
+        Options {
+            javascript: false,
+            ..Options::default()
+        },
+    )
+    .await;
 
     c.goto(&app.url("/login")).await.unwrap();
     fill(&c, "#email", ADMIN_EMAIL).await;
@@ -281,8 +159,8 @@ async fn every_key_flow_works_with_javascript_off() {
     click_text(&c, "Log in").await;
 
     // The profile menu opens without JS (a <details> element).
-    element(&c, Locator::Css("summary[aria-label$=', Profile']")).await;
-    click(&c, "summary[aria-label$=', Profile']").await;
+    element(&c, Locator::Css("summary[aria-label*='Profile']")).await;
+    click(&c, "summary[aria-label*='Profile']").await;
     assert!(
         c.find(Locator::XPath("//a[normalize-space(.)='Settings']"))
             .await
@@ -341,5 +219,5 @@ async fn every_key_flow_works_with_javascript_off() {
             .await
             .contains("Zapier Workflow")
     );
-    c.close().await.unwrap();
+    c.close().await;
 }

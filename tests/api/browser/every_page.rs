@@ -1,0 +1,263 @@
+//! Every page, at desktop and phone width, in the light and the dark scheme: no serious or
+//! critical axe-core violation, and no sideways scrolling on a phone. All pages are checked
+//! before the test fails, so one run lists every problem.
+
+use fantoccini::Locator;
+use time::Duration;
+
+use super::actions::*;
+use super::audit::{Findings, axe_installed};
+use super::seed::{seed_keys, set_expiry, set_last_used};
+use super::session::{Browser, DESKTOP, Options, PHONE, Theme, start_driver};
+use crate::helpers::*;
+
+/// How a browser reaches a page.
+enum Visit<'a> {
+    Get(String),
+    /// Generate → a name (the theme's name appended) → Create Key: the reveal.
+    CreateKey(&'a str),
+    /// The key's Regenerate page → "Regenerate": the new secret.
+    Regenerate(i32),
+    /// Check a key, with this text pasted.
+    Check(String),
+    /// Integrations with the key list collapsed (opened again afterwards).
+    Collapsed,
+}
+
+async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
+    match how {
+        Visit::Get(path) => b.goto(&app.url(path)).await.unwrap(),
+        Visit::CreateKey(name) => {
+            b.goto(&app.url("/settings/integrations/keys/new"))
+                .await
+                .unwrap();
+            fill(b, "#key-name", &format!("{name} {}", b.theme.name())).await;
+            click_text(b, "Create Key").await;
+            element(b, Locator::Css("#new-key")).await;
+        }
+        Visit::Regenerate(id) => {
+            b.goto(&app.url(&format!("/settings/integrations/keys/{id}/regenerate")))
+                .await
+                .unwrap();
+            click(b, "main form button[type='submit']").await;
+            element(b, Locator::Css("#new-key")).await;
+        }
+        Visit::Check(text) => {
+            b.goto(&app.url("/settings/integrations/check"))
+                .await
+                .unwrap();
+            fill(b, "#check-key", text).await;
+            click_text(b, "Check").await;
+            element(b, Locator::Css("main [role='status']")).await;
+        }
+        Visit::Collapsed => {
+            b.goto(&app.url("/settings/integrations")).await.unwrap();
+            click(b, "details.collapsible > summary").await;
+            let list = element(b, Locator::Css("details.collapsible")).await;
+            assert_eq!(list.attr("open").await.unwrap(), None, "the list collapses");
+        }
+    }
+}
+
+/// Shows each page in each browser, checks it at both widths, then goes back to desktop.
+/// Page by page, so that what one browser creates appears in the next page, not this one.
+async fn check_pages(
+    browsers: &[Browser],
+    app: &TestApp,
+    findings: &mut Findings,
+    pages: &[(&str, Visit<'_>)],
+) {
+    for (label, how) in pages {
+        for b in browsers {
+            visit(b, app, how).await;
+            for width in [DESKTOP, PHONE] {
+                b.set_width(width).await;
+                findings.check(b, label, width).await;
+            }
+            b.set_width(DESKTOP).await;
+            if let Visit::Collapsed = how {
+                // The list remembers being collapsed: open it for the pages after this one.
+                click(b, "details.collapsible > summary").await;
+            }
+        }
+    }
+}
+
+fn integrations(query: &str) -> Visit<'static> {
+    Visit::Get(format!("/settings/integrations{query}"))
+}
+
+/// A key whose random part is intact but whose checksum is not.
+fn with_bad_checksum(key: &str) -> String {
+    let last = key.chars().last().unwrap();
+    let other = if last == 'A' { 'B' } else { 'A' };
+    format!("{}{other}", &key[..key.len() - 1])
+}
+
+/// Regenerates a key at once through its form; returns nothing (the old secret is dead).
+async fn regenerate_now(app: &TestApp, id: i32) {
+    let path = format!("/settings/integrations/keys/{id}/regenerate");
+    let page = app.get_html(&path).await;
+    let token = form_token(&page);
+    let response = app
+        .submit(
+            &page,
+            &path,
+            &[("form_token", &token), ("grace_hours", "0")],
+        )
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK, "regenerating");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
+    let Some(driver) = start_driver() else { return };
+    if !axe_installed() {
+        return;
+    }
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    let mut browsers = Vec::new();
+    for theme in Theme::BOTH {
+        let options = Options {
+            theme,
+            ..Options::default()
+        };
+        browsers.push(Browser::open(&driver, options).await);
+    }
+    let mut findings = Findings::default();
+
+    // Before the first admin exists.
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[("Setup", Visit::Get("/setup".into()))],
+    )
+    .await;
+    app.set_up().await;
+    app.add_member("Mia Member", "mia@example.com", "member", false)
+        .await;
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[("Login", Visit::Get("/login".into()))],
+    )
+    .await;
+    for b in &browsers {
+        log_in(b, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    }
+
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[
+            ("Integrations, empty", integrations("")),
+            (
+                "Generate",
+                Visit::Get("/settings/integrations/keys/new".into()),
+            ),
+            ("Reveal", Visit::CreateKey("Clay Integration")),
+        ],
+    )
+    .await;
+
+    // A list with each kind of key, and one key for each verdict of "Check a key".
+    let zapier = app.create_key("Zapier Automation").await;
+    set_last_used(
+        &app,
+        "Zapier Automation",
+        Duration::minutes(5),
+        "Zapier/1.0",
+    );
+    let crm = app
+        .create_key_with("Custom CRM Sync", &[("note", "Nightly sync from the CRM")])
+        .await;
+    set_expiry(&app, "Custom CRM Sync", Duration::days(3));
+    let expired = app.create_key("Old Export").await;
+    set_expiry(&app, "Old Export", -Duration::days(1));
+    let retired = app.create_key("Retired").await;
+    let retired_id = app.key_id("Retired").await;
+    let delete = format!("/settings/integrations/keys/{retired_id}/delete");
+    let page = app.get_html(&delete).await;
+    app.submit(&page, &delete, &[]).await;
+    let zapier_id = app.key_id("Zapier Automation").await;
+    regenerate_now(&app, zapier_id).await;
+    app.create_key("Airbyte Sync").await;
+    let airbyte_id = app.key_id("Airbyte Sync").await;
+    let crm_id = app.key_id("Custom CRM Sync").await;
+    let key_page =
+        |action: &str| Visit::Get(format!("/settings/integrations/keys/{crm_id}/{action}"));
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[
+            ("Integrations, with keys", integrations("")),
+            ("Integrations, collapsed", Visit::Collapsed),
+            ("Rename", key_page("rename")),
+            ("Regenerate", key_page("regenerate")),
+            ("Regenerate, the new secret", Visit::Regenerate(airbyte_id)),
+            ("Delete", key_page("delete")),
+            (
+                "Check a key",
+                Visit::Get("/settings/integrations/check".into()),
+            ),
+            ("Check: works", Visit::Check(crm.clone())),
+            ("Check: deleted", Visit::Check(retired)),
+            ("Check: expired", Visit::Check(expired)),
+            ("Check: replaced", Visit::Check(zapier)),
+            ("Check: truncated", Visit::Check(crm[..20].to_string())),
+            ("Check: bad checksum", Visit::Check(with_bad_checksum(&crm))),
+            (
+                "Check: spaces inside",
+                Visit::Check(format!("{} {}", &crm[..10], &crm[10..])),
+            ),
+            ("Team", Visit::Get("/settings/team".into())),
+            ("Audit log", Visit::Get("/settings/audit".into())),
+            ("API docs", Visit::Get("/docs/api".into())),
+            ("Not found", Visit::Get("/no-such-page".into())),
+        ],
+    )
+    .await;
+
+    // More keys than one page holds (50 a page).
+    seed_keys(&app, "Custom CRM Sync", "Seed", 60);
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[
+            ("Integrations, 65 keys", integrations("")),
+            ("Integrations, page 2", integrations("?page=2")),
+            (
+                "Integrations, sorted by name",
+                integrations("?sort=name&dir=asc"),
+            ),
+            ("Integrations, filtered", integrations("?q=Seed+01")),
+        ],
+    )
+    .await;
+
+    // A member without API access.
+    for b in &browsers {
+        b.delete_all_cookies().await.unwrap();
+        log_in(b, &app, "mia@example.com", "member password 1").await;
+    }
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[
+            ("Permission notice", integrations("")),
+            ("Team, as a member", Visit::Get("/settings/team".into())),
+        ],
+    )
+    .await;
+
+    for b in browsers {
+        b.close().await;
+    }
+    findings.assert_none();
+}
