@@ -65,7 +65,11 @@ fn seed_120(app: &TestApp) {
     let keys: Vec<(String, String, i64)> = (0..KEYS)
         .map(|i| {
             let number = i * 7 % KEYS;
-            let note = if number % 2 == 0 { "billing sync" } else { "" };
+            let note = if number.is_multiple_of(2) {
+                "billing sync"
+            } else {
+                ""
+            };
             (format!("Key {number:03}"), note.to_string(), i as i64 + 1)
         })
         .collect();
