@@ -154,6 +154,17 @@ async fn sort_and_filter_apply_to_every_key_before_paging(app: TestApp) {
     );
     // The header still counts every key.
     assert!(second.contains("<span class=\"count muted\">(120)</span>"));
+
+    // The expiry banner looks at every key, not just the shown page: Key 001 is on page 3.
+    diesel::update(api_keys::table.filter(api_keys::name.eq("Key 001")))
+        .set(api_keys::expires_at.eq(Some(now() + Duration::days(3))))
+        .execute(&mut *app.db_conn())
+        .unwrap();
+    let first = app.get_html("/settings/integrations").await;
+    assert!(!listed_keys(&first).contains(&"Key 001".to_string()));
+    let banner = &first[first.find("class=\"banner\"").expect("a banner")..];
+    let banner = &banner[..banner.find("</div>").unwrap()];
+    assert!(banner.contains("1 key expires within 7 days") && banner.contains("Key 001."));
 }
 
 async fn the_pager_links_keep_the_sort_and_the_filter(app: TestApp) {
