@@ -17,6 +17,8 @@
 #                        (by default libpq negotiates TLS if the server offers it)
 #   SKIP_BUILD=1         use the existing binary
 #   KEYDESK_BIN=path     benchmark another keydesk binary (add SKIP_BUILD=1 to skip cargo)
+#   ONLY_PAGE=1          only the Integrations page's weight and time (needs curl and sqlite3,
+#                        not wrk or hyperfine)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -34,6 +36,7 @@ PG_USER=${PG_USER:-postgres}
 PG_URL_PARAMS=${PG_URL_PARAMS:-}
 SKIP_PG=${SKIP_PG:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
+ONLY_PAGE=${ONLY_PAGE:-0}
 
 BIN=${KEYDESK_BIN:-target/release/keydesk}
 ADMIN_EMAIL=bench@keydesk.test
@@ -48,7 +51,9 @@ log() { printf '\n==> %s\n' "$*" >&2; }
 note() { printf '    %s\n' "$*" >&2; }
 die() { printf 'benches/run.sh: %s\n' "$*" >&2; exit 1; }
 
-for tool in wrk hyperfine curl sqlite3 awk ss; do
+TOOLS=(curl sqlite3 awk ss)
+[[ $ONLY_PAGE == 1 ]] || TOOLS+=(wrk hyperfine)
+for tool in "${TOOLS[@]}"; do
     command -v "$tool" >/dev/null || die "$tool is missing (apt-get install -y wrk hyperfine curl sqlite3 iproute2)"
 done
 
@@ -377,11 +382,20 @@ bench_page() {
     seed_keys "$b" "$url" 1 "$PAGE_KEYS"
     start_server "$url" "$b-page"
     login "$BASE" "$jar"
+    # Page 1 in the default order, as a user first sees it; the first fetch warms up.
     curl -sf -b "$jar" "$BASE/settings/integrations" -o "$page"
+    R[$b.page_time]=$(curl -sf -b "$jar" "$BASE/settings/integrations" -o "$page" \
+        -w '%{time_total}' | awk '{ printf "%.2f", $1 * 1000 }')
     rows=$(grep -o 'id="key-[0-9]*"' "$page" | wc -l)
     R[$b.page_bytes]=$(wc -c <"$page")
-    note "page lists $rows keys, $(awk -v b="${R[$b.page_bytes]}" 'BEGIN { printf "%.0f", b / 1024 }') KiB of HTML"
-    [[ $rows -eq $PAGE_KEYS ]] || note "warning: expected $PAGE_KEYS key rows"
+    note "page 1 lists $rows of $PAGE_KEYS keys: ${R[$b.page_bytes]} bytes of HTML, one curl fetch ${R[$b.page_time]} ms"
+    printf '%s Integrations page, %s keys: %s bytes, %s ms\n' "$b" "$PAGE_KEYS" \
+        "${R[$b.page_bytes]}" "${R[$b.page_time]}"
+    if [[ $ONLY_PAGE == 1 ]]; then
+        stop_server "$SRV_PID"
+        drop_db "$b" "$url"
+        return 0
+    fi
 
     csv="$TMP/hf-page.csv"
     quiet_hyperfine -N --style none --warmup 3 --runs 30 --export-csv "$csv" \
@@ -447,13 +461,19 @@ log "machine"
 note "commit:    $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src migrations templates Cargo.toml Cargo.lock 2>/dev/null || echo ' (with local changes)')"
 note "cpu:       $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 note "kernel:    $(uname -r)"
-note "tools:     $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(hyperfine --version), curl $(curl --version | awk 'NR == 1 { print $2 }')"
+[[ $ONLY_PAGE == 1 ]] || note "tools:     $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(hyperfine --version), curl $(curl --version | awk 'NR == 1 { print $2 }')"
 note "sqlite:    bundled by libsqlite3-sys $(awk '/^name = "libsqlite3-sys"/ { getline; print $3 }' Cargo.lock | tr -d '"')"
 [[ " ${BACKENDS[*]} " == *" postgres "* ]] && note "postgres:  $(pg_admin 'SHOW server_version')"
-note "load:      wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency (after a $WRK_WARMUP warm-up run)"
+[[ $ONLY_PAGE == 1 ]] || note "load:      wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency (after a $WRK_WARMUP warm-up run)"
 note "server:    RUST_LOG=${RUST_LOG:-info (the default: one access-log line per request)}, log to a file"
 note "all of it (wrk, server, PostgreSQL) shares these $(nproc) cores"
 
+if [[ $ONLY_PAGE == 1 ]]; then
+    for b in "${BACKENDS[@]}"; do
+        bench_page "$b"
+    done
+    exit 0
+fi
 for b in "${BACKENDS[@]}"; do
     bench_api "$b"
 done
@@ -487,6 +507,8 @@ for b in "${BACKENDS[@]}"; do
 done
 for b in "${BACKENDS[@]}"; do
     if [[ $b == sqlite ]]; then label=SQLite; else label=PostgreSQL; fi
+    row "$label Integrations page, $PAGE_KEYS keys, HTML bytes (page 1)" "${R[$b.page_bytes]}" "< 300000" \
+        "$(verdict lt "${R[$b.page_bytes]}" 300000)"
     row "$label Integrations page, $PAGE_KEYS keys, hyperfine median (ms)" "${R[$b.page_median]}" "< 50" \
         "$(verdict lt "${R[$b.page_median]}" 50)"
     row "$label Integrations page, $PAGE_KEYS keys, wrk -c1 p50 (ms)" "${R[$b.page_wrk_p50]}" "< 50" \

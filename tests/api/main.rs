@@ -15,6 +15,7 @@ mod keys_check;
 mod keys_create;
 mod keys_list;
 mod keys_manage;
+mod keys_paging;
 mod keys_regenerate;
 mod log_redaction;
 mod login;

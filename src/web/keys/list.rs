@@ -5,6 +5,7 @@ use askama::Template;
 use serde::Deserialize;
 use time::Duration;
 
+use super::pager::{PageRequest, Pager};
 use super::rows::{self, KeyRow};
 use super::sort::{Sort, SortLinks};
 use crate::app::AppState;
@@ -24,6 +25,8 @@ pub struct ListQuery {
     sort: Option<String>,
     dir: Option<String>,
     q: Option<String>,
+    /// A string, not a number: a garbage value shows the first page instead of a 400.
+    page: Option<String>,
 }
 
 #[derive(Template)]
@@ -36,6 +39,7 @@ struct IntegrationsTemplate {
     show_filter: bool,
     query: String,
     sort_links: SortLinks,
+    pager: Pager,
     expiring_soon: Vec<String>,
 }
 
@@ -58,6 +62,7 @@ pub async fn integrations_page(
             show_filter: false,
             query: String::new(),
             sort_links: SortLinks::new(Sort::default(), ""),
+            pager: Pager::new(PageRequest::from_query(None), 0, Sort::default(), ""),
             expiring_soon: Vec::new(),
         });
     };
@@ -97,8 +102,14 @@ pub async fn integrations_page(
         .collect();
     let sort = Sort::from_query(query.sort.as_deref(), query.dir.as_deref());
     sort.apply(&mut keys);
-
-    let rows = rows::key_rows(&keys, &usage, clients, now);
+    // Only the shown page is turned into rows: hints and charts cost per key.
+    let pager = Pager::new(
+        PageRequest::from_query(query.page.as_deref()),
+        keys.len(),
+        sort,
+        &needle,
+    );
+    let rows = rows::key_rows(&keys[pager.range()], &usage, clients, now);
     render(&IntegrationsTemplate {
         ctx,
         admins: Vec::new(),
@@ -107,6 +118,7 @@ pub async fn integrations_page(
         show_filter: total >= FILTER_FROM,
         query: query.q.clone().unwrap_or_default(),
         sort_links: SortLinks::new(sort, &needle),
+        pager,
         expiring_soon,
     })
 }

@@ -4,6 +4,7 @@ mod check;
 mod create;
 mod list;
 mod manage;
+mod pager;
 mod regenerate;
 mod reveal;
 mod rows;

@@ -178,19 +178,10 @@ impl SortLinks {
     /// The links keep the filter (`needle`) so sorting does not lose it.
     pub fn new(current: Sort, needle: &str) -> Self {
         let link = |key: SortKey| {
-            let next = current.next(key);
-            let mut href = format!(
-                "/settings/integrations?sort={}&dir={}",
-                next.key.as_str(),
-                next.dir.as_str()
-            );
-            if !needle.is_empty() {
-                href.push_str("&q=");
-                href.push_str(&urlencode(needle));
-            }
+            // No `page`: a new order starts on its first page.
             SortLink {
                 label: key.label(),
-                href,
+                href: list_url(current.next(key), needle),
                 aria_sort: (key == current.key).then_some(current.dir),
             }
         };
@@ -200,6 +191,20 @@ impl SortLinks {
             last_used: link(SortKey::LastUsed),
         }
     }
+}
+
+/// The list in this order, filtered by `needle`, on its first page.
+pub fn list_url(sort: Sort, needle: &str) -> String {
+    let mut href = format!(
+        "/settings/integrations?sort={}&dir={}",
+        sort.key.as_str(),
+        sort.dir.as_str()
+    );
+    if !needle.is_empty() {
+        href.push_str("&q=");
+        href.push_str(&urlencode(needle));
+    }
+    href
 }
 
 fn urlencode(s: &str) -> String {
