@@ -202,8 +202,10 @@ async fn the_pager_links_keep_the_sort_and_the_filter(app: TestApp) {
     assert!(html_unescape(&second).contains(
         "<a href=\"/settings/integrations?sort=created&dir=desc&q=billing\">Created</a>"
     ));
-    // The filter form sends only the new filter: a new filter starts on page 1.
+    // The filter form keeps the order but not the page: a new filter starts on page 1.
     assert!(!second.contains("name=\"page\""));
+    assert!(second.contains("name=\"sort\" value=\"name\""));
+    assert!(second.contains("name=\"dir\" value=\"desc\""));
 }
 
 async fn odd_page_numbers_show_the_first_or_the_last_page(app: TestApp) {

@@ -39,6 +39,8 @@ struct IntegrationsTemplate {
     show_filter: bool,
     query: String,
     sort_links: SortLinks,
+    /// Kept by the filter form, so a new filter keeps the order (and starts on page 1).
+    sort: Sort,
     pager: Pager,
     expiring_soon: Vec<String>,
 }
@@ -62,6 +64,7 @@ pub async fn integrations_page(
             show_filter: false,
             query: String::new(),
             sort_links: SortLinks::new(Sort::default(), ""),
+            sort: Sort::default(),
             pager: Pager::new(PageRequest::from_query(None), 0, Sort::default(), ""),
             expiring_soon: Vec::new(),
         });
@@ -118,6 +121,7 @@ pub async fn integrations_page(
         show_filter: total >= FILTER_FROM,
         query: query.q.clone().unwrap_or_default(),
         sort_links: SortLinks::new(sort, &needle),
+        sort,
         pager,
         expiring_soon,
     })
