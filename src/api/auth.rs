@@ -212,6 +212,16 @@ fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey
             "This API key was regenerated and this old secret no longer works. Use the new secret.",
         ));
     }
+    if let Some(at) = key.disabled_at {
+        return Err(unauthorized(
+            "key_disabled",
+            format!(
+                "This API key was disabled by {} on {}. Ask them (or another admin) to enable it in Settings → Integrations.",
+                key.disabled_by_name.as_deref().unwrap_or("an admin"),
+                format::exact(at)
+            ),
+        ));
+    }
     if let Some(expired) = key.expires_at.filter(|t| *t <= now) {
         return Err(unauthorized(
             "key_expired",

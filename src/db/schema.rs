@@ -86,6 +86,8 @@ diesel::table! {
         last_used_at -> Nullable<Timestamp>,
         last_used_ip -> Nullable<Text>,
         last_used_agent -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamp>,
+        disabled_by_name -> Nullable<Text>,
     }
 }
 

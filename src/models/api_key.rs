@@ -28,6 +28,9 @@ pub struct ApiKey {
     pub last_used_at: Option<PrimitiveDateTime>,
     pub last_used_ip: Option<String>,
     pub last_used_agent: Option<String>,
+    /// Set while the key is disabled: refused, but kept to be enabled again.
+    pub disabled_at: Option<PrimitiveDateTime>,
+    pub disabled_by_name: Option<String>,
 }
 
 impl ApiKey {
@@ -174,6 +177,30 @@ pub fn rename(conn: &mut DbConnection, id: i32, name: &str, note: &str) -> Query
             api_keys::note.eq(note),
         ))
         .execute(conn)
+}
+
+/// Disables a key (`by` names who, for the refusal and the list) or, with `None`,
+/// enables it again. Returns the rows changed: 0 when it was already in that state.
+pub fn set_disabled(
+    conn: &mut DbConnection,
+    id: i32,
+    by: Option<(&str, PrimitiveDateTime)>,
+) -> QueryResult<usize> {
+    let row = api_keys::table.find(id);
+    match by {
+        Some((name, at)) => diesel::update(row.filter(api_keys::disabled_at.is_null()))
+            .set((
+                api_keys::disabled_at.eq(at),
+                api_keys::disabled_by_name.eq(name),
+            ))
+            .execute(conn),
+        None => diesel::update(row.filter(api_keys::disabled_at.is_not_null()))
+            .set((
+                api_keys::disabled_at.eq(None::<PrimitiveDateTime>),
+                api_keys::disabled_by_name.eq(None::<String>),
+            ))
+            .execute(conn),
+    }
 }
 
 pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {

@@ -33,6 +33,8 @@ pub enum Action {
     KeyRegenerated,
     KeyDeleted,
     KeyExpired,
+    KeyDisabled,
+    KeyEnabled,
 }
 
 impl Action {
@@ -49,6 +51,8 @@ impl Action {
             Self::KeyRegenerated => "key.regenerated",
             Self::KeyDeleted => "key.deleted",
             Self::KeyExpired => "key.expired",
+            Self::KeyDisabled => "key.disabled",
+            Self::KeyEnabled => "key.enabled",
         }
     }
 
@@ -65,6 +69,8 @@ impl Action {
             "key.regenerated" => "Key regenerated",
             "key.deleted" => "Key deleted",
             "key.expired" => "Key expired",
+            "key.disabled" => "Key disabled",
+            "key.enabled" => "Key enabled",
             other => other,
         }
     }

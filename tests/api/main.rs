@@ -13,6 +13,7 @@ mod csrf_and_headers;
 mod invisible_characters;
 mod keys_check;
 mod keys_create;
+mod keys_disable;
 mod keys_list;
 mod keys_manage;
 mod keys_paging;

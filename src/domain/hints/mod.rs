@@ -28,10 +28,13 @@ pub struct KeyFacts<'a> {
     pub last_used_ip: Option<&'a str>,
     /// When the current secret was issued: created, or last regenerated.
     pub secret_issued_at: PrimitiveDateTime,
+    /// When and by whom the key was disabled, while it is.
+    pub disabled: Option<(PrimitiveDateTime, &'a str)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HintKind {
+    Disabled,
     Expired,
     ExpiresSoon,
     Inactive,
@@ -45,6 +48,7 @@ impl HintKind {
     /// The badge's text.
     pub fn label(self) -> &'static str {
         match self {
+            Self::Disabled => "Disabled",
             Self::Expired => "Expired",
             Self::ExpiresSoon => "Expires soon",
             Self::Inactive => "Inactive",
@@ -57,7 +61,7 @@ impl HintKind {
 
     pub fn tone(self) -> Tone {
         match self {
-            Self::Expired => Tone::Danger,
+            Self::Disabled | Self::Expired => Tone::Danger,
             Self::ExpiresSoon | Self::Inactive | Self::Shared | Self::NewAddress => Tone::Warn,
             Self::NeverUsed | Self::Rotate => Tone::Info,
         }
@@ -108,6 +112,15 @@ pub fn expires_soon(expires_at: Option<PrimitiveDateTime>, now: PrimitiveDateTim
 /// The hints for a key, most urgent first. `sightings` are this key's clients.
 pub fn hints(key: &KeyFacts<'_>, sightings: &[Sighting], now: PrimitiveDateTime) -> Vec<Hint> {
     let mut hints = Vec::new();
+    if let Some((at, by)) = key.disabled {
+        hints.push(Hint {
+            kind: HintKind::Disabled,
+            sentence: format!(
+                "Disabled by {by} on {}: integrations using it are refused until it is enabled. Disabling first is the safe way to learn whether anything still uses a key before deleting it.",
+                format::date(at)
+            ),
+        });
+    }
     match key.expires_at {
         Some(t) if t <= now => hints.push(Hint {
             kind: HintKind::Expired,

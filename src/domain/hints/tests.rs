@@ -15,6 +15,7 @@ fn healthy() -> KeyFacts<'static> {
         last_used_at: Some(NOW - Duration::hours(1)),
         last_used_ip: Some(LAST_IP),
         secret_issued_at: NOW - Duration::days(10),
+        disabled: None,
     }
 }
 
@@ -277,6 +278,7 @@ fn hints_come_most_urgent_first() {
         last_used_at: Some(NOW - Duration::days(100)),
         last_used_ip: Some(LAST_IP),
         secret_issued_at: NOW - Duration::days(200),
+        disabled: None,
     };
     let sightings = [
         agent("Zapier/1.0", Duration::days(2)),
@@ -294,4 +296,27 @@ fn hints_come_most_urgent_first() {
         ..never_used(Duration::days(200))
     };
     assert_eq!(kinds(unused, &[]), [ExpiresSoon, NeverUsed, Rotate]);
+}
+
+#[test]
+fn a_disabled_key_says_so_first_and_why_disabling_is_the_safe_step() {
+    let key = KeyFacts {
+        disabled: Some((NOW - Duration::days(1), "Ada Lovelace")),
+        expires_at: Some(NOW - SECOND),
+        ..healthy()
+    };
+    let hints = hints(&key, &[], NOW);
+    assert_eq!(hints[0].kind, HintKind::Disabled);
+    assert_eq!(hints[0].kind.tone(), Tone::Danger);
+    assert!(
+        hints[0]
+            .sentence
+            .starts_with("Disabled by Ada Lovelace on ")
+    );
+    assert!(
+        hints[0]
+            .sentence
+            .contains("the safe way to learn whether anything still uses a key")
+    );
+    assert_eq!(hints[1].kind, HintKind::Expired, "the other hints follow");
 }

@@ -73,7 +73,17 @@ pub async fn check_key(
                         None => "never used".into(),
                     };
                     let entry = format!("\"{}\" ({})", key.name, masked(&key.last4));
-                    if key.is_expired(now) {
+                    if let Some(at) = key.disabled_at {
+                        Verdict {
+                            ok: false,
+                            title: format!("{entry} is disabled"),
+                            detail: format!(
+                                "{} disabled it on {}, so requests with it are refused until it is enabled again. It was {used}.",
+                                key.disabled_by_name.as_deref().unwrap_or("An admin"),
+                                format::exact(at)
+                            ),
+                        }
+                    } else if key.is_expired(now) {
                         Verdict {
                             ok: false,
                             title: format!("{entry} has expired"),

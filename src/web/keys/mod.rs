@@ -2,6 +2,7 @@
 
 mod check;
 mod create;
+mod disable;
 mod list;
 mod manage;
 mod pager;
@@ -38,6 +39,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/settings/integrations/keys/{id}/rename",
         web::post().to(manage::rename_key),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/disable",
+        web::get().to(disable::disable_page),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/disable",
+        web::post().to(disable::disable_key),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/enable",
+        web::post().to(disable::enable_key),
     )
     .route(
         "/settings/integrations/keys/{id}/delete",

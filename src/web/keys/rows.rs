@@ -47,6 +47,7 @@ pub struct KeyRow {
     pub expires: String,
     pub expires_exact: String,
     pub expired: bool,
+    pub disabled: bool,
     pub grace: Option<String>,
     pub hints: Vec<Hint>,
 }
@@ -137,6 +138,7 @@ fn key_row(
         expires,
         expires_exact,
         expired: key.is_expired(now),
+        disabled: key.disabled_at.is_some(),
         grace: key.grace_until(now).map(|until| {
             format!(
                 "The previous secret ({}) keeps working until {} ({}).",
@@ -156,6 +158,9 @@ fn key_facts(key: &ApiKey) -> KeyFacts<'_> {
         last_used_at: key.last_used_at,
         last_used_ip: key.last_used_ip.as_deref(),
         secret_issued_at: key.secret_issued_at(),
+        disabled: key
+            .disabled_at
+            .map(|at| (at, key.disabled_by_name.as_deref().unwrap_or("an admin"))),
     }
 }
 

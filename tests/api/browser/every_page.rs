@@ -187,6 +187,12 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
     app.create_key("Airbyte Sync").await;
     let airbyte_id = app.key_id("Airbyte Sync").await;
     let crm_id = app.key_id("Custom CRM Sync").await;
+    // A disabled key: its row, its hint and its "Enable" button are on the list below.
+    let paused = app.create_key("Paused Export").await;
+    let paused_id = app.key_id("Paused Export").await;
+    let disable = format!("/settings/integrations/keys/{paused_id}/disable");
+    let page = app.get_html(&disable).await;
+    app.submit(&page, &disable, &[]).await;
     let key_page =
         |action: &str| Visit::Get(format!("/settings/integrations/keys/{crm_id}/{action}"));
     check_pages(
@@ -200,6 +206,7 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
             ("Regenerate", key_page("regenerate")),
             ("Regenerate, the new secret", Visit::Regenerate(airbyte_id)),
             ("Delete", key_page("delete")),
+            ("Disable", key_page("disable")),
             (
                 "Check a key",
                 Visit::Get("/settings/integrations/check".into()),
@@ -207,6 +214,7 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
             ("Check: works", Visit::Check(crm.clone())),
             ("Check: deleted", Visit::Check(retired)),
             ("Check: expired", Visit::Check(expired)),
+            ("Check: disabled", Visit::Check(paused)),
             ("Check: replaced", Visit::Check(zapier)),
             ("Check: truncated", Visit::Check(crm[..20].to_string())),
             ("Check: bad checksum", Visit::Check(with_bad_checksum(&crm))),

@@ -5,7 +5,7 @@ use fantoccini::{Client, Locator};
 use time::Duration;
 
 use super::actions::*;
-use super::seed::{set_expiry, set_last_used};
+use super::seed::set_expiry;
 use super::session::{Browser, DESKTOP, Options, PHONE, start_driver};
 use crate::helpers::*;
 
@@ -30,9 +30,15 @@ async fn the_readme_screenshots_show_a_few_keys() {
         .create_key_with("Clay Integration", &[("note", "Enriches new leads")])
         .await;
     let zapier = app.create_key("Zapier Automation").await;
-    app.create_key_with("Custom CRM Sync", &[("access", "read_only")])
+    let crm = app
+        .create_key_with("Custom CRM Sync", &[("access", "read_only")])
         .await;
     app.create_key("Airbyte Export").await;
+    app.create_key("Legacy Webhook").await;
+    let legacy = app.key_id("Legacy Webhook").await;
+    let disable = format!("/settings/integrations/keys/{legacy}/disable");
+    let page = app.get_html(&disable).await;
+    app.submit(&page, &disable, &[]).await;
     // Some traffic, so the usage charts and "Last used" have something to show.
     for _ in 0..6 {
         app.team_status(&clay).await;
@@ -40,8 +46,8 @@ async fn the_readme_screenshots_show_a_few_keys() {
     for _ in 0..3 {
         app.team_status(&zapier).await;
     }
+    app.team_status(&crm).await;
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    set_last_used(&app, "Custom CRM Sync", Duration::days(2), "crm-sync/2.1");
     set_expiry(&app, "Airbyte Export", Duration::days(5));
 
     let c = Browser::open(&driver, Options::default()).await;
