@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use actix_web::cookie::Key;
 use actix_web::{HttpRequest, web};
 
 use crate::config::Config;
@@ -23,6 +24,8 @@ pub struct AppState {
     setup_done: AtomicBool,
     pub rate_limiter: ApiRateLimiter,
     pub usage: Arc<UsageRecorder>,
+    /// Signs device cookies (`auth::device`); read once at start, shared by every instance.
+    pub device_key: Key,
     /// Asked for by `/setup` when the server listens on a public address (see `startup`).
     pub setup_code: Option<SetupCode>,
     /// The SQLite file as opened at start, to notice it deleted or replaced.
@@ -30,8 +33,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(pool: Pool, config: Arc<Config>) -> Self {
+    pub fn new(pool: Pool, config: Arc<Config>, device_key: Key) -> Self {
         Self {
+            device_key,
             rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
             usage: Arc::new(UsageRecorder::default()),
             setup_done: AtomicBool::new(false),

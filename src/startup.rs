@@ -45,12 +45,13 @@ impl Application {
         let pool = db::build_pool(&config.database, config.db_pool_size);
         let redacted = config.database.redacted();
         let public = !local.ip().is_loopback();
-        let (cookie_key, setup_code) = db::with_connection(&pool, move |conn| {
+        let (cookie_key, device_key, setup_code) = db::with_connection(&pool, move |conn| {
             db::run_migrations(conn)?;
             let key = models::secret::get_or_create(conn, "session_cookie_key", || {
                 rand::random::<[u8; 64]>().to_vec()
             })?;
-            anyhow::Ok((key, setup_code(conn, public)?))
+            let device_key = crate::auth::device::signing_key(conn)?;
+            anyhow::Ok((key, device_key, setup_code(conn, public)?))
         })
         .await
         .with_context(|| format!("preparing the database at {redacted}"))?;
@@ -64,8 +65,9 @@ impl Application {
         std::thread::spawn(crate::auth::password::warm_up);
 
         let config = Arc::new(config);
-        let state =
-            web::Data::new(AppState::new(pool.clone(), config.clone()).with_setup_code(setup_code));
+        let state = web::Data::new(
+            AppState::new(pool.clone(), config.clone(), device_key).with_setup_code(setup_code),
+        );
         let usage = state.usage.clone();
         crate::background::spawn(state.clone());
 

@@ -19,8 +19,8 @@ pub struct Device {
     pub user_id: i32,
 }
 
-/// The key that signs device cookies: made once per database, so every instance
-/// accepts the cookies of the others.
+/// The key that signs device cookies, read once at start (`AppState::device_key`): made
+/// once per database, so every instance accepts the cookies of the others.
 pub fn signing_key(conn: &mut DbConnection) -> QueryResult<Key> {
     let bytes = crate::models::secret::get_or_create(conn, SECRET_NAME, || {
         rand::random::<[u8; 64]>().to_vec()

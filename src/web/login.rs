@@ -8,7 +8,7 @@
 //! success takes the reservation back and renews the device cookie; a failure leaves it.
 //! So parallel requests never get more password checks than the limits allow.
 
-use actix_web::cookie::{Cookie, Key};
+use actix_web::cookie::Cookie;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -173,7 +173,6 @@ struct Attempt {
 struct Reserved {
     user: Option<(i32, String)>,
     device: Option<Device>,
-    key: Key,
 }
 
 /// Reserve, then argon2 with no connection held, then (only on success) take the
@@ -191,9 +190,9 @@ async fn check_password(
         device_cookie,
     } = attempt;
     let (reserve_email, reserve_ip) = (email.clone(), ip.clone());
+    let key = state.device_key.clone();
     let reserved = state
         .db(move |conn| {
-            let key = device::signing_key(conn)?;
             let user = user::find_by_email(conn, &reserve_email)?;
             let device = device_cookie
                 .and_then(|value| device::verify(&value, &key))
@@ -210,7 +209,6 @@ async fn check_password(
                 None => Ok(Reserved {
                     user: user.map(|u| (u.id, u.password_hash)),
                     device,
-                    key,
                 }),
             })
         })
@@ -225,6 +223,7 @@ async fn check_password(
         return Ok(Outcome::Refused);
     };
     let secure = state.config.secure_cookies;
+    let key = state.device_key.clone();
     state
         .db(move |conn| {
             let scope = match &reserved.device {
@@ -244,7 +243,7 @@ async fn check_password(
             });
             Ok(Outcome::LoggedIn {
                 user_id,
-                device: device::cookie(&device, &reserved.key, secure),
+                device: device::cookie(&device, &key, secure),
             })
         })
         .await
