@@ -2,8 +2,9 @@
 //! before any database work; then each handler runs its queries through `ApiCall::run`,
 //! which in the same blocking call looks the key up by digest (one indexed query,
 //! no cache: a deleted, regenerated or expired key is refused on the very next request
-//! on every instance), checks expiry, grace period, IP allow-list and access level, and
-//! only then counts the request against the rate limit and records its use. One hop to
+//! on every instance), checks expiry, grace period, IP allow-list and the scope the
+//! matched route needs (`api::ROUTES`), and only then counts the request against the
+//! rate limit and records its use. One hop to
 //! the blocking pool per request, and the refusal always comes before any other error.
 
 use std::future::{Ready, ready};
@@ -16,11 +17,13 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use base64::Engine;
 
+use super::ApiRoute;
 use super::error::ApiError;
 use crate::app::AppState;
 use crate::db::{self, DbConnection};
 use crate::domain::api_key::{KeyDigest, KeyFormatError, PlainKey};
 use crate::domain::key_settings::AllowedIps;
+use crate::domain::scopes::{Permission, Scopes};
 use crate::format;
 use crate::metering::rate_limit::Allowance;
 use crate::models::api_key;
@@ -41,6 +44,8 @@ struct KeyCandidate {
     safe_method: bool,
     ip: Option<IpAddr>,
     agent: String,
+    /// The scope the matched route needs (none for an unknown path, which answers 404).
+    needs: Option<Permission>,
 }
 
 /// A handler's access to the database as the caller's key (see the module doc).
@@ -57,10 +62,18 @@ impl FromRequest for ApiCall {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let candidate = req.extensions().get::<KeyCandidate>().cloned();
         ready(match candidate {
-            Some(candidate) => Ok(Self {
+            Some(mut candidate) => Ok(Self {
+                // The route is known only once the scope's router has matched it, so
+                // here rather than in the middleware.
+                candidate: {
+                    candidate.needs = req
+                        .match_pattern()
+                        .and_then(|pattern| ApiRoute::matched(req.method().as_str(), &pattern))
+                        .map(|route| route.needs);
+                    candidate
+                },
                 req: req.clone(),
                 state: AppState::of(req),
-                candidate,
             }),
             None => Err(unauthorized("missing_key", NO_CREDENTIALS)),
         })
@@ -193,6 +206,7 @@ fn candidate(req: &ServiceRequest, state: &AppState) -> Result<KeyCandidate, Api
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string(),
+        needs: None,
     })
 }
 
@@ -245,10 +259,26 @@ fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey
             ),
         });
     }
-    if key.read_only && !candidate.safe_method {
+    let access = key.access();
+    if access == Scopes::ReadOnly && !candidate.safe_method {
         return Err(ApiError::Forbidden {
             code: "read_only_key",
-            message: "This API key is read only: it may make GET requests only. Use a key with full access to change data.".into(),
+            message: format!(
+                "The API key \"{}\" is read only: it may make GET requests only. Use a key with full access to change data.",
+                key.name
+            ),
+        });
+    }
+    if let Some(needs) = candidate.needs.filter(|needs| !access.allows(*needs)) {
+        return Err(ApiError::Forbidden {
+            code: "insufficient_scope",
+            message: format!(
+                "The API key \"{}\" lacks the scope {} ({}) that this request needs; its access is \"{}\". An admin or the key's creator can change it with \"Edit access\" in Settings → Integrations.",
+                key.name,
+                needs.code(),
+                needs.words(),
+                access.describe()
+            ),
         });
     }
     Ok(AuthedKey {

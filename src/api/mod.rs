@@ -17,13 +17,45 @@ use time::PrimitiveDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
+use crate::domain::scopes::{Level, Permission, Resource};
 use error::ApiError;
 
-/// Declares every key-authenticated route once: the router and the OpenAPI test both read it.
+/// One key-authenticated route: its method, its path under `/api`, and the scope it needs.
+#[derive(Debug, Clone, Copy)]
+pub struct ApiRoute {
+    /// Lower case, as written in the table: "get", "post", "delete".
+    pub method: &'static str,
+    pub path: &'static str,
+    /// What a Custom key must hold to call it (Read for GET, Write otherwise).
+    pub needs: Permission,
+}
+
+impl ApiRoute {
+    /// The route a request matched, from its method and matched pattern (`/api/...`).
+    pub fn matched(method: &str, pattern: &str) -> Option<&'static ApiRoute> {
+        let path = pattern.strip_prefix("/api").unwrap_or(pattern);
+        let method = if method.eq_ignore_ascii_case("head") {
+            "get"
+        } else {
+            method
+        };
+        ROUTES
+            .iter()
+            .find(|r| r.path == path && r.method.eq_ignore_ascii_case(method))
+    }
+}
+
+/// Declares every key-authenticated route once, with the scope it needs: the router,
+/// the scope check, the OpenAPI document and the tests all read it. A route cannot be
+/// declared without a scope.
 macro_rules! api_routes {
-    ($($method:ident $path:literal => $handler:path;)+) => {
-        /// (method, path) of every route under `/api`, as registered.
-        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),+];
+    ($($method:ident $path:literal ($resource:ident: $level:ident) => $handler:path;)+) => {
+        /// Every route under `/api`, as registered.
+        pub const ROUTES: &[ApiRoute] = &[$(ApiRoute {
+            method: stringify!($method),
+            path: $path,
+            needs: Permission::new(Resource::$resource, Level::$level),
+        }),+];
 
         fn register(scope: actix_web::Scope) -> actix_web::Scope {
             scope$(.route($path, web::$method().to($handler)))+
@@ -32,17 +64,17 @@ macro_rules! api_routes {
 }
 
 api_routes! {
-    get "/team" => team::get_team;
-    get "/campaigns" => campaigns::list_campaigns;
-    post "/campaigns" => campaigns::create_campaign;
-    post "/campaigns/{campaignId}/leads" => leads::add_lead_from_body;
-    post "/campaigns/{campaignId}/leads/{email}" => leads::add_lead;
-    delete "/campaigns/{campaignId}/leads/{email}" => leads::remove_lead;
-    get "/leads/{email}" => leads::get_lead;
-    get "/activities" => activities::list_activities;
-    get "/unsubscribes" => unsubscribes::list_unsubscribes;
-    post "/unsubscribes/{email}" => unsubscribes::add_unsubscribe;
-    delete "/unsubscribes/{email}" => unsubscribes::remove_unsubscribe;
+    get "/team" (Team: Read) => team::get_team;
+    get "/campaigns" (Campaigns: Read) => campaigns::list_campaigns;
+    post "/campaigns" (Campaigns: Write) => campaigns::create_campaign;
+    post "/campaigns/{campaignId}/leads" (Leads: Write) => leads::add_lead_from_body;
+    post "/campaigns/{campaignId}/leads/{email}" (Leads: Write) => leads::add_lead;
+    delete "/campaigns/{campaignId}/leads/{email}" (Leads: Write) => leads::remove_lead;
+    get "/leads/{email}" (Leads: Read) => leads::get_lead;
+    get "/activities" (Activities: Read) => activities::list_activities;
+    get "/unsubscribes" (Unsubscribes: Read) => unsubscribes::list_unsubscribes;
+    post "/unsubscribes/{email}" (Unsubscribes: Write) => unsubscribes::add_unsubscribe;
+    delete "/unsubscribes/{email}" (Unsubscribes: Write) => unsubscribes::remove_unsubscribe;
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -143,6 +175,27 @@ mod tests {
         assert!(Paging::parse(None, Some("0")).is_err());
         assert!(Paging::parse(Some("-1"), None).is_err());
         assert!(Paging::parse(Some("x"), None).is_err());
+    }
+
+    #[test]
+    fn reads_need_read_and_every_other_method_write() {
+        for route in ROUTES {
+            let expected = if route.method == "get" {
+                Level::Read
+            } else {
+                Level::Write
+            };
+            assert_eq!(route.needs.level, expected, "{} {}", route.method, route.path);
+        }
+    }
+
+    #[test]
+    fn a_matched_pattern_finds_its_route_and_scope() {
+        let route = ApiRoute::matched("POST", "/api/campaigns").unwrap();
+        assert_eq!(route.needs.code(), "campaigns:write");
+        let route = ApiRoute::matched("HEAD", "/api/campaigns/{campaignId}/leads/{email}");
+        assert!(route.is_none(), "no GET on that path");
+        assert!(ApiRoute::matched("GET", "/api/nowhere").is_none());
     }
 
     #[test]

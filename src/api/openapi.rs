@@ -170,7 +170,7 @@ mod tests {
             .collect();
         let mut registered: Vec<(String, String)> = crate::api::ROUTES
             .iter()
-            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .map(|r| (r.method.to_string(), r.path.to_string()))
             .collect();
         documented.sort();
         registered.sort();

@@ -88,6 +88,7 @@ diesel::table! {
         last_used_agent -> Nullable<Text>,
         disabled_at -> Nullable<Timestamp>,
         disabled_by_name -> Nullable<Text>,
+        scopes -> Nullable<Text>,
     }
 }
 

@@ -1,47 +1,9 @@
-//! What an admin chooses for a key besides its name and note: access level,
+//! What an admin chooses for a key besides its name, note and access (`scopes`):
 //! allowed addresses and expiry.
 
 use std::net::IpAddr;
 
 use ipnet::IpNet;
-
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AccessLevel {
-    Full,
-    /// GET (and HEAD) requests only.
-    ReadOnly,
-}
-
-/// An access level the form does not offer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("Choose Full access or Read only.")]
-pub struct UnknownAccessLevel;
-
-impl AccessLevel {
-    pub fn parse(raw: &str) -> Result<Self, UnknownAccessLevel> {
-        match raw {
-            "full" | "" => Ok(Self::Full),
-            "read_only" => Ok(Self::ReadOnly),
-            _ => Err(UnknownAccessLevel),
-        }
-    }
-
-    pub fn from_read_only(read_only: bool) -> Self {
-        if read_only {
-            Self::ReadOnly
-        } else {
-            Self::Full
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Full => "Full access",
-            Self::ReadOnly => "Read only",
-        }
-    }
-}
 
 /// The addresses a key may be used from; empty means anywhere.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -211,15 +173,5 @@ mod tests {
         let err = AllowedIps::parse(&many.join(",")).unwrap_err();
         assert_eq!(err, AllowedIpsError::TooMany);
         assert_eq!(err.to_string(), "Use at most 100 addresses or ranges.");
-    }
-
-    #[test]
-    fn access_levels_parse_and_others_are_refused() {
-        assert_eq!(AccessLevel::parse("read_only"), Ok(AccessLevel::ReadOnly));
-        assert_eq!(AccessLevel::parse(""), Ok(AccessLevel::Full));
-        assert_eq!(
-            AccessLevel::parse("admin").unwrap_err().to_string(),
-            "Choose Full access or Read only."
-        );
     }
 }

@@ -9,6 +9,7 @@ pub mod name;
 mod note;
 mod password;
 mod role;
+pub mod scopes;
 pub mod setup_code;
 pub mod sighting;
 

@@ -157,7 +157,7 @@ mod tests {
                     note: "",
                     digest: plain.digest(),
                     last4: &plain.last4(),
-                    read_only: false,
+                    access: crate::domain::scopes::Scopes::Full,
                     allowed_ips: "",
                     expires_in_days: None,
                     expires_at: None,

@@ -6,6 +6,7 @@ use time::PrimitiveDateTime;
 use crate::db::DbConnection;
 use crate::db::schema::api_keys;
 use crate::domain::api_key::KeyDigest;
+use crate::domain::scopes::Scopes;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]
@@ -31,6 +32,8 @@ pub struct ApiKey {
     /// Set while the key is disabled: refused, but kept to be enabled again.
     pub disabled_at: Option<PrimitiveDateTime>,
     pub disabled_by_name: Option<String>,
+    /// "Custom" access, as `domain::scopes::Scopes::to_stored` writes it; NULL otherwise.
+    pub scopes: Option<String>,
 }
 
 impl ApiKey {
@@ -46,6 +49,11 @@ impl ApiKey {
     /// When the current secret was issued.
     pub fn secret_issued_at(&self) -> PrimitiveDateTime {
         self.rotated_at.unwrap_or(self.created_at)
+    }
+
+    /// What the key may do.
+    pub fn access(&self) -> Scopes {
+        Scopes::from_stored(self.read_only, self.scopes.as_deref())
     }
 }
 
@@ -64,7 +72,7 @@ pub struct NewApiKey<'a> {
     pub note: &'a str,
     pub digest: KeyDigest,
     pub last4: &'a str,
-    pub read_only: bool,
+    pub access: Scopes,
     pub allowed_ips: &'a str,
     pub expires_in_days: Option<i32>,
     pub expires_at: Option<PrimitiveDateTime>,
@@ -81,7 +89,8 @@ pub fn insert(conn: &mut DbConnection, new: &NewApiKey<'_>) -> QueryResult<i32> 
             api_keys::note.eq(new.note),
             api_keys::key_hash.eq(new.digest.0.to_vec()),
             api_keys::last4.eq(new.last4),
-            api_keys::read_only.eq(new.read_only),
+            api_keys::read_only.eq(new.access.to_stored().0),
+            api_keys::scopes.eq(new.access.to_stored().1),
             api_keys::allowed_ips.eq(new.allowed_ips),
             api_keys::expires_in_days.eq(new.expires_in_days),
             api_keys::expires_at.eq(new.expires_at),
@@ -201,6 +210,14 @@ pub fn set_disabled(
             ))
             .execute(conn),
     }
+}
+
+/// Changes what a key may do ("Edit access"); effective on its next request.
+pub fn set_access(conn: &mut DbConnection, id: i32, access: Scopes) -> QueryResult<usize> {
+    let (read_only, scopes) = access.to_stored();
+    diesel::update(api_keys::table.find(id))
+        .set((api_keys::read_only.eq(read_only), api_keys::scopes.eq(scopes)))
+        .execute(conn)
 }
 
 pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {

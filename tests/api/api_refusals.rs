@@ -1,7 +1,6 @@
 //! Every route of the API refuses strangers and keeps workspaces apart, walked from the
 //! route table itself so that a new route is covered the day it is added.
 
-use keydesk::api::ROUTES;
 use keydesk::domain::api_key::PlainKey;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -14,6 +13,14 @@ on_both_databases!(
         with |c| c.rate_limit_requests = 1000,
     another_workspaces_ids_answer_404,
 );
+
+/// (method, path) of every route in `keydesk::api::ROUTES`.
+static ROUTES: std::sync::LazyLock<Vec<(&str, &str)>> = std::sync::LazyLock::new(|| {
+    keydesk::api::ROUTES
+        .iter()
+        .map(|route| (route.method, route.path))
+        .collect()
+});
 
 /// Routes whose only path parameter is a value to store, not a record to find: with
 /// another workspace's value they act on the caller's own workspace.
@@ -180,7 +187,7 @@ async fn every_api_route_refuses_strangers_and_other_workspaces_ids(app: TestApp
     let (_, b_unsubscribes) = b.call(Method::GET, "/api/unsubscribes", None).await;
     assert_eq!(b_unsubscribes[0]["_id"], b_unsubscribe["_id"]);
     let mut seen_by_b = String::new();
-    for (method, route) in ROUTES {
+    for (method, route) in ROUTES.iter() {
         let path = fill(method, route, &b_values);
         let (status, body) = call(&app, method, &path, Some(&b.key)).await;
         assert_ne!(

@@ -73,12 +73,13 @@ pub async fn check_key(
                         None => "never used".into(),
                     };
                     let entry = format!("\"{}\" ({})", key.name, masked(&key.last4));
+                    let access = format!("Its access: {}.", key.access().describe());
                     if let Some(at) = key.disabled_at {
                         Verdict {
                             ok: false,
                             title: format!("{entry} is disabled"),
                             detail: format!(
-                                "{} disabled it on {}, so requests with it are refused until it is enabled again. It was {used}.",
+                                "{} disabled it on {}, so requests with it are refused until it is enabled again. It was {used}. {access}",
                                 key.disabled_by_name.as_deref().unwrap_or("An admin"),
                                 format::exact(at)
                             ),
@@ -98,7 +99,7 @@ pub async fn check_key(
                                 ok: true,
                                 title: format!("This is the previous secret of {entry}"),
                                 detail: format!(
-                                    "It still works until {} ({}), then only the new secret does. Update the integration. The key was {used}.",
+                                    "It still works until {} ({}), then only the new secret does. Update the integration. The key was {used}. {access}",
                                     format::exact(until),
                                     format::relative(until, now)
                                 ),
@@ -113,7 +114,7 @@ pub async fn check_key(
                         Verdict {
                             ok: true,
                             title: format!("This key works: {entry}"),
-                            detail: format!("It was {used}."),
+                            detail: format!("It was {used}. {access}"),
                         }
                     }
                 }

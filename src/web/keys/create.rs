@@ -7,13 +7,16 @@ use diesel::Connection;
 use serde::Deserialize;
 use time::Duration;
 
+use std::collections::BTreeMap;
+
+use super::access::{ResourceChoice, parse_access, resource_choices};
 use super::key_scope;
 use super::reveal::{RevealTemplate, already_submitted, reveal};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::PlainKey;
 use crate::domain::form_token::FormToken;
-use crate::domain::key_settings::{AccessLevel, AllowedIps, Expiry};
+use crate::domain::key_settings::{AllowedIps, Expiry};
 use crate::domain::{Name, Note};
 use crate::error::AppError;
 use crate::format;
@@ -40,6 +43,10 @@ pub struct KeyForm {
     pub expiry: String,
     #[serde(default)]
     pub form_token: String,
+    /// The `scope_<resource>` levels of a Custom key (and any other field, such as the
+    /// CSRF token), kept as typed.
+    #[serde(flatten)]
+    pub levels: BTreeMap<String, String>,
 }
 
 #[derive(Template)]
@@ -49,6 +56,7 @@ struct NewKeyTemplate<'a> {
     form: &'a KeyForm,
     errors: FieldErrors,
     expiry_choices: [(&'static str, &'static str); 5],
+    choices: Vec<ResourceChoice>,
 }
 
 fn render_form(
@@ -60,6 +68,7 @@ fn render_form(
     let template = NewKeyTemplate {
         ctx: PageContext::new(viewer, "Generate an API key", SettingsTab::Integrations)?,
         form,
+        choices: resource_choices(&form.levels, &errors),
         errors,
         expiry_choices: Expiry::CHOICES,
     };
@@ -93,7 +102,7 @@ pub async fn create_key(
     let mut errors = FieldErrors::default();
     let name = errors.check("name", Name::parse(&form.name));
     let note = errors.check("note", Note::parse(&form.note));
-    let access = errors.check("access", AccessLevel::parse(&form.access));
+    let access = parse_access(&form.access, &form.levels, &mut errors);
     let allowed_ips = errors.check("allowed_ips", AllowedIps::parse(&form.allowed_ips));
     let expiry = errors.check("expiry", Expiry::parse(&form.expiry));
     let token = errors.check("form", FormToken::parse(&form.form_token));
@@ -149,7 +158,7 @@ pub async fn create_key(
                             note: note.as_str(),
                             digest,
                             last4: &last4,
-                            read_only: access == AccessLevel::ReadOnly,
+                            access,
                             allowed_ips: &allowed_ips.to_stored(),
                             expires_in_days: expiry.0.map(i32::from),
                             expires_at,
@@ -157,7 +166,7 @@ pub async fn create_key(
                     )?;
                     let detail = format!(
                         "{}; {}; {}",
-                        access.label(),
+                        access.describe(),
                         match expires_at {
                             Some(t) => format!("expires {}", format::exact(t)),
                             None => "never expires".into(),

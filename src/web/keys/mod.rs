@@ -1,5 +1,6 @@
 //! Settings → Integrations: the API keys section and everything done to a key.
 
+mod access;
 mod check;
 mod create;
 mod disable;
@@ -39,6 +40,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/settings/integrations/keys/{id}/rename",
         web::post().to(manage::rename_key),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/access",
+        web::get().to(access::access_page),
+    )
+    .route(
+        "/settings/integrations/keys/{id}/access",
+        web::post().to(access::change_access),
     )
     .route(
         "/settings/integrations/keys/{id}/disable",

@@ -7,7 +7,7 @@ use time::{Date, Duration, PrimitiveDateTime};
 use super::usage_chart;
 use crate::domain::api_key::masked;
 use crate::domain::hints::{self, Hint, KeyFacts};
-use crate::domain::key_settings::{AccessLevel, AllowedIps};
+use crate::domain::key_settings::AllowedIps;
 use crate::domain::sighting::Sighting;
 use crate::format;
 use crate::models::api_key::ApiKey;
@@ -36,7 +36,7 @@ pub struct KeyRow {
     pub name: String,
     pub note: String,
     pub masked: String,
-    pub access: &'static str,
+    pub access: String,
     pub allowed_ips: String,
     pub created_date: String,
     pub created_exact: String,
@@ -121,7 +121,7 @@ fn key_row(
         name: key.name.clone(),
         note: key.note.clone(),
         masked: masked(&key.last4),
-        access: AccessLevel::from_read_only(key.read_only).label(),
+        access: key.access().describe(),
         allowed_ips: AllowedIps::from_stored(&key.allowed_ips).display(),
         created_date: format::date(key.created_at),
         created_exact: format::exact(key.created_at),
