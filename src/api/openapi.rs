@@ -58,8 +58,44 @@ fn operation(
     op
 }
 
+/// Each operation's scope, from `api::ROUTES`: its `security` requirement names the
+/// scope as a role (OpenAPI 3.1 allows role names for non-OAuth schemes), plus an
+/// `x-keydesk-scope` string and the 403 a key without it gets.
+fn add_scopes(doc: &mut Value) {
+    for route in crate::api::ROUTES {
+        let code = route.needs.code();
+        let Some(op) = doc["paths"][route.path].get_mut(route.method) else {
+            continue;
+        };
+        op["security"] = json!([
+            {"basicAuth": [code]}, {"accessToken": [code]}, {"bearerAuth": [code]}
+        ]);
+        op["x-keydesk-scope"] = json!(code);
+        op["description"] = json!(format!(
+            "Needs the scope `{code}` ({}): Full access keys have it{}; Custom keys need {} or more on {}.",
+            route.needs.words(),
+            if route.needs.level == crate::domain::scopes::Level::Read {
+                ", and so do Read only keys"
+            } else {
+                ""
+            },
+            route.needs.level.label(),
+            route.needs.resource
+        ));
+        op["responses"]["403"] = error(&format!(
+            "The key lacks the scope {code} (error insufficient_scope), is read only (read_only_key), or the request's address is not allowed (ip_not_allowed)."
+        ));
+    }
+}
+
 /// The document, with `server` as the base URL.
 pub fn document(server: &str) -> Value {
+    let mut doc = paths_and_schemas(server);
+    add_scopes(&mut doc);
+    doc
+}
+
+fn paths_and_schemas(server: &str) -> Value {
     let lead_vars = json!({"type": "object", "additionalProperties": {"type": "string"}, "properties": {
         "firstName": {"type": "string"}, "lastName": {"type": "string"}, "companyName": {"type": "string"},
         "jobTitle": {"type": "string"}, "companyDomain": {"type": "string"}, "phone": {"type": "string"},
@@ -72,7 +108,7 @@ pub fn document(server: &str) -> Value {
         "info": {
             "title": "Keydesk API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "lemlist-compatible API. Authenticate with HTTP Basic (empty username, the key as password), ?access_token=KEY, or Authorization: Bearer KEY. Rate limit per key and per instance; every response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset."
+            "description": "lemlist-compatible API. Authenticate with HTTP Basic (empty username, the key as password), ?access_token=KEY, or Authorization: Bearer KEY. Rate limit per key and per instance; every response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. Each operation needs a scope (x-keydesk-scope, also named in its security requirement): resource:read for GET, resource:write otherwise, over the resources team, campaigns, leads, activities, unsubscribes and hooks. A key without it gets 403 insufficient_scope."
         },
         "servers": [{"url": format!("{server}/api")}],
         "security": [{"basicAuth": []}, {"accessToken": []}, {"bearerAuth": []}],
@@ -176,5 +212,28 @@ mod tests {
         registered.sort();
         assert_eq!(documented, registered);
         assert_eq!(doc["openapi"], "3.1.0");
+    }
+
+    #[test]
+    fn every_operation_states_the_scope_its_route_needs() {
+        let doc = document("http://localhost");
+        for route in crate::api::ROUTES {
+            let op = &doc["paths"][route.path][route.method];
+            let code = route.needs.code();
+            assert_eq!(op["x-keydesk-scope"], code, "{} {}", route.method, route.path);
+            assert_eq!(
+                op["security"],
+                json!([{"basicAuth": [&code]}, {"accessToken": [&code]}, {"bearerAuth": [&code]}]),
+                "{} {}",
+                route.method,
+                route.path
+            );
+            assert!(
+                op["responses"]["403"]["description"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&code)
+            );
+        }
     }
 }

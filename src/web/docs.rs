@@ -4,6 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
+use crate::api::ApiRoute;
 use crate::api::openapi::base_url;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -118,6 +119,8 @@ pub struct RenderedExample {
     pub method: &'static str,
     pub path: &'static str,
     pub title: &'static str,
+    /// The scope the route needs, e.g. "campaigns:read".
+    pub scope: String,
     /// HTML: the text escaped, with `backticks` turned into <code> spans.
     pub description: String,
     pub curl: String,
@@ -167,11 +170,38 @@ fn render_example(e: &Example, base: &str) -> RenderedExample {
         method: e.method,
         path: e.path,
         title: e.title,
+        scope: route_of(e.method, e.path)
+            .map(|route| route.needs.code())
+            .unwrap_or_default(),
         description: code_spans(e.description),
         curl,
         javascript,
         python,
     }
+}
+
+/// The route of the table an example calls (path parameters filled in, query ignored).
+fn route_of(method: &str, example_path: &str) -> Option<&'static ApiRoute> {
+    let path = example_path
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("/api");
+    crate::api::ROUTES.iter().find(|r| {
+        r.method.eq_ignore_ascii_case(method)
+            && r.path.split('/').count() == path.split('/').count()
+            && r.path
+                .split('/')
+                .zip(path.split('/'))
+                .all(|(r, p)| r.starts_with('{') || r == p)
+    })
+}
+
+/// One line of the "Scopes" table: an operation and the scope it needs.
+pub struct ScopeRow {
+    pub method: String,
+    pub path: String,
+    pub scope: String,
 }
 
 /// Escapes `text` for HTML and renders `spans` in backticks as code.
@@ -202,12 +232,21 @@ struct ApiDocsTemplate {
     limit: u32,
     window_secs: u64,
     examples: Vec<RenderedExample>,
+    scopes: Vec<ScopeRow>,
 }
 
 async fn api_docs(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let base = base_url(&req);
     render(&ApiDocsTemplate {
         examples: EXAMPLES.iter().map(|e| render_example(e, &base)).collect(),
+        scopes: crate::api::ROUTES
+            .iter()
+            .map(|r| ScopeRow {
+                method: r.method.to_uppercase(),
+                path: format!("/api{}", r.path),
+                scope: r.needs.code(),
+            })
+            .collect(),
         base,
         key_placeholder: KEY_PLACEHOLDER,
         limit: state.config.rate_limit_requests,
@@ -222,17 +261,12 @@ mod tests {
     #[test]
     fn every_documented_endpoint_is_a_registered_route() {
         for e in EXAMPLES {
-            let path = e.path.split('?').next().unwrap().trim_start_matches("/api");
-            let matches = crate::api::ROUTES.iter().any(|r| {
-                let (method, route) = (r.method, r.path);
-                method.eq_ignore_ascii_case(e.method)
-                    && route.split('/').count() == path.split('/').count()
-                    && route
-                        .split('/')
-                        .zip(path.split('/'))
-                        .all(|(r, p)| r.starts_with('{') || r == p)
-            });
-            assert!(matches, "{} {} is not a route", e.method, e.path);
+            assert!(
+                route_of(e.method, e.path).is_some(),
+                "{} {} is not a route",
+                e.method,
+                e.path
+            );
         }
     }
 
