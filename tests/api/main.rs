@@ -18,6 +18,7 @@ mod keys_list;
 mod keys_manage;
 mod keys_paging;
 mod keys_regenerate;
+mod keys_scopes;
 mod log_redaction;
 mod login;
 mod login_device;
