@@ -22,6 +22,8 @@ enum Visit<'a> {
     Check(String),
     /// Integrations with the key list collapsed (opened again afterwards).
     Collapsed,
+    /// Generate → "Custom" with every resource left at None → Create Key: the refusal.
+    CustomRefused,
 }
 
 async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
@@ -49,6 +51,15 @@ async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
             fill(b, "#check-key", text).await;
             click_text(b, "Check").await;
             element(b, Locator::Css("main [role='status']")).await;
+        }
+        Visit::CustomRefused => {
+            b.goto(&app.url("/settings/integrations/keys/new"))
+                .await
+                .unwrap();
+            fill(b, "#key-name", &format!("Nothing {}", b.theme.name())).await;
+            click(b, "#access-custom").await;
+            click_text(b, "Create Key").await;
+            element(b, Locator::Css("#scopes-error")).await;
         }
         Visit::Collapsed => {
             b.goto(&app.url("/settings/integrations")).await.unwrap();
@@ -184,7 +195,15 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
     app.submit(&page, &delete, &[]).await;
     let zapier_id = app.key_id("Zapier Automation").await;
     regenerate_now(&app, zapier_id).await;
-    app.create_key("Airbyte Sync").await;
+    app.create_key_with(
+        "Airbyte Sync",
+        &[
+            ("access", "custom"),
+            ("scope_campaigns", "read"),
+            ("scope_leads", "write"),
+        ],
+    )
+    .await;
     let airbyte_id = app.key_id("Airbyte Sync").await;
     let crm_id = app.key_id("Custom CRM Sync").await;
     // A disabled key: its row, its hint and its "Enable" button are on the list below.
@@ -207,6 +226,12 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
             ("Regenerate, the new secret", Visit::Regenerate(airbyte_id)),
             ("Delete", key_page("delete")),
             ("Disable", key_page("disable")),
+            ("Edit access", key_page("access")),
+            (
+                "Edit access, Custom",
+                Visit::Get(format!("/settings/integrations/keys/{airbyte_id}/access")),
+            ),
+            ("Generate, Custom refused", Visit::CustomRefused),
             (
                 "Check a key",
                 Visit::Get("/settings/integrations/check".into()),
