@@ -185,7 +185,11 @@ mod tests {
             } else {
                 Level::Write
             };
-            assert_eq!(route.needs.level, expected, "{} {}", route.method, route.path);
+            assert_eq!(
+                route.needs.level, expected,
+                "{} {}",
+                route.method, route.path
+            );
         }
     }
 

@@ -220,7 +220,11 @@ mod tests {
         for route in crate::api::ROUTES {
             let op = &doc["paths"][route.path][route.method];
             let code = route.needs.code();
-            assert_eq!(op["x-keydesk-scope"], code, "{} {}", route.method, route.path);
+            assert_eq!(
+                op["x-keydesk-scope"], code,
+                "{} {}",
+                route.method, route.path
+            );
             assert_eq!(
                 op["security"],
                 json!([{"basicAuth": [&code]}, {"accessToken": [&code]}, {"bearerAuth": [&code]}]),

@@ -218,7 +218,8 @@ impl Scopes {
         let mut levels = [Level::None; 6];
         for entry in stored.split_whitespace() {
             if let Some((resource, level)) = entry.split_once(':')
-                && let (Some(resource), Some(level)) = (Resource::parse(resource), Level::parse(level))
+                && let (Some(resource), Some(level)) =
+                    (Resource::parse(resource), Level::parse(level))
             {
                 levels[resource.index()] = level;
             }
@@ -317,10 +318,7 @@ mod tests {
         let ignored = [("scope_billing", "admin")];
         assert_eq!(Scopes::parse("full", ignored), Ok(Scopes::Full));
         assert_eq!(Scopes::parse("read_only", ignored), Ok(Scopes::ReadOnly));
-        assert_eq!(
-            Scopes::parse("owner", []),
-            Err(ScopesError::UnknownAccess)
-        );
+        assert_eq!(Scopes::parse("owner", []), Err(ScopesError::UnknownAccess));
     }
 
     #[test]

@@ -216,7 +216,10 @@ pub fn set_disabled(
 pub fn set_access(conn: &mut DbConnection, id: i32, access: Scopes) -> QueryResult<usize> {
     let (read_only, scopes) = access.to_stored();
     diesel::update(api_keys::table.find(id))
-        .set((api_keys::read_only.eq(read_only), api_keys::scopes.eq(scopes)))
+        .set((
+            api_keys::read_only.eq(read_only),
+            api_keys::scopes.eq(scopes),
+        ))
         .execute(conn)
 }
 

@@ -25,13 +25,20 @@ on_both_databases!(
     regenerate_keeps_the_scopes,
 );
 
+/// Form fields, as sent.
+type Fields<'a> = &'a [(&'a str, &'a str)];
+
 /// The form fields of a Custom key: `resource` at `level`, every other resource Write.
 fn custom_fields(resource: Resource, level: Level) -> Vec<(&'static str, &'static str)> {
     let mut fields = vec![("access", "custom")];
     fields.extend(Resource::ALL.into_iter().map(|r| {
         (
             r.field(),
-            if r == resource { level.as_str() } else { "write" },
+            if r == resource {
+                level.as_str()
+            } else {
+                "write"
+            },
         )
     }));
     fields
@@ -44,7 +51,9 @@ async fn call_route(app: &TestApp, route: &ApiRoute, key: &str) -> (StatusCode, 
         .replace("{campaignId}", "cam_0000000000000000")
         .replace("{email}", "probe%40example.com");
     let method = Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();
-    let mut request = app.api(method.clone(), &format!("/api{path}")).bearer_auth(key);
+    let mut request = app
+        .api(method.clone(), &format!("/api{path}"))
+        .bearer_auth(key);
     if method == Method::POST {
         request = request.json(&json!({"name": "Scope probe", "email": "probe@example.com"}));
     }
@@ -189,7 +198,10 @@ async fn a_custom_key_is_generated_with_its_scopes_and_shown_in_words(app: TestA
     assert!(list.contains("<span class=\"key-access\">Read only</span>"));
 
     let api = Api { app: &app, key };
-    assert_eq!(api.call(Method::GET, "/api/campaigns", None).await.0, StatusCode::OK);
+    assert_eq!(
+        api.call(Method::GET, "/api/campaigns", None).await.0,
+        StatusCode::OK
+    );
     assert_eq!(
         api.call(Method::GET, "/api/leads/nobody%40example.com", None)
             .await
@@ -207,9 +219,17 @@ async fn a_custom_key_is_generated_with_its_scopes_and_shown_in_words(app: TestA
         .call(Method::POST, "/api/campaigns", Some(json!({"name": "X"})))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(body["message"].as_str().unwrap().contains("campaigns:write"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("campaigns:write")
+    );
     let (status, body) = api.call(Method::GET, "/api/team", None).await;
-    assert_eq!((status, &body["error"]), (StatusCode::FORBIDDEN, &json!("insufficient_scope")));
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::FORBIDDEN, &json!("insufficient_scope"))
+    );
     assert!(body["message"].as_str().unwrap().contains("team:read"));
 
     let check = app.get_html("/settings/integrations/check").await;
@@ -217,15 +237,22 @@ async fn a_custom_key_is_generated_with_its_scopes_and_shown_in_words(app: TestA
         .submit(&check, "/settings/integrations/check", &[("key", &api.key)])
         .await;
     let verdict = html_unescape(&verdict.text().await.unwrap());
-    assert!(verdict.contains(&format!("Its access: {words}.")), "Check a key says it");
+    assert!(
+        verdict.contains(&format!("Its access: {words}.")),
+        "Check a key says it"
+    );
 
     let audit = html_unescape(&app.get_html("/settings/audit").await);
-    assert!(audit.contains(words), "the creation's audit entry has the access");
+    assert!(
+        audit.contains(words),
+        "the creation's audit entry has the access"
+    );
 }
 
 async fn bad_access_input_is_refused_beside_the_field_and_kept(app: TestApp) {
     app.set_up().await;
-    let cases: [(&[(&str, &str)], &str, &str); 4] = [
+    // (the Custom levels sent, the id of the message's element, the message)
+    let cases: [(Fields, &str, &str); 4] = [
         (
             &[("scope_billing", "read"), ("scope_leads", "write")],
             "scopes-error",
@@ -241,12 +268,20 @@ async fn bad_access_input_is_refused_beside_the_field_and_kept(app: TestApp) {
             "scopes-error",
             "A Custom key needs Read or Write on at least one resource.",
         ),
-        (&[], "access-error", "Choose Full access, Read only or Custom."),
+        (
+            &[],
+            "access-error",
+            "Choose Full access, Read only or Custom.",
+        ),
     ];
     for (levels, error_id, message) in cases {
         let form = app.get_html("/settings/integrations/keys/new").await;
         let token = form_token(&form);
-        let access = if error_id == "access-error" { "owner" } else { "custom" };
+        let access = if error_id == "access-error" {
+            "owner"
+        } else {
+            "custom"
+        };
         let mut fields = vec![
             ("name", "Kept name"),
             ("note", "Kept note"),
@@ -258,7 +293,11 @@ async fn bad_access_input_is_refused_beside_the_field_and_kept(app: TestApp) {
         let response = app
             .submit(&form, "/settings/integrations/keys", &fields)
             .await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{message}"
+        );
         let html = html_unescape(&response.text().await.unwrap());
         assert!(
             html.contains(&format!("id=\"{error_id}\">{message}")),
@@ -267,7 +306,10 @@ async fn bad_access_input_is_refused_beside_the_field_and_kept(app: TestApp) {
         assert!(html.contains("value=\"Kept name\"") && html.contains("value=\"Kept note\""));
         assert!(html.contains(">203.0.113.7</textarea>"));
         if access == "custom" {
-            assert!(html.contains("value=\"custom\" checked"), "Custom stays chosen");
+            assert!(
+                html.contains("value=\"custom\" checked"),
+                "Custom stays chosen"
+            );
             for (field, level) in levels {
                 if field.starts_with("scope_")
                     && keydesk::domain::scopes::Level::parse(level).is_some()
@@ -301,7 +343,11 @@ async fn bad_access_input_is_refused_beside_the_field_and_kept(app: TestApp) {
     assert!(html.contains("id=\"scope_leads-error\">Choose None, Read or Write for leads."));
     assert!(html.contains("value=\"custom\" checked"));
     let (status, _) = Api { app: &app, key }
-        .call(Method::POST, "/api/campaigns", Some(json!({"name": "Still full"})))
+        .call(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "Still full"})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "the key kept its access");
 }
@@ -314,16 +360,26 @@ async fn edit_access_applies_on_the_next_request_everywhere_and_is_audited(app: 
         key: key.clone(),
     };
     let (status, _) = on_second
-        .call(Method::POST, "/api/campaigns", Some(json!({"name": "Before"})))
+        .call(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "Before"})),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 
     let id = app.key_id("Integration").await;
     let path = format!("/settings/integrations/keys/{id}/access");
     let list = app.get_html("/settings/integrations").await;
-    assert!(list.contains(&format!("href=\"{path}\">Edit access<")), "linked from the row");
+    assert!(
+        list.contains(&format!("href=\"{path}\">Edit access<")),
+        "linked from the row"
+    );
     let page = app.get_html(&path).await;
-    assert!(page.contains("value=\"full\" checked"), "prefilled with Full access");
+    assert!(
+        page.contains("value=\"full\" checked"),
+        "prefilled with Full access"
+    );
 
     let saved = app
         .submit(
@@ -341,13 +397,28 @@ async fn edit_access_applies_on_the_next_request_everywhere_and_is_audited(app: 
 
     // The very next request, on the other instance, has the new access.
     let (status, body) = on_second
-        .call(Method::POST, "/api/campaigns", Some(json!({"name": "After"})))
+        .call(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "After"})),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(body["error"], "insufficient_scope");
-    assert!(body["message"].as_str().unwrap().contains("campaigns:write"));
-    assert_eq!(on_second.call(Method::GET, "/api/campaigns", None).await.0, StatusCode::OK);
-    assert_eq!(on_second.call(Method::GET, "/api/team", None).await.0, StatusCode::OK);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("campaigns:write")
+    );
+    assert_eq!(
+        on_second.call(Method::GET, "/api/campaigns", None).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        on_second.call(Method::GET, "/api/team", None).await.0,
+        StatusCode::OK
+    );
 
     let words = "Read: campaigns · Write: team";
     let list = html_unescape(&app.get_html("/settings/integrations").await);
@@ -355,7 +426,11 @@ async fn edit_access_applies_on_the_next_request_everywhere_and_is_audited(app: 
     assert!(list.contains(&format!("<span class=\"key-access\">{words}</span>")));
     let page = app.get_html(&path).await;
     assert!(page.contains("value=\"custom\" checked"));
-    assert!(page.contains("id=\"scope_campaigns-read\" name=\"scope_campaigns\" value=\"read\" checked"));
+    assert!(
+        page.contains(
+            "id=\"scope_campaigns-read\" name=\"scope_campaigns\" value=\"read\" checked"
+        )
+    );
     assert!(page.contains("id=\"scope_team-write\" name=\"scope_team\" value=\"write\" checked"));
     assert!(page.contains("id=\"scope_leads-none\" name=\"scope_leads\" value=\"none\" checked"));
 
@@ -363,10 +438,22 @@ async fn edit_access_applies_on_the_next_request_everywhere_and_is_audited(app: 
     let saved = app.submit(&page, &path, &[("access", "read_only")]).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     let (status, body) = on_second
-        .call(Method::POST, "/api/campaigns", Some(json!({"name": "After"})))
+        .call(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "After"})),
+        )
         .await;
-    assert_eq!((status, &body["error"]), (StatusCode::FORBIDDEN, &json!("read_only_key")));
-    assert!(body["message"].as_str().unwrap().contains("\"Integration\""));
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::FORBIDDEN, &json!("read_only_key"))
+    );
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"Integration\"")
+    );
 
     let audit = html_unescape(&app.get_html("/settings/audit").await);
     assert!(audit.contains("Access changed"));
@@ -405,13 +492,23 @@ async fn edit_access_is_only_for_those_who_manage_the_key(app: TestApp) {
     let own = mo.key_id("Mo key").await;
     let own_path = format!("/settings/integrations/keys/{own}/access");
     let page = mo.get_html(&own_path).await;
-    let saved = mo.submit(&page, &own_path, &[("access", "read_only")]).await;
+    let saved = mo
+        .submit(&page, &own_path, &[("access", "read_only")])
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
 
     let (status, _) = Api { app: &app, key }
-        .call(Method::POST, "/api/campaigns", Some(json!({"name": "Still full"})))
+        .call(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "Still full"})),
+        )
         .await;
-    assert_eq!(status, StatusCode::OK, "nobody else changed the admin's key");
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "nobody else changed the admin's key"
+    );
 }
 
 async fn regenerate_keeps_the_scopes(app: TestApp) {
@@ -419,7 +516,11 @@ async fn regenerate_keeps_the_scopes(app: TestApp) {
     let old = app
         .create_key_with(
             "Rotated",
-            &[("access", "custom"), ("scope_leads", "write"), ("scope_activities", "read")],
+            &[
+                ("access", "custom"),
+                ("scope_leads", "write"),
+                ("scope_activities", "read"),
+            ],
         )
         .await;
     let id = app.key_id("Rotated").await;
@@ -427,16 +528,29 @@ async fn regenerate_keeps_the_scopes(app: TestApp) {
     let page = app.get_html(&path).await;
     let token = form_token(&page);
     let response = app
-        .submit(&page, &path, &[("grace_hours", "0"), ("form_token", &token)])
+        .submit(
+            &page,
+            &path,
+            &[("grace_hours", "0"), ("form_token", &token)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     let new = revealed_key(&response.text().await.unwrap());
     assert_ne!(old, new);
 
-    let api = Api { app: &app, key: new };
-    assert_eq!(api.call(Method::GET, "/api/activities", None).await.0, StatusCode::OK);
+    let api = Api {
+        app: &app,
+        key: new,
+    };
+    assert_eq!(
+        api.call(Method::GET, "/api/activities", None).await.0,
+        StatusCode::OK
+    );
     let (status, body) = api.call(Method::GET, "/api/campaigns", None).await;
-    assert_eq!((status, &body["error"]), (StatusCode::FORBIDDEN, &json!("insufficient_scope")));
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::FORBIDDEN, &json!("insufficient_scope"))
+    );
     let list = html_unescape(&app.get_html("/settings/integrations").await);
     assert!(list.contains("<span class=\"key-access\">Read: activities · Write: leads</span>"));
 }

@@ -85,10 +85,7 @@ pub fn parse_access(
     fields: &BTreeMap<String, String>,
     errors: &mut FieldErrors,
 ) -> Option<Scopes> {
-    let parsed = Scopes::parse(
-        access,
-        fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    );
+    let parsed = Scopes::parse(access, fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     match parsed {
         Ok(scopes) => Some(scopes),
         Err(e) => {
@@ -175,8 +172,8 @@ pub async fn change_access(
     let key_id = key.id;
     let changed = state
         .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<Option<Option<String>>, diesel::result::Error> {
+            Ok(conn.transaction(
+                |conn| -> Result<Option<Option<String>>, diesel::result::Error> {
                     workspace::lock_for_writing(conn, scope.workspace_id)?;
                     let Some(key) = api_key::find_visible(conn, scope, key_id)? else {
                         return Ok(None);
@@ -198,8 +195,8 @@ pub async fn change_access(
                         ),
                     )?;
                     Ok(Some(Some(key.name)))
-                })?,
-            )
+                },
+            )?)
         })
         .await?
         .ok_or(AppError::NotFound)?;
