@@ -23,6 +23,7 @@ on_both_databases!(
     edit_access_applies_on_the_next_request_everywhere_and_is_audited,
     edit_access_is_only_for_those_who_manage_the_key,
     regenerate_keeps_the_scopes,
+    the_docs_and_the_openapi_document_state_each_operations_scope,
 );
 
 /// Form fields, as sent.
@@ -553,4 +554,28 @@ async fn regenerate_keeps_the_scopes(app: TestApp) {
     );
     let list = html_unescape(&app.get_html("/settings/integrations").await);
     assert!(list.contains("<span class=\"key-access\">Read: activities · Write: leads</span>"));
+}
+
+async fn the_docs_and_the_openapi_document_state_each_operations_scope(app: TestApp) {
+    app.set_up().await;
+    let docs = html_unescape(&app.get_html("/docs/api").await);
+    assert!(docs.contains("<h2 id=\"scopes\">Scopes</h2>"));
+    let openapi: serde_json::Value = app.get("/api/openapi.json").await.json().await.unwrap();
+    for route in ROUTES {
+        let code = route.needs.code();
+        assert!(
+            docs.contains(&format!(
+                "<code>{} /api{}</code></td><td><code>{code}</code>",
+                route.method.to_uppercase(),
+                route.path
+            )),
+            "/docs/api names the scope of {} {}",
+            route.method,
+            route.path
+        );
+        let op = &openapi["paths"][route.path][route.method];
+        assert_eq!(op["x-keydesk-scope"], code.as_str());
+        assert_eq!(op["security"][0]["basicAuth"][0], code.as_str());
+        assert!(op["responses"]["403"].is_object());
+    }
 }
