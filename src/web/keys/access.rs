@@ -150,6 +150,17 @@ pub async fn access_page(
     render_access(&viewer, &key, &form, FieldErrors::default(), StatusCode::OK)
 }
 
+/// What "Save access" did.
+enum Changed {
+    /// The key is gone, or was never this person's to manage.
+    NotFound,
+    /// The access chosen is the one the key has: no write, no audit entry.
+    Nothing,
+    Access {
+        name: String,
+    },
+}
+
 pub async fn change_access(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -170,17 +181,17 @@ pub async fn change_access(
     let scope = key_scope(&viewer)?;
     let actor = viewer.actor();
     let key_id = key.id;
-    let changed = state
+    let outcome = state
         .db(move |conn| {
-            Ok(conn.transaction(
-                |conn| -> Result<Option<Option<String>>, diesel::result::Error> {
+            Ok(
+                conn.transaction(|conn| -> Result<Changed, diesel::result::Error> {
                     workspace::lock_for_writing(conn, scope.workspace_id)?;
                     let Some(key) = api_key::find_visible(conn, scope, key_id)? else {
-                        return Ok(None);
+                        return Ok(Changed::NotFound);
                     };
                     let before = key.access();
                     if before == access {
-                        return Ok(Some(None));
+                        return Ok(Changed::Nothing);
                     }
                     api_key::set_access(conn, key.id, access)?;
                     audit::record(
@@ -194,17 +205,18 @@ pub async fn change_access(
                             access.describe()
                         ),
                     )?;
-                    Ok(Some(Some(key.name)))
-                },
-            )?)
+                    Ok(Changed::Access { name: key.name })
+                })?,
+            )
         })
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if let Some(name) = changed {
-        viewer.session.set_flash(format!(
+        .await?;
+    match outcome {
+        Changed::NotFound => return Err(AppError::NotFound),
+        Changed::Nothing => {}
+        Changed::Access { name } => viewer.session.set_flash(format!(
             "Changed the access of \"{name}\" to \"{}\". It applies from the key's next request.",
             access.describe()
-        ))?;
+        ))?,
     }
     Ok(see_other("/settings/integrations"))
 }
