@@ -35,6 +35,7 @@ pub enum Action {
     KeyExpired,
     KeyDisabled,
     KeyEnabled,
+    PolicyChanged,
 }
 
 impl Action {
@@ -53,6 +54,7 @@ impl Action {
             Self::KeyExpired => "key.expired",
             Self::KeyDisabled => "key.disabled",
             Self::KeyEnabled => "key.enabled",
+            Self::PolicyChanged => "policy.changed",
         }
     }
 
@@ -71,6 +73,7 @@ impl Action {
             "key.expired" => "Key expired",
             "key.disabled" => "Key disabled",
             "key.enabled" => "Key enabled",
+            "policy.changed" => "Key policy changed",
             other => other,
         }
     }
