@@ -118,9 +118,13 @@ impl KeyPolicy {
     /// The choice preselected on a fresh form: "never" without a limit, otherwise the
     /// longest expiry the policy allows.
     pub fn default_expiry(&self) -> &'static str {
-        self.expiry_choices()
-            .last()
-            .map_or("never", |(value, _)| *value)
+        match self.max_lifetime_days {
+            None => "never",
+            Some(_) => self
+                .expiry_choices()
+                .last()
+                .map_or("never", |(value, _)| *value),
+        }
     }
 
     /// The rule a form states up front, when there is one.
