@@ -117,6 +117,18 @@ async fn the_key_policy_page_is_for_admins_and_saving_it_is_audited(app: TestApp
         .await;
     assert_not_allowed(refused, "a member posts a policy").await;
 
+    let forged = app
+        .client
+        .post(app.url(POLICY))
+        .form(&[("max_lifetime", "30"), ("disable_unused", "30")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "no CSRF token");
+    assert!(forged.text().await.unwrap().contains("Form expired"));
+    let page = app.get_html(POLICY).await;
+    assert_eq!(options(&page, "max_lifetime").1.as_deref(), Some("none"));
+
     save_policy(&app, "90", "30", true).await;
     let page = app.get_html(POLICY).await;
     assert_eq!(flash(&page).as_deref(), Some("Key policy saved."));
