@@ -215,7 +215,11 @@ mod tests {
         assert_eq!(parse_unused_limit("off"), Ok(None));
         assert_eq!(parse_unused_limit("365"), Ok(Some(365)));
         for bad in ["", "60", "7", "-30", "off", "30 days", "9999"] {
-            assert_eq!(parse_lifetime(bad), Err(KeyPolicyError::UnknownLifetime), "{bad}");
+            assert_eq!(
+                parse_lifetime(bad),
+                Err(KeyPolicyError::UnknownLifetime),
+                "{bad}"
+            );
         }
         for bad in ["", "none", "60", "1"] {
             assert_eq!(

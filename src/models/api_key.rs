@@ -227,8 +227,16 @@ pub fn unused_since(
                 .is_null()
                 .or(api_keys::last_used_at.lt(cutoff)),
         )
-        .filter(api_keys::rotated_at.is_null().or(api_keys::rotated_at.lt(cutoff)))
-        .filter(api_keys::enabled_at.is_null().or(api_keys::enabled_at.lt(cutoff)))
+        .filter(
+            api_keys::rotated_at
+                .is_null()
+                .or(api_keys::rotated_at.lt(cutoff)),
+        )
+        .filter(
+            api_keys::enabled_at
+                .is_null()
+                .or(api_keys::enabled_at.lt(cutoff)),
+        )
         .order(api_keys::id)
         .select(ApiKey::as_select())
         .load(conn)

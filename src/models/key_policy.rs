@@ -60,7 +60,7 @@ pub fn save(
         key_policies::updated_by_name.eq(by_name),
     );
     let updated = diesel::update(key_policies::table.find(workspace_id))
-        .set(values.clone())
+        .set(values)
         .execute(conn)?;
     if updated == 0 {
         diesel::insert_into(key_policies::table)

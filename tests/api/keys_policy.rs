@@ -32,7 +32,11 @@ async fn save_policy(app: &TestApp, lifetime: &str, unused: &str, require_note: 
         fields.push(("require_note", "true"));
     }
     let response = app.submit(&page, POLICY, &fields).await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "saving the policy");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "saving the policy"
+    );
 }
 
 /// Sets a key's timestamps as if time had passed.
@@ -134,7 +138,10 @@ async fn the_key_policy_page_is_for_admins_and_saving_it_is_audited(app: TestApp
     assert_eq!(flash(&page).as_deref(), Some("Key policy saved."));
     assert_eq!(options(&page, "max_lifetime").1.as_deref(), Some("90"));
     assert_eq!(options(&page, "disable_unused").1.as_deref(), Some("30"));
-    assert!(page.contains("value=\"true\" checked"), "the box stays ticked");
+    assert!(
+        page.contains("value=\"true\" checked"),
+        "the box stays ticked"
+    );
     assert!(page.contains(&format!("Last changed by {ADMIN_NAME} on ")));
 
     save_policy(&app, "90", "off", true).await;
@@ -207,7 +214,11 @@ async fn generate_requires_an_expiry_within_the_lifetime_in_the_form_and_on_dire
     let form = app.get_html("/settings/integrations/keys/new").await;
     assert!(html_unescape(&form).contains(rule), "said up front");
     let (values, selected) = options(&form, "expiry");
-    assert_eq!(values, ["30", "60", "90"], "Never and 1 year are not offered");
+    assert_eq!(
+        values,
+        ["30", "60", "90"],
+        "Never and 1 year are not offered"
+    );
     assert_eq!(selected.as_deref(), Some("90"));
 
     for refused in ["never", "365"] {
@@ -223,7 +234,11 @@ async fn generate_requires_an_expiry_within_the_lifetime_in_the_form_and_on_dire
                 ],
             )
             .await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{refused}"
+        );
         let html = html_unescape(&response.text().await.unwrap());
         assert!(
             html.contains(&format!(
@@ -255,13 +270,23 @@ async fn regenerate_gives_a_key_beyond_the_lifetime_an_expiry_within_it(app: Tes
     let id = app.key_id("Old").await;
     let regenerate = format!("/settings/integrations/keys/{id}/regenerate");
     let page = app.get_html(&regenerate).await;
-    assert!(!page.contains("name=\"expiry\""), "no policy, no expiry choice");
+    assert!(
+        !page.contains("name=\"expiry\""),
+        "no policy, no expiry choice"
+    );
 
     save_policy(&app, "30", "off", false).await;
     let list = html_unescape(&app.get_html("/settings/integrations").await);
-    assert!(list.contains(">Beyond policy<"), "a key that never expires is flagged");
+    assert!(
+        list.contains(">Beyond policy<"),
+        "a key that never expires is flagged"
+    );
     assert!(list.contains("Never expires, but the key policy allows keys at most 30 days"));
-    assert_eq!(app.team_status(&old).await, StatusCode::OK, "flagged, still working");
+    assert_eq!(
+        app.team_status(&old).await,
+        StatusCode::OK,
+        "flagged, still working"
+    );
 
     let page = app.get_html(&regenerate).await;
     assert_eq!(
@@ -275,7 +300,11 @@ async fn regenerate_gives_a_key_beyond_the_lifetime_an_expiry_within_it(app: Tes
         let token = form_token(&page);
         fields.push(("form_token", &token));
         let response = app.submit(&page, &regenerate, &fields).await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{fields:?}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{fields:?}"
+        );
         let html = html_unescape(&response.text().await.unwrap());
         assert!(html.contains(
             "id=\"key-expiry-error\">Your workspace's key policy requires keys to expire within 30 days."
@@ -294,11 +323,19 @@ async fn regenerate_gives_a_key_beyond_the_lifetime_an_expiry_within_it(app: Tes
     assert_eq!(response.status(), StatusCode::OK);
     let new = revealed_key(&response.text().await.unwrap());
     assert_eq!(app.team_status(&new).await, StatusCode::OK);
-    let (days, expires, rotated): (Option<i32>, Option<PrimitiveDateTime>, Option<PrimitiveDateTime>) = {
+    let (days, expires, rotated): (
+        Option<i32>,
+        Option<PrimitiveDateTime>,
+        Option<PrimitiveDateTime>,
+    ) = {
         let mut conn = app.db_conn();
         api_keys::table
             .find(id)
-            .select((api_keys::expires_in_days, api_keys::expires_at, api_keys::rotated_at))
+            .select((
+                api_keys::expires_in_days,
+                api_keys::expires_at,
+                api_keys::rotated_at,
+            ))
             .first(&mut *conn)
             .unwrap()
     };
@@ -314,7 +351,8 @@ async fn a_note_is_required_on_generate_and_rename_when_the_policy_says_so(app: 
     app.set_up().await;
     app.create_key("Before").await;
     save_policy(&app, "none", "off", true).await;
-    let message = "Your workspace's key policy requires a note on every key: say where the key is used.";
+    let message =
+        "Your workspace's key policy requires a note on every key: say where the key is used.";
 
     let form = app.get_html("/settings/integrations/keys/new").await;
     assert!(form.contains("required by the key policy"), "said up front");
@@ -335,7 +373,10 @@ async fn a_note_is_required_on_generate_and_rename_when_the_policy_says_so(app: 
     assert!(html.contains(&format!(
         "<p class=\"field-error\" id=\"key-note-error\">{message}</p>"
     )));
-    assert!(html.contains("value=\"No note\"") && html.contains("203.0.113.7"), "kept");
+    assert!(
+        html.contains("value=\"No note\"") && html.contains("203.0.113.7"),
+        "kept"
+    );
     app.create_key_with("With note", &[("note", "Zapier zap 12")])
         .await;
 
@@ -369,8 +410,18 @@ async fn the_unused_key_job_disables_exactly_the_keys_past_the_threshold(app: Te
         ["Stale", "Recent", "Never used", "Regenerated"].map(|name| key_id_on(&list, name));
     let now = keydesk::db::now();
     let long_ago = now - Duration::days(200);
-    age_key(&app, stale, long_ago, Some(now - Duration::days(30) - Duration::minutes(1)));
-    age_key(&app, recent, long_ago, Some(now - Duration::days(30) + Duration::minutes(1)));
+    age_key(
+        &app,
+        stale,
+        long_ago,
+        Some(now - Duration::days(30) - Duration::minutes(1)),
+    );
+    age_key(
+        &app,
+        recent,
+        long_ago,
+        Some(now - Duration::days(30) + Duration::minutes(1)),
+    );
     age_key(&app, never, now - Duration::days(31), None);
     age_key(&app, regenerated, long_ago, Some(long_ago));
     {
@@ -431,7 +482,12 @@ async fn a_key_enabled_again_is_not_disabled_by_the_next_round(app: TestApp) {
     let key = app.set_up_with_key().await;
     let id = app.key_id("Integration").await;
     let now = keydesk::db::now();
-    age_key(&app, id, now - Duration::days(100), Some(now - Duration::days(40)));
+    age_key(
+        &app,
+        id,
+        now - Duration::days(100),
+        Some(now - Duration::days(40)),
+    );
     save_policy(&app, "none", "30", false).await;
     assert_eq!(run_job(&app), 1);
     assert_eq!(app.team_status(&key).await, StatusCode::UNAUTHORIZED);
@@ -446,7 +502,11 @@ async fn a_key_enabled_again_is_not_disabled_by_the_next_round(app: TestApp) {
         .await;
     assert_eq!(enabled.status(), StatusCode::SEE_OTHER);
     // No API call from here on: its "Last used", flushed later, would blur the test.
-    assert_eq!(run_job(&app), 0, "enabling gives the key the full 30 days again");
+    assert_eq!(
+        run_job(&app),
+        0,
+        "enabling gives the key the full 30 days again"
+    );
     let list = app.get_html("/settings/integrations").await;
     assert!(!list.contains(">Disabled<"));
 

@@ -69,7 +69,11 @@ impl HintKind {
     pub fn tone(self) -> Tone {
         match self {
             Self::Disabled | Self::Expired => Tone::Danger,
-            Self::BeyondPolicy | Self::ExpiresSoon | Self::Inactive | Self::Shared | Self::NewAddress => Tone::Warn,
+            Self::BeyondPolicy
+            | Self::ExpiresSoon
+            | Self::Inactive
+            | Self::Shared
+            | Self::NewAddress => Tone::Warn,
             Self::NeverUsed | Self::Rotate => Tone::Info,
         }
     }

@@ -340,7 +340,10 @@ fn a_key_disabled_by_the_policy_says_after_how_many_days_unused() {
         "{}",
         hint.sentence
     );
-    assert!(hint.sentence.contains("Enable it if an integration still needs it"));
+    assert!(
+        hint.sentence
+            .contains("Enable it if an integration still needs it")
+    );
 }
 
 fn under_lifetime(days: u16, expires_at: Option<PrimitiveDateTime>) -> KeyFacts<'static> {
@@ -359,9 +362,17 @@ fn a_key_beyond_the_policy_lifetime_is_flagged_from_one_second_past_it() {
     let hint = only_hint(under_lifetime(30, Some(limit + SECOND)), &[]);
     assert_eq!(hint.kind, HintKind::BeyondPolicy);
     assert_eq!(hint.tone(), Tone::Warn);
-    assert!(hint.sentence.contains("at most 30 days: regenerate it"), "{}", hint.sentence);
+    assert!(
+        hint.sentence.contains("at most 30 days: regenerate it"),
+        "{}",
+        hint.sentence
+    );
 
     let never = only_hint(under_lifetime(30, None), &[]);
-    assert!(never.sentence.starts_with("Never expires, but the key policy allows keys at most 30 days"));
+    assert!(
+        never
+            .sentence
+            .starts_with("Never expires, but the key policy allows keys at most 30 days")
+    );
     assert_eq!(kinds(healthy(), &[]), [], "no policy, no flag");
 }

@@ -13,8 +13,8 @@ use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::PlainKey;
 use crate::domain::form_token::FormToken;
-use crate::domain::key_settings::{AccessLevel, AllowedIps, Expiry};
 use crate::domain::key_policy::KeyPolicy;
+use crate::domain::key_settings::{AccessLevel, AllowedIps, Expiry};
 use crate::domain::{Name, Note};
 use crate::error::AppError;
 use crate::format;
@@ -94,7 +94,13 @@ pub async fn new_key_page(
         form_token: FormToken::issue().to_string(),
         ..KeyForm::default()
     };
-    render_form(&viewer, &form, &policy, FieldErrors::default(), StatusCode::OK)
+    render_form(
+        &viewer,
+        &form,
+        &policy,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
 }
 
 enum Created {

@@ -102,7 +102,14 @@ pub async fn policy_page(
     viewer: Viewer,
 ) -> Result<HttpResponse, AppError> {
     viewer.require_admin()?;
-    render_policy(&state, &viewer, None, FieldErrors::default(), StatusCode::OK).await
+    render_policy(
+        &state,
+        &viewer,
+        None,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 pub async fn save_policy(
