@@ -475,7 +475,13 @@ async fn the_unused_key_job_disables_exactly_the_keys_past_the_threshold(app: Te
     let audit = html_unescape(&app.get_html("/settings/audit").await);
     assert_eq!(audit.matches("Unused for 30 days").count(), 2);
     assert_eq!(audit.matches("Key disabled").count(), 2);
-    assert!(audit.contains("Key policy"));
+    assert_eq!(
+        audit
+            .matches("<td data-label=\"Who\">Key policy</td>")
+            .count(),
+        2,
+        "done by the policy, not by a person"
+    );
 }
 
 async fn a_key_enabled_again_is_not_disabled_by_the_next_round(app: TestApp) {
