@@ -1,5 +1,6 @@
 //! Work no request waits for: writing batched key usage, a minute's housekeeping
-//! (expired sessions, old login failures, spent form tokens, expired keys' audit entries),
+//! (expired sessions, old login failures, spent form tokens, expired keys' audit entries,
+//! keys the key policy disables for being unused),
 //! and a readiness check every few seconds that logs, loudly, why the database cannot serve.
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
                 models::login_failure::prune(conn, config.login_failure_window)?;
                 models::form_nonce::prune(conn, now - time::Duration::days(2))?;
                 use_cases::key_expiry::log_expirations(conn, None)?;
+                use_cases::key_policy::disable_unused(conn, now)?;
                 Ok(())
             })
             .await;

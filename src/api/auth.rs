@@ -227,13 +227,19 @@ fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey
         ));
     }
     if let Some(at) = key.disabled_at {
+        let by = key.disabled_by_name.as_deref().unwrap_or("an admin");
         return Err(unauthorized(
             "key_disabled",
-            format!(
-                "This API key was disabled by {} on {}. Ask them (or another admin) to enable it in Settings → Integrations.",
-                key.disabled_by_name.as_deref().unwrap_or("an admin"),
-                format::exact(at)
-            ),
+            match key.disabled_unused_days {
+                Some(days) => format!(
+                    "This API key was disabled by the workspace's {by} on {} after {days} days unused. Ask an admin to enable it in Settings → Integrations.",
+                    format::exact(at)
+                ),
+                None => format!(
+                    "This API key was disabled by {by} on {}. Ask them (or another admin) to enable it in Settings → Integrations.",
+                    format::exact(at)
+                ),
+            },
         ));
     }
     if let Some(expired) = key.expires_at.filter(|t| *t <= now) {

@@ -89,6 +89,19 @@ diesel::table! {
         disabled_at -> Nullable<Timestamp>,
         disabled_by_name -> Nullable<Text>,
         scopes -> Nullable<Text>,
+        enabled_at -> Nullable<Timestamp>,
+        disabled_unused_days -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
+    key_policies (workspace_id) {
+        workspace_id -> Integer,
+        max_lifetime_days -> Nullable<Integer>,
+        auto_disable_unused_days -> Nullable<Integer>,
+        require_note -> Bool,
+        updated_at -> Timestamp,
+        updated_by_name -> Text,
     }
 }
 
@@ -181,6 +194,7 @@ diesel::joinable!(api_key_usage -> api_keys (key_id));
 diesel::joinable!(api_key_clients -> api_keys (key_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(audit_events -> workspaces (workspace_id));
+diesel::joinable!(key_policies -> workspaces (workspace_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     workspaces,
@@ -197,4 +211,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     leads,
     activities,
     unsubscribes,
+    key_policies,
 );

@@ -4,6 +4,7 @@ pub mod api_key;
 mod email;
 pub mod form_token;
 pub mod hints;
+pub mod key_policy;
 pub mod key_settings;
 pub mod name;
 mod note;

@@ -34,6 +34,10 @@ pub struct ApiKey {
     pub disabled_by_name: Option<String>,
     /// "Custom" access, as `domain::scopes::Scopes::to_stored` writes it; NULL otherwise.
     pub scopes: Option<String>,
+    /// When the key was last enabled again; the key policy counts inactivity from then at the latest.
+    pub enabled_at: Option<PrimitiveDateTime>,
+    /// Set when the key policy disabled the key: after how many days unused.
+    pub disabled_unused_days: Option<i32>,
 }
 
 impl ApiKey {
@@ -201,12 +205,15 @@ pub fn set_disabled(
             .set((
                 api_keys::disabled_at.eq(at),
                 api_keys::disabled_by_name.eq(name),
+                api_keys::disabled_unused_days.eq(None::<i32>),
             ))
             .execute(conn),
         None => diesel::update(row.filter(api_keys::disabled_at.is_not_null()))
             .set((
                 api_keys::disabled_at.eq(None::<PrimitiveDateTime>),
                 api_keys::disabled_by_name.eq(None::<String>),
+                api_keys::disabled_unused_days.eq(None::<i32>),
+                api_keys::enabled_at.eq(crate::db::now()),
             ))
             .execute(conn),
     }
@@ -223,17 +230,73 @@ pub fn set_access(conn: &mut DbConnection, id: i32, access: Scopes) -> QueryResu
         .execute(conn)
 }
 
+/// The enabled keys of a workspace with no sign of life since `cutoff`: not used, created,
+/// regenerated or enabled again after it. Each column is compared on its own, so the
+/// query needs no dialect's GREATEST.
+pub fn unused_since(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    cutoff: PrimitiveDateTime,
+) -> QueryResult<Vec<ApiKey>> {
+    api_keys::table
+        .filter(api_keys::workspace_id.eq(workspace_id))
+        .filter(api_keys::disabled_at.is_null())
+        .filter(api_keys::created_at.lt(cutoff))
+        .filter(
+            api_keys::last_used_at
+                .is_null()
+                .or(api_keys::last_used_at.lt(cutoff)),
+        )
+        .filter(
+            api_keys::rotated_at
+                .is_null()
+                .or(api_keys::rotated_at.lt(cutoff)),
+        )
+        .filter(
+            api_keys::enabled_at
+                .is_null()
+                .or(api_keys::enabled_at.lt(cutoff)),
+        )
+        .order(api_keys::id)
+        .select(ApiKey::as_select())
+        .load(conn)
+}
+
+/// Disables a key on behalf of the key policy, noting after how many days unused;
+/// 0 rows when it was already disabled.
+pub fn disable_unused(
+    conn: &mut DbConnection,
+    id: i32,
+    at: PrimitiveDateTime,
+    by: &str,
+    days: i32,
+) -> QueryResult<usize> {
+    diesel::update(
+        api_keys::table
+            .find(id)
+            .filter(api_keys::disabled_at.is_null()),
+    )
+    .set((
+        api_keys::disabled_at.eq(at),
+        api_keys::disabled_by_name.eq(by),
+        api_keys::disabled_unused_days.eq(days),
+    ))
+    .execute(conn)
+}
+
 pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(api_keys::table.find(id)).execute(conn)
 }
 
-/// Gives the key a new secret. With `grace_until`, the old secret keeps working until then.
+/// Gives the key a new secret that expires `expires_in_days` from now (never with `None`).
+/// With `grace_until`, the old secret keeps working until then.
 pub fn regenerate(
     conn: &mut DbConnection,
     key: &ApiKey,
     digest: KeyDigest,
     last4: &str,
     grace_until: Option<PrimitiveDateTime>,
+    expires_in_days: Option<i32>,
 ) -> QueryResult<usize> {
     let now = crate::db::now();
     let old_hash: Option<Vec<u8>> = match grace_until {
@@ -245,14 +308,13 @@ pub fn regenerate(
         ),
         None => None,
     };
-    let expires_at = key
-        .expires_in_days
-        .map(|days| now + time::Duration::days(days.into()));
+    let expires_at = expires_in_days.map(|days| now + time::Duration::days(days.into()));
     diesel::update(api_keys::table.find(key.id))
         .set((
             api_keys::key_hash.eq(digest.0.to_vec()),
             api_keys::last4.eq(last4),
             api_keys::rotated_at.eq(now),
+            api_keys::expires_in_days.eq(expires_in_days),
             api_keys::expires_at.eq(expires_at),
             api_keys::expiry_logged.eq(false),
             api_keys::previous_hash.eq(old_hash),

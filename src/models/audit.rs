@@ -36,6 +36,7 @@ pub enum Action {
     KeyDisabled,
     KeyEnabled,
     KeyAccessChanged,
+    PolicyChanged,
 }
 
 impl Action {
@@ -55,6 +56,7 @@ impl Action {
             Self::KeyDisabled => "key.disabled",
             Self::KeyEnabled => "key.enabled",
             Self::KeyAccessChanged => "key.access_changed",
+            Self::PolicyChanged => "policy.changed",
         }
     }
 
@@ -74,6 +76,7 @@ impl Action {
             "key.disabled" => "Key disabled",
             "key.enabled" => "Key enabled",
             "key.access_changed" => "Access changed",
+            "policy.changed" => "Key policy changed",
             other => other,
         }
     }

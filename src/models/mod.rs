@@ -6,6 +6,7 @@ pub mod audit;
 pub mod campaign;
 pub mod form_nonce;
 pub mod key_client;
+pub mod key_policy;
 pub mod key_usage;
 pub mod lead;
 pub mod login_failure;

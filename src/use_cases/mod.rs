@@ -2,4 +2,5 @@
 //! one-table functions of `models/`.
 
 pub mod key_expiry;
+pub mod key_policy;
 pub mod workspace;

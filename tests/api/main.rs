@@ -17,6 +17,7 @@ mod keys_disable;
 mod keys_list;
 mod keys_manage;
 mod keys_paging;
+mod keys_policy;
 mod keys_regenerate;
 mod keys_scopes;
 mod log_redaction;

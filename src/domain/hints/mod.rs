@@ -4,6 +4,7 @@ use std::collections::HashSet;
 
 use time::{Duration, PrimitiveDateTime};
 
+use crate::domain::key_policy::KeyPolicy;
 use crate::domain::sighting::{Sighting, SightingKind};
 use crate::format;
 
@@ -30,12 +31,17 @@ pub struct KeyFacts<'a> {
     pub secret_issued_at: PrimitiveDateTime,
     /// When and by whom the key was disabled, while it is.
     pub disabled: Option<(PrimitiveDateTime, &'a str)>,
+    /// Set when the key policy disabled it: after how many days unused.
+    pub disabled_unused_days: Option<i32>,
+    /// The workspace's maximum key lifetime in days ("Key policy"), if it has one.
+    pub max_lifetime_days: Option<u16>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HintKind {
     Disabled,
     Expired,
+    BeyondPolicy,
     ExpiresSoon,
     Inactive,
     NeverUsed,
@@ -50,6 +56,7 @@ impl HintKind {
         match self {
             Self::Disabled => "Disabled",
             Self::Expired => "Expired",
+            Self::BeyondPolicy => "Beyond policy",
             Self::ExpiresSoon => "Expires soon",
             Self::Inactive => "Inactive",
             Self::NeverUsed => "Never used",
@@ -62,7 +69,11 @@ impl HintKind {
     pub fn tone(self) -> Tone {
         match self {
             Self::Disabled | Self::Expired => Tone::Danger,
-            Self::ExpiresSoon | Self::Inactive | Self::Shared | Self::NewAddress => Tone::Warn,
+            Self::BeyondPolicy
+            | Self::ExpiresSoon
+            | Self::Inactive
+            | Self::Shared
+            | Self::NewAddress => Tone::Warn,
             Self::NeverUsed | Self::Rotate => Tone::Info,
         }
     }
@@ -112,14 +123,22 @@ pub fn expires_soon(expires_at: Option<PrimitiveDateTime>, now: PrimitiveDateTim
 /// The hints for a key, most urgent first. `sightings` are this key's clients.
 pub fn hints(key: &KeyFacts<'_>, sightings: &[Sighting], now: PrimitiveDateTime) -> Vec<Hint> {
     let mut hints = Vec::new();
-    if let Some((at, by)) = key.disabled {
-        hints.push(Hint {
+    match (key.disabled, key.disabled_unused_days) {
+        (Some((at, _)), Some(days)) => hints.push(Hint {
+            kind: HintKind::Disabled,
+            sentence: format!(
+                "Disabled by the key policy on {} after {days} days unused: integrations using it are refused. Enable it if an integration still needs it, or delete it.",
+                format::date(at)
+            ),
+        }),
+        (Some((at, by)), None) => hints.push(Hint {
             kind: HintKind::Disabled,
             sentence: format!(
                 "Disabled by {by} on {}: integrations using it are refused until it is enabled. Disabling first is the safe way to learn whether anything still uses a key before deleting it.",
                 format::date(at)
             ),
-        });
+        }),
+        (None, _) => {}
     }
     match key.expires_at {
         Some(t) if t <= now => hints.push(Hint {
@@ -137,6 +156,25 @@ pub fn hints(key: &KeyFacts<'_>, sightings: &[Sighting], now: PrimitiveDateTime)
             ),
         }),
         _ => {}
+    }
+    if let Some(max) = key.max_lifetime_days {
+        let policy = KeyPolicy {
+            max_lifetime_days: Some(max),
+            ..KeyPolicy::default()
+        };
+        let expired = key.expires_at.is_some_and(|t| t <= now);
+        if !expired && policy.exceeds_lifetime(key.secret_issued_at, key.expires_at) {
+            hints.push(Hint {
+                kind: HintKind::BeyondPolicy,
+                sentence: format!(
+                    "{} the key policy allows keys at most {max} days: regenerate it to give it an expiry within the policy.",
+                    match key.expires_at {
+                        Some(t) => format!("Expires on {}, later than", format::date(t)),
+                        None => "Never expires, but".to_string(),
+                    }
+                ),
+            });
+        }
     }
     match key.last_used_at {
         Some(t) if now - t > INACTIVE_AFTER => hints.push(Hint {

@@ -16,6 +16,8 @@ fn healthy() -> KeyFacts<'static> {
         last_used_ip: Some(LAST_IP),
         secret_issued_at: NOW - Duration::days(10),
         disabled: None,
+        disabled_unused_days: None,
+        max_lifetime_days: None,
     }
 }
 
@@ -279,6 +281,8 @@ fn hints_come_most_urgent_first() {
         last_used_ip: Some(LAST_IP),
         secret_issued_at: NOW - Duration::days(200),
         disabled: None,
+        disabled_unused_days: None,
+        max_lifetime_days: None,
     };
     let sightings = [
         agent("Zapier/1.0", Duration::days(2)),
@@ -319,4 +323,56 @@ fn a_disabled_key_says_so_first_and_why_disabling_is_the_safe_step() {
             .contains("the safe way to learn whether anything still uses a key")
     );
     assert_eq!(hints[1].kind, HintKind::Expired, "the other hints follow");
+}
+
+#[test]
+fn a_key_disabled_by_the_policy_says_after_how_many_days_unused() {
+    let key = KeyFacts {
+        disabled: Some((NOW - Duration::days(1), "Key policy")),
+        disabled_unused_days: Some(90),
+        ..healthy()
+    };
+    let hint = only_hint(key, &[]);
+    assert_eq!(hint.kind, HintKind::Disabled);
+    assert!(
+        hint.sentence
+            .starts_with("Disabled by the key policy on Jun 14, 2025 after 90 days unused"),
+        "{}",
+        hint.sentence
+    );
+    assert!(
+        hint.sentence
+            .contains("Enable it if an integration still needs it")
+    );
+}
+
+fn under_lifetime(days: u16, expires_at: Option<PrimitiveDateTime>) -> KeyFacts<'static> {
+    KeyFacts {
+        max_lifetime_days: Some(days),
+        expires_at,
+        ..healthy()
+    }
+}
+
+#[test]
+fn a_key_beyond_the_policy_lifetime_is_flagged_from_one_second_past_it() {
+    let issued = healthy().secret_issued_at;
+    let limit = issued + Duration::days(30);
+    assert_eq!(kinds(under_lifetime(30, Some(limit)), &[]), []);
+    let hint = only_hint(under_lifetime(30, Some(limit + SECOND)), &[]);
+    assert_eq!(hint.kind, HintKind::BeyondPolicy);
+    assert_eq!(hint.tone(), Tone::Warn);
+    assert!(
+        hint.sentence.contains("at most 30 days: regenerate it"),
+        "{}",
+        hint.sentence
+    );
+
+    let never = only_hint(under_lifetime(30, None), &[]);
+    assert!(
+        never
+            .sentence
+            .starts_with("Never expires, but the key policy allows keys at most 30 days")
+    );
+    assert_eq!(kinds(healthy(), &[]), [], "no policy, no flag");
 }

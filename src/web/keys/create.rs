@@ -16,13 +16,14 @@ use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::PlainKey;
 use crate::domain::form_token::FormToken;
+use crate::domain::key_policy::KeyPolicy;
 use crate::domain::key_settings::{AllowedIps, Expiry};
 use crate::domain::{Name, Note};
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, NewApiKey};
 use crate::models::audit::{self, Action, key_label};
-use crate::models::{form_nonce, workspace};
+use crate::models::{form_nonce, key_policy, workspace};
 use crate::templates::{PageContext, SettingsTab, render_with_status};
 use crate::web::form::FieldErrors;
 
@@ -55,13 +56,18 @@ struct NewKeyTemplate<'a> {
     ctx: PageContext,
     form: &'a KeyForm,
     errors: FieldErrors,
-    expiry_choices: [(&'static str, &'static str); 5],
     choices: Vec<ResourceChoice>,
+    /// The expiries the key policy allows (all of them without a policy).
+    expiry_choices: Vec<(&'static str, &'static str)>,
+    /// The key policy's lifetime rule, stated before the expiry field.
+    lifetime_rule: Option<String>,
+    note_required: bool,
 }
 
 fn render_form(
     viewer: &Viewer,
     form: &KeyForm,
+    policy: &KeyPolicy,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -70,20 +76,40 @@ fn render_form(
         form,
         choices: resource_choices(&form.levels, &errors),
         errors,
-        expiry_choices: Expiry::CHOICES,
+        expiry_choices: policy.expiry_choices(),
+        lifetime_rule: policy.lifetime_rule(),
+        note_required: policy.require_note,
     };
     render_with_status(&template, status)
 }
 
-pub async fn new_key_page(viewer: Viewer) -> Result<HttpResponse, AppError> {
+/// The workspace's key policy, read for a form.
+async fn policy_of(state: &AppState, viewer: &Viewer) -> Result<KeyPolicy, AppError> {
+    let workspace_id = viewer.user.workspace_id;
+    state
+        .db(move |conn| Ok(key_policy::of(conn, workspace_id)?))
+        .await
+}
+
+pub async fn new_key_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
     key_scope(&viewer)?;
+    let policy = policy_of(&state, &viewer).await?;
     let form = KeyForm {
         access: "full".into(),
-        expiry: "never".into(),
+        expiry: policy.default_expiry().into(),
         form_token: FormToken::issue().to_string(),
         ..KeyForm::default()
     };
-    render_form(&viewer, &form, FieldErrors::default(), StatusCode::OK)
+    render_form(
+        &viewer,
+        &form,
+        &policy,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
 }
 
 enum Created {
@@ -91,6 +117,27 @@ enum Created {
     AlreadySubmitted,
     NameTaken,
     LimitReached,
+    /// The policy changed between the form's check and the write.
+    OutOfPolicy(KeyPolicy),
+}
+
+/// Adds the key policy's refusals (expiry, note) to `errors`; true when there were any.
+fn check_policy(
+    policy: &KeyPolicy,
+    expiry: Option<Expiry>,
+    note: Option<&Note>,
+    errors: &mut FieldErrors,
+) -> bool {
+    let mut refused = false;
+    if let Some(Err(refusal)) = expiry.map(|e| policy.check_expiry(e)) {
+        errors.add("expiry", refusal.to_string());
+        refused = true;
+    }
+    if let Some(Err(refusal)) = note.map(|n| policy.check_note(n.as_str())) {
+        errors.add("note", refusal.to_string());
+        refused = true;
+    }
+    refused
 }
 
 pub async fn create_key(
@@ -106,14 +153,31 @@ pub async fn create_key(
     let allowed_ips = errors.check("allowed_ips", AllowedIps::parse(&form.allowed_ips));
     let expiry = errors.check("expiry", Expiry::parse(&form.expiry));
     let token = errors.check("form", FormToken::parse(&form.form_token));
+    let policy = policy_of(&state, &viewer).await?;
+    check_policy(&policy, expiry, note.as_ref(), &mut errors);
     let (Some(name), Some(note), Some(access), Some(allowed_ips), Some(expiry), Some(token)) =
         (name, note, access, allowed_ips, expiry, token)
     else {
         if errors.has("form") {
             form.form_token = FormToken::issue().to_string();
         }
-        return render_form(&viewer, &form, errors, StatusCode::UNPROCESSABLE_ENTITY);
+        return render_form(
+            &viewer,
+            &form,
+            &policy,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
     };
+    if !errors.is_empty() {
+        return render_form(
+            &viewer,
+            &form,
+            &policy,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
 
     let plain = PlainKey::generate();
     let (digest, last4) = (plain.digest(), plain.last4());
@@ -122,6 +186,7 @@ pub async fn create_key(
     let user_id = viewer.user.id;
     let nonce = token.to_string();
     let key_name = name.clone();
+    let note_kept = note.clone();
     let outcome = state
         .db(move |conn| {
             Ok(
@@ -141,6 +206,13 @@ pub async fn create_key(
                     }
                     if api_key::name_taken(conn, scope.workspace_id, key_name.as_str(), None)? {
                         return Ok(Created::NameTaken);
+                    }
+                    // Checked again under the lock: the form's check may predate a save.
+                    let policy = key_policy::of(conn, scope.workspace_id)?;
+                    if policy.check_expiry(expiry).is_err()
+                        || policy.check_note(note.as_str()).is_err()
+                    {
+                        return Ok(Created::OutOfPolicy(policy));
                     }
                     if !form_nonce::consume(conn, &nonce)? {
                         return Ok(Created::AlreadySubmitted);
@@ -210,7 +282,23 @@ pub async fn create_key(
                     "A key named \"{name}\" already exists in this workspace. Choose another name, e.g. \"{name} 2\"."
                 ),
             );
-            render_form(&viewer, &form, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            render_form(
+                &viewer,
+                &form,
+                &policy,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
+        Created::OutOfPolicy(policy) => {
+            check_policy(&policy, Some(expiry), Some(&note_kept), &mut errors);
+            render_form(
+                &viewer,
+                &form,
+                &policy,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
         Created::LimitReached => {
             errors.add(
@@ -219,7 +307,13 @@ pub async fn create_key(
                     "This workspace has reached the limit of {MAX_KEYS_PER_WORKSPACE} API keys. Delete keys that are no longer used, then try again."
                 ),
             );
-            render_form(&viewer, &form, errors, StatusCode::UNPROCESSABLE_ENTITY)
+            render_form(
+                &viewer,
+                &form,
+                &policy,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
         }
     }
 }

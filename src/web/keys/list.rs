@@ -14,7 +14,7 @@ use crate::domain::hints;
 use crate::error::AppError;
 use crate::models::api_key::{self, ApiKey};
 use crate::models::user::{self, User};
-use crate::models::{key_client, key_usage};
+use crate::models::{key_client, key_policy, key_usage};
 use crate::templates::{PageContext, SettingsTab, render};
 
 /// The filter box appears from this many keys on.
@@ -71,7 +71,7 @@ pub async fn integrations_page(
     };
 
     let now = crate::db::now();
-    let (keys, usage, clients) = state
+    let (keys, usage, clients, policy) = state
         .db(move |conn| {
             crate::use_cases::key_expiry::log_expirations(conn, Some(workspace_id))?;
             // One snapshot: "Last used" and the usage counts come from the same flush.
@@ -81,7 +81,8 @@ pub async fn integrations_page(
                 let usage = key_usage::usage_since(conn, workspace_id, since)?;
                 let clients =
                     key_client::clients_seen_since(conn, workspace_id, now - Duration::days(60))?;
-                Ok((keys, usage, clients))
+                let policy = key_policy::of(conn, workspace_id)?;
+                Ok((keys, usage, clients, policy))
             })
         })
         .await?;
@@ -112,7 +113,7 @@ pub async fn integrations_page(
         sort,
         &needle,
     );
-    let rows = rows::key_rows(&keys[pager.range()], &usage, clients, now);
+    let rows = rows::key_rows(&keys[pager.range()], &usage, clients, &policy, now);
     render(&IntegrationsTemplate {
         ctx,
         admins: Vec::new(),

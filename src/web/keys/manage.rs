@@ -11,12 +11,13 @@ use super::{key_scope, visible_key};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::masked;
+use crate::domain::key_policy::{KeyPolicy, PolicyRefusal};
 use crate::domain::{Name, Note};
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::{self, Action, key_label};
-use crate::models::workspace;
+use crate::models::{key_policy, workspace};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::web::form::FieldErrors;
 
@@ -36,12 +37,15 @@ struct RenameTemplate<'a> {
     masked: String,
     form: &'a RenameForm,
     errors: FieldErrors,
+    /// The key policy requires a note on every key.
+    note_required: bool,
 }
 
 fn render_rename(
     viewer: &Viewer,
     key: &ApiKey,
     form: &RenameForm,
+    policy: &KeyPolicy,
     errors: FieldErrors,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
@@ -52,9 +56,18 @@ fn render_rename(
             masked: masked(&key.last4),
             form,
             errors,
+            note_required: policy.require_note,
         },
         status,
     )
+}
+
+/// The workspace's key policy, read for a form.
+async fn policy_of(state: &AppState, viewer: &Viewer) -> Result<KeyPolicy, AppError> {
+    let workspace_id = viewer.user.workspace_id;
+    state
+        .db(move |conn| Ok(key_policy::of(conn, workspace_id)?))
+        .await
 }
 
 pub async fn rename_page(
@@ -63,16 +76,26 @@ pub async fn rename_page(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let key = visible_key(&state, &viewer, id.into_inner()).await?;
+    let policy = policy_of(&state, &viewer).await?;
     let form = RenameForm {
         name: key.name.clone(),
         note: key.note.clone(),
     };
-    render_rename(&viewer, &key, &form, FieldErrors::default(), StatusCode::OK)
+    render_rename(
+        &viewer,
+        &key,
+        &form,
+        &policy,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
 }
 
 enum Renamed {
     Done,
     NameTaken,
+    /// The policy changed between the form's check and the write.
+    OutOfPolicy(KeyPolicy),
     NotFound,
 }
 
@@ -86,15 +109,30 @@ pub async fn rename_key(
     let mut errors = FieldErrors::default();
     let name = errors.check("name", Name::parse(&form.name));
     let note = errors.check("note", Note::parse(&form.note));
+    let policy = policy_of(&state, &viewer).await?;
+    if let Some(note) = &note {
+        errors.check("note", policy.check_note(note.as_str()));
+    }
     let (Some(name), Some(note)) = (name, note) else {
         return render_rename(
             &viewer,
             &key,
             &form,
+            &policy,
             errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     };
+    if !errors.is_empty() {
+        return render_rename(
+            &viewer,
+            &key,
+            &form,
+            &policy,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
     if name.as_str() == key.name && note.as_str() == key.note {
         return Ok(see_other("/settings/integrations"));
     }
@@ -112,6 +150,10 @@ pub async fn rename_key(
             Ok(
                 conn.transaction(|conn| -> Result<Renamed, diesel::result::Error> {
                     workspace::lock_for_writing(conn, scope.workspace_id)?;
+                    let policy = key_policy::of(conn, scope.workspace_id)?;
+                    if policy.check_note(note.as_str()).is_err() {
+                        return Ok(Renamed::OutOfPolicy(policy));
+                    }
                     if api_key::name_taken(
                         conn,
                         scope.workspace_id,
@@ -149,6 +191,17 @@ pub async fn rename_key(
             Ok(see_other("/settings/integrations"))
         }
         Renamed::NotFound => Err(AppError::NotFound),
+        Renamed::OutOfPolicy(policy) => {
+            errors.add("note", PolicyRefusal::NoteRequired.to_string());
+            render_rename(
+                &viewer,
+                &key,
+                &form,
+                &policy,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+        }
         Renamed::NameTaken => {
             errors.add(
                 "name",
@@ -160,6 +213,7 @@ pub async fn rename_key(
                 &viewer,
                 &key,
                 &form,
+                &policy,
                 errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )

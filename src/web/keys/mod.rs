@@ -7,6 +7,7 @@ mod disable;
 mod list;
 mod manage;
 mod pager;
+mod policy;
 mod regenerate;
 mod reveal;
 mod rows;
@@ -76,6 +77,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/settings/integrations/keys/{id}/regenerate",
         web::post().to(regenerate::regenerate_key),
+    )
+    .route(
+        "/settings/integrations/policy",
+        web::get().to(policy::policy_page),
+    )
+    .route(
+        "/settings/integrations/policy",
+        web::post().to(policy::save_policy),
     )
     .route(
         "/settings/integrations/check",

@@ -14,11 +14,13 @@ use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::{PlainKey, masked};
 use crate::domain::form_token::FormToken;
+use crate::domain::key_policy::PolicyRefusal;
+use crate::domain::key_settings::Expiry;
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key;
 use crate::models::audit::{self, Action, key_label};
-use crate::models::{form_nonce, workspace};
+use crate::models::{form_nonce, key_policy, workspace};
 use crate::templates::{PageContext, SettingsTab, render_with_status};
 
 #[derive(Template)]
@@ -30,6 +32,20 @@ struct RegenerateTemplate {
     masked: String,
     form_token: String,
     error: Option<String>,
+    /// The key policy's rule, when it limits the lifetime; the form then asks for an expiry.
+    lifetime_rule: Option<String>,
+    expiry_choices: Vec<(&'static str, &'static str)>,
+    expiry: String,
+    expiry_error: Option<String>,
+}
+
+/// What the confirmation page shows besides the key: a refusal, and the expiry chosen.
+#[derive(Default)]
+struct Refusal {
+    form: Option<String>,
+    expiry: Option<String>,
+    /// The expiry as submitted, kept when the page is shown again.
+    chosen_expiry: Option<String>,
 }
 
 /// The confirmation page of "Regenerate", with a fresh one-time token.
@@ -37,14 +53,31 @@ async fn render_regenerate(
     state: &AppState,
     viewer: &Viewer,
     id: i32,
-    error: Option<String>,
+    refusal: Refusal,
 ) -> Result<HttpResponse, AppError> {
     let key = visible_key(state, viewer, id).await?;
-    let status = if error.is_some() {
+    let workspace_id = viewer.user.workspace_id;
+    let policy = state
+        .db(move |conn| Ok(key_policy::of(conn, workspace_id)?))
+        .await?;
+    let status = if refusal.form.is_some() || refusal.expiry.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
+    // Preselected: what was submitted, else the key's own expiry if the policy allows it,
+    // else the longest the policy allows.
+    let own = key
+        .expires_in_days
+        .map_or_else(|| "never".to_string(), |d| d.to_string());
+    let choices = policy.expiry_choices();
+    let expiry = refusal.chosen_expiry.unwrap_or_else(|| {
+        if choices.iter().any(|(value, _)| *value == own) {
+            own
+        } else {
+            policy.default_expiry().to_string()
+        }
+    });
     render_with_status(
         &RegenerateTemplate {
             ctx: PageContext::new(viewer, "Regenerate key", SettingsTab::Integrations)?,
@@ -52,7 +85,11 @@ async fn render_regenerate(
             name: key.name,
             masked: masked(&key.last4),
             form_token: FormToken::issue().to_string(),
-            error,
+            error: refusal.form,
+            lifetime_rule: policy.lifetime_rule(),
+            expiry_choices: choices,
+            expiry,
+            expiry_error: refusal.expiry,
         },
         status,
     )
@@ -63,13 +100,16 @@ pub async fn regenerate_page(
     viewer: Viewer,
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    render_regenerate(&state, &viewer, id.into_inner(), None).await
+    render_regenerate(&state, &viewer, id.into_inner(), Refusal::default()).await
 }
 
 #[derive(Deserialize)]
 pub struct RegenerateForm {
     #[serde(default)]
     grace_hours: String,
+    /// Shown when the key policy limits the lifetime; empty keeps the key's own expiry.
+    #[serde(default)]
+    expiry: String,
     #[serde(default)]
     form_token: String,
 }
@@ -77,6 +117,7 @@ pub struct RegenerateForm {
 enum Regenerated {
     Done { name: String, old_last4: String },
     AlreadySubmitted,
+    OutOfPolicy(PolicyRefusal),
     NotFound,
 }
 
@@ -94,9 +135,30 @@ pub async fn regenerate_key(
         "24" => 24,
         _ => return Err(AppError::NotFound),
     };
+    let chosen_expiry = (!form.expiry.is_empty()).then(|| form.expiry.clone());
+    let expiry = match form.expiry.as_str() {
+        "" => None,
+        raw => match Expiry::parse(raw) {
+            Ok(expiry) => Some(expiry),
+            Err(unknown) => {
+                let refusal = Refusal {
+                    expiry: Some(unknown.to_string()),
+                    ..Refusal::default()
+                };
+                return render_regenerate(&state, &viewer, id, refusal).await;
+            }
+        },
+    };
     let token = match FormToken::parse(&form.form_token) {
         Ok(token) => token,
-        Err(stale) => return render_regenerate(&state, &viewer, id, Some(stale.to_string())).await,
+        Err(stale) => {
+            let refusal = Refusal {
+                form: Some(stale.to_string()),
+                chosen_expiry,
+                ..Refusal::default()
+            };
+            return render_regenerate(&state, &viewer, id, refusal).await;
+        }
     };
     let plain = PlainKey::generate();
     let (digest, last4) = (plain.digest(), plain.last4());
@@ -110,13 +172,28 @@ pub async fn regenerate_key(
                     let Some(key) = api_key::find_visible(conn, scope, id)? else {
                         return Ok(Regenerated::NotFound);
                     };
+                    // Checked under the lock: no save of the policy can slip in between.
+                    let policy = key_policy::of(conn, scope.workspace_id)?;
+                    let expiry = expiry.unwrap_or(Expiry(
+                        key.expires_in_days.and_then(|d| u16::try_from(d).ok()),
+                    ));
+                    if let Err(refusal) = policy.check_expiry(expiry) {
+                        return Ok(Regenerated::OutOfPolicy(refusal));
+                    }
                     if !form_nonce::consume(conn, &nonce)? {
                         return Ok(Regenerated::AlreadySubmitted);
                     }
                     let grace_until =
                         (grace_hours > 0).then(|| crate::db::now() + Duration::hours(grace_hours));
-                    api_key::regenerate(conn, &key, digest, &last4, grace_until)?;
-                    let detail = match grace_until {
+                    api_key::regenerate(
+                        conn,
+                        &key,
+                        digest,
+                        &last4,
+                        grace_until,
+                        expiry.0.map(i32::from),
+                    )?;
+                    let mut detail = match grace_until {
                         Some(t) => format!(
                             "New secret {}; the old one ({}) works until {}",
                             masked(&last4),
@@ -129,6 +206,13 @@ pub async fn regenerate_key(
                             masked(&key.last4)
                         ),
                     };
+                    let new_days = expiry.0.map(i32::from);
+                    if new_days != key.expires_in_days {
+                        detail.push_str(&match new_days {
+                            Some(days) => format!("; now expires {days} days after regenerating"),
+                            None => "; now never expires".into(),
+                        });
+                    }
                     audit::record(
                         conn,
                         &actor,
@@ -165,6 +249,14 @@ pub async fn regenerate_key(
             },
         }),
         Regenerated::AlreadySubmitted => already_submitted(&viewer),
+        Regenerated::OutOfPolicy(refusal) => {
+            let refusal = Refusal {
+                expiry: Some(refusal.to_string()),
+                chosen_expiry,
+                ..Refusal::default()
+            };
+            render_regenerate(&state, &viewer, id, refusal).await
+        }
         Regenerated::NotFound => Err(AppError::NotFound),
     }
 }

@@ -7,6 +7,7 @@ use time::{Date, Duration, PrimitiveDateTime};
 use super::usage_chart;
 use crate::domain::api_key::masked;
 use crate::domain::hints::{self, Hint, KeyFacts};
+use crate::domain::key_policy::KeyPolicy;
 use crate::domain::key_settings::AllowedIps;
 use crate::domain::sighting::Sighting;
 use crate::format;
@@ -57,6 +58,7 @@ pub fn key_rows(
     keys: &[ApiKey],
     usage: &[(i32, Date, i64)],
     clients: Vec<ClientSighting>,
+    policy: &KeyPolicy,
     now: PrimitiveDateTime,
 ) -> Vec<KeyRow> {
     let usage = daily_usage(usage, now);
@@ -67,6 +69,7 @@ pub fn key_rows(
                 k,
                 &usage,
                 clients.get(&k.id).map(Vec::as_slice).unwrap_or(&[]),
+                policy,
                 now,
             )
         })
@@ -105,6 +108,7 @@ fn key_row(
     key: &ApiKey,
     usage: &HashMap<i32, Vec<i64>>,
     clients: &[Sighting],
+    policy: &KeyPolicy,
     now: PrimitiveDateTime,
 ) -> KeyRow {
     let days = usage
@@ -147,12 +151,12 @@ fn key_row(
                 format::relative(until, now)
             )
         }),
-        hints: hints::hints(&key_facts(key), clients, now),
+        hints: hints::hints(&key_facts(key, policy), clients, now),
     }
 }
 
 /// What the hint rules need from a stored key.
-fn key_facts(key: &ApiKey) -> KeyFacts<'_> {
+fn key_facts<'a>(key: &'a ApiKey, policy: &KeyPolicy) -> KeyFacts<'a> {
     KeyFacts {
         expires_at: key.expires_at,
         last_used_at: key.last_used_at,
@@ -161,6 +165,8 @@ fn key_facts(key: &ApiKey) -> KeyFacts<'_> {
         disabled: key
             .disabled_at
             .map(|at| (at, key.disabled_by_name.as_deref().unwrap_or("an admin"))),
+        disabled_unused_days: key.disabled_unused_days,
+        max_lifetime_days: policy.max_lifetime_days,
     }
 }
 

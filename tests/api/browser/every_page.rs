@@ -255,6 +255,42 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
     )
     .await;
 
+    // The key policy: its page, then the list and the forms under a policy.
+    let policy = "/settings/integrations/policy";
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[("Key policy", Visit::Get(policy.into()))],
+    )
+    .await;
+    let page = app.get_html(policy).await;
+    app.submit(
+        &page,
+        policy,
+        &[
+            ("max_lifetime", "90"),
+            ("disable_unused", "30"),
+            ("require_note", "true"),
+        ],
+    )
+    .await;
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[
+            ("Key policy, saved", Visit::Get(policy.into())),
+            ("Integrations, beyond the policy", integrations("")),
+            (
+                "Generate, under a policy",
+                Visit::Get("/settings/integrations/keys/new".into()),
+            ),
+            ("Regenerate, under a policy", key_page("regenerate")),
+        ],
+    )
+    .await;
+
     // More keys than one page holds (50 a page).
     seed_keys(&app, "Custom CRM Sync", "Seed", 60);
     check_pages(
