@@ -219,6 +219,7 @@ probe_tables!(
     leads,
     activities,
     unsubscribes,
+    access_requests,
 );
 
 /// SQLite waits this long for the write lock in the probe (requests wait longer).

@@ -35,6 +35,9 @@ pub enum Action {
     KeyExpired,
     KeyDisabled,
     KeyEnabled,
+    AccessRequestCreated,
+    AccessRequestApproved,
+    AccessRequestDeclined,
 }
 
 impl Action {
@@ -53,6 +56,9 @@ impl Action {
             Self::KeyExpired => "key.expired",
             Self::KeyDisabled => "key.disabled",
             Self::KeyEnabled => "key.enabled",
+            Self::AccessRequestCreated => "access_request.created",
+            Self::AccessRequestApproved => "access_request.approved",
+            Self::AccessRequestDeclined => "access_request.declined",
         }
     }
 
@@ -71,6 +77,9 @@ impl Action {
             "key.expired" => "Key expired",
             "key.disabled" => "Key disabled",
             "key.enabled" => "Key enabled",
+            "access_request.created" => "API access requested",
+            "access_request.approved" => "API access request approved",
+            "access_request.declined" => "API access request declined",
             other => other,
         }
     }

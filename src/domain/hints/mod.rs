@@ -30,11 +30,21 @@ pub struct KeyFacts<'a> {
     pub secret_issued_at: PrimitiveDateTime,
     /// When and by whom the key was disabled, while it is.
     pub disabled: Option<(PrimitiveDateTime, &'a str)>,
+    /// Its creator's API access ended and admins manage it now (PRODUCT 4.13).
+    pub creator_gone: Option<CreatorGone<'a>>,
+}
+
+/// Why a key's creator no longer manages it; the name is the creator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreatorGone<'a> {
+    NoApiAccess(&'a str),
+    Removed(&'a str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HintKind {
     Disabled,
+    ManagedByAdmins,
     Expired,
     ExpiresSoon,
     Inactive,
@@ -49,6 +59,7 @@ impl HintKind {
     pub fn label(self) -> &'static str {
         match self {
             Self::Disabled => "Disabled",
+            Self::ManagedByAdmins => "Managed by admins",
             Self::Expired => "Expired",
             Self::ExpiresSoon => "Expires soon",
             Self::Inactive => "Inactive",
@@ -63,7 +74,7 @@ impl HintKind {
         match self {
             Self::Disabled | Self::Expired => Tone::Danger,
             Self::ExpiresSoon | Self::Inactive | Self::Shared | Self::NewAddress => Tone::Warn,
-            Self::NeverUsed | Self::Rotate => Tone::Info,
+            Self::ManagedByAdmins | Self::NeverUsed | Self::Rotate => Tone::Info,
         }
     }
 }
@@ -118,6 +129,18 @@ pub fn hints(key: &KeyFacts<'_>, sightings: &[Sighting], now: PrimitiveDateTime)
             sentence: format!(
                 "Disabled by {by} on {}: integrations using it are refused until it is enabled. Disabling first is the safe way to learn whether anything still uses a key before deleting it.",
                 format::date(at)
+            ),
+        });
+    }
+    if let Some(gone) = key.creator_gone {
+        let why = match gone {
+            CreatorGone::NoApiAccess(name) => format!("{name} no longer has API access"),
+            CreatorGone::Removed(name) => format!("{name} was removed from the workspace"),
+        };
+        hints.push(Hint {
+            kind: HintKind::ManagedByAdmins,
+            sentence: format!(
+                "Managed by admins: {why}. It keeps working; disable or delete it if no integration needs it."
             ),
         });
     }

@@ -16,6 +16,7 @@ fn healthy() -> KeyFacts<'static> {
         last_used_ip: Some(LAST_IP),
         secret_issued_at: NOW - Duration::days(10),
         disabled: None,
+        creator_gone: None,
     }
 }
 
@@ -279,6 +280,7 @@ fn hints_come_most_urgent_first() {
         last_used_ip: Some(LAST_IP),
         secret_issued_at: NOW - Duration::days(200),
         disabled: None,
+        creator_gone: None,
     };
     let sightings = [
         agent("Zapier/1.0", Duration::days(2)),
@@ -319,4 +321,29 @@ fn a_disabled_key_says_so_first_and_why_disabling_is_the_safe_step() {
             .contains("the safe way to learn whether anything still uses a key")
     );
     assert_eq!(hints[1].kind, HintKind::Expired, "the other hints follow");
+}
+
+#[test]
+fn a_key_whose_creator_lost_access_or_left_says_admins_manage_it() {
+    let kept = KeyFacts {
+        creator_gone: Some(CreatorGone::NoApiAccess("Mia Member")),
+        ..healthy()
+    };
+    let hints = hints(&kept, &[], NOW);
+    assert_eq!(hints[0].kind, HintKind::ManagedByAdmins);
+    assert_eq!(hints[0].label(), "Managed by admins");
+    assert!(
+        hints[0]
+            .sentence
+            .starts_with("Managed by admins: Mia Member no longer has API access.")
+    );
+    let left = KeyFacts {
+        creator_gone: Some(CreatorGone::Removed("Mia Member")),
+        ..healthy()
+    };
+    assert!(
+        super::hints(&left, &[], NOW)[0]
+            .sentence
+            .starts_with("Managed by admins: Mia Member was removed from the workspace.")
+    );
 }

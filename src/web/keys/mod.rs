@@ -5,6 +5,7 @@ mod create;
 mod disable;
 mod list;
 mod manage;
+mod notice;
 mod pager;
 mod regenerate;
 mod reveal;
@@ -67,6 +68,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/settings/integrations/keys/{id}/regenerate",
         web::post().to(regenerate::regenerate_key),
+    )
+    .route(
+        "/settings/integrations/access-request",
+        web::post().to(notice::ask_for_access),
     )
     .route(
         "/settings/integrations/check",
