@@ -163,13 +163,15 @@ fn grant(conn: &mut DbConnection, actor: &Actor, member: &User, why: &str) -> Re
     )
 }
 
-/// When an admin turns API access on directly, the member's pending request is answered
-/// by it: approved, audited. Call inside the access change's transaction.
+/// When an admin gives a member API access directly (the switch, or making them an admin),
+/// the member's pending request is answered by it: approved, audited with `how`. Call
+/// inside the change's transaction.
 pub fn approve_pending_of(
     conn: &mut DbConnection,
     actor: &Actor,
     by_name: &str,
     member: &User,
+    how: &str,
 ) -> Result<(), DbError> {
     let Some(pending) = access_request::pending_of(conn, member.id)? else {
         return Ok(());
@@ -180,6 +182,6 @@ pub fn approve_pending_of(
         actor,
         Action::AccessRequestApproved,
         &person_label(&member.name, &member.email),
-        "API access was turned on from the Team page",
+        how,
     )
 }

@@ -339,6 +339,7 @@ async fn change_role(
     };
     let id = id.into_inner();
     let actor = viewer.actor();
+    let viewer_name = viewer.user.name.clone();
     let change = state
         .db(move |conn| {
             Ok(
@@ -362,6 +363,16 @@ async fn change_role(
                         )));
                     }
                     user::set_role(conn, id, role)?;
+                    if role == Role::Admin {
+                        // Admins always have API access: a pending request is answered.
+                        approve_pending_of(
+                            conn,
+                            &actor,
+                            &viewer_name,
+                            &member,
+                            "Made an admin, who always has API access",
+                        )?;
+                    }
                     let detail = format!("{} → {}", member.role.label(), role.label());
                     audit::record(
                         conn,
@@ -487,7 +498,13 @@ async fn set_api_access(
                     if enabled {
                         user::set_api_access(conn, id, true)?;
                         audit::record(conn, &actor, Action::ApiAccessGranted, &subject, "")?;
-                        approve_pending_of(conn, &actor, &by_name, &member)?;
+                        approve_pending_of(
+                            conn,
+                            &actor,
+                            &by_name,
+                            &member,
+                            "API access was turned on from the Team page",
+                        )?;
                         return Ok(Change::Done(format!(
                             "{} can now manage their own API keys.",
                             member.name

@@ -18,6 +18,7 @@ on_both_databases!(
     the_team_tab_counts_the_pending_requests,
     a_removed_members_request_vanishes,
     turning_api_access_on_directly_approves_the_pending_request,
+    making_the_member_an_admin_approves_the_pending_request,
     a_reason_over_500_characters_is_refused_beside_the_field_with_the_text_kept,
 );
 
@@ -363,6 +364,27 @@ async fn turning_api_access_on_directly_approves_the_pending_request(app: TestAp
     let audit = html_unescape(&app.get_html("/settings/audit").await);
     assert!(audit.contains("API access request approved"));
     assert!(audit.contains("API access was turned on from the Team page"));
+}
+
+async fn making_the_member_an_admin_approves_the_pending_request(app: TestApp) {
+    let mia = mia_without_access(&app).await;
+    ask(&mia, "").await;
+    let team = app.get_html("/settings/team").await;
+    let mia_id = member_id_on(&team, MIA);
+    app.submit(
+        &team,
+        &format!("/settings/team/members/{mia_id}/role"),
+        &[("role", "admin")],
+    )
+    .await;
+    assert_eq!(stored_requests(&app), [("approved".into(), String::new())]);
+    assert!(
+        !app.get_html("/settings/team")
+            .await
+            .contains(">Access requests</h2>")
+    );
+    let audit = html_unescape(&app.get_html("/settings/audit").await);
+    assert!(audit.contains("Made an admin, who always has API access"));
 }
 
 async fn a_reason_over_500_characters_is_refused_beside_the_field_with_the_text_kept(app: TestApp) {
