@@ -199,6 +199,28 @@ async fn a_double_submit_at_the_same_moment_makes_one_request(app: TestApp) {
     statuses.sort();
     assert_eq!(statuses, [StatusCode::SEE_OTHER, StatusCode::CONFLICT]);
     assert_eq!(stored_requests(&app).len(), 1, "one row");
+
+    // Even a writer that skipped the workspace lock cannot add a second pending request.
+    let mut conn = app.db_conn();
+    let (workspace_id, user_id): (i32, i32) = {
+        use keydesk::db::schema::access_requests;
+        access_requests::table
+            .select((access_requests::workspace_id, access_requests::user_id))
+            .first(&mut *conn)
+            .unwrap()
+    };
+    let second =
+        keydesk::models::access_request::insert_pending(&mut conn, workspace_id, user_id, "");
+    assert!(
+        matches!(
+            second,
+            Err(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        ),
+        "the partial unique index refuses it: {second:?}"
+    );
 }
 
 async fn answering_a_request_twice_says_it_was_already_answered(app: TestApp) {
