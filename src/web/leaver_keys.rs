@@ -6,14 +6,74 @@ use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use askama::Template;
 
+use diesel::QueryResult;
+
 use crate::auth::Viewer;
+use crate::db::DbConnection;
 use crate::domain::api_key::masked;
+use crate::domain::leaver_keys::{KeysChoice, UnknownKeysChoice};
 use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::ApiKey;
+use crate::models::audit::Actor;
 use crate::models::user::User;
 use crate::templates::{PageContext, SettingsTab, render_with_status};
-use crate::use_cases::leaver_keys::Leaving;
+use crate::use_cases::leaver_keys::{self, Leaving};
+
+/// The admin's answer about the keys, from the form's `keys` field: none yet (the first
+/// POST), a choice, or something unknown (asked again with a message).
+pub struct KeysAnswer(Option<Result<KeysChoice, UnknownKeysChoice>>);
+
+impl KeysAnswer {
+    pub fn from_form(raw: Option<&str>) -> Self {
+        Self(raw.map(KeysChoice::parse))
+    }
+}
+
+/// What the keys of a member whose access ends become, inside the change's transaction
+/// (after `workspace::lock_for_writing`): `Err` is the question to ask first (no answer
+/// yet, or an unknown one; nothing was written); `Ok` the sentence for the flash and the
+/// audit entry once the answer is applied (empty when the member has no keys).
+pub fn settle_keys(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    by_name: &str,
+    member: &User,
+    leaving: Leaving,
+    answer: &KeysAnswer,
+) -> QueryResult<Result<String, KeysQuestion>> {
+    let keys = leaver_keys::keys_of(conn, actor.workspace_id, member.id)?;
+    if keys.is_empty() {
+        return Ok(Ok(String::new()));
+    }
+    let count = keys.len();
+    let their_keys = if count == 1 {
+        "Their key".to_string()
+    } else {
+        format!("Their {count} keys")
+    };
+    match &answer.0 {
+        None => Ok(Err(KeysQuestion::new(member, leaving, &keys, None))),
+        Some(Err(unknown)) => Ok(Err(KeysQuestion::new(
+            member,
+            leaving,
+            &keys,
+            Some(unknown.to_string()),
+        ))),
+        Some(Ok(KeysChoice::Keep)) => Ok(Ok(if count == 1 {
+            format!("{their_keys} keeps working; admins manage it now.")
+        } else {
+            format!("{their_keys} keep working; admins manage them now.")
+        })),
+        Some(Ok(KeysChoice::Disable)) => {
+            leaver_keys::disable_all(conn, actor, by_name, &member.name, &keys, leaving)?;
+            Ok(Ok(format!(
+                "{their_keys} {} disabled.",
+                if count == 1 { "was" } else { "were" }
+            )))
+        }
+    }
+}
 
 /// One key of the member, as the question lists it.
 pub struct LeaverKey {

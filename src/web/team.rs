@@ -9,7 +9,6 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::db::DbConnection;
-use crate::domain::leaver_keys::{KeysChoice, UnknownKeysChoice};
 use crate::domain::{Email, Name, Password, Role};
 use crate::error::AppError;
 use crate::models::access_request;
@@ -20,9 +19,9 @@ use crate::models::user::{self, User};
 use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::use_cases::access_requests::approve_pending_of;
-use crate::use_cases::leaver_keys::{self, Leaving};
+use crate::use_cases::leaver_keys::Leaving;
 use crate::web::form::FieldErrors;
-use crate::web::leaver_keys::{KeysQuestion, keys_question_page};
+use crate::web::leaver_keys::{KeysAnswer, KeysQuestion, keys_question_page, settle_keys};
 use crate::web::team_requests::{DeclineTyped, RequestRow, request_rows};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -408,59 +407,6 @@ pub struct RemoveForm {
     keys: Option<String>,
 }
 
-/// The admin's answer about the keys: none yet, a choice, or something unknown.
-type KeysAnswer = Option<Result<KeysChoice, UnknownKeysChoice>>;
-
-fn keys_answer(raw: Option<&str>) -> KeysAnswer {
-    raw.map(KeysChoice::parse)
-}
-
-/// What the keys of a member whose access ends become, inside the change's transaction:
-/// `Err` carries the question to ask first (no answer yet, or an unknown one); `Ok` the
-/// sentence for the flash and the audit entry once the answer is applied (empty without keys).
-fn settle_keys(
-    conn: &mut DbConnection,
-    actor: &audit::Actor,
-    by_name: &str,
-    member: &User,
-    leaving: Leaving,
-    answer: &KeysAnswer,
-) -> QueryResult<Result<String, Change>> {
-    let keys = leaver_keys::keys_of(conn, actor.workspace_id, member.id)?;
-    if keys.is_empty() {
-        return Ok(Ok(String::new()));
-    }
-    let count = keys.len();
-    let their_keys = if count == 1 {
-        "Their key".to_string()
-    } else {
-        format!("Their {count} keys")
-    };
-    match answer {
-        None => Ok(Err(Change::AskAboutKeys(Box::new(KeysQuestion::new(
-            member, leaving, &keys, None,
-        ))))),
-        Some(Err(unknown)) => Ok(Err(Change::AskAboutKeys(Box::new(KeysQuestion::new(
-            member,
-            leaving,
-            &keys,
-            Some(unknown.to_string()),
-        ))))),
-        Some(Ok(KeysChoice::Keep)) => Ok(Ok(if count == 1 {
-            format!("{their_keys} keeps working; admins manage it now.")
-        } else {
-            format!("{their_keys} keep working; admins manage them now.")
-        })),
-        Some(Ok(KeysChoice::Disable)) => {
-            leaver_keys::disable_all(conn, actor, by_name, &member.name, &keys, leaving)?;
-            Ok(Ok(format!(
-                "{their_keys} {} disabled.",
-                if count == 1 { "was" } else { "were" }
-            )))
-        }
-    }
-}
-
 async fn set_api_access(
     state: web::Data<AppState>,
     viewer: Viewer,
@@ -472,7 +418,7 @@ async fn set_api_access(
     let actor = viewer.actor();
     let by_name = viewer.user.name.clone();
     let enabled = form.enabled;
-    let answer = keys_answer(form.keys.as_deref());
+    let answer = KeysAnswer::from_form(form.keys.as_deref());
     let change = state
         .db(move |conn| {
             Ok(
@@ -519,7 +465,7 @@ async fn set_api_access(
                         &answer,
                     )? {
                         Ok(sentence) => sentence,
-                        Err(question) => return Ok(question),
+                        Err(question) => return Ok(Change::AskAboutKeys(Box::new(question))),
                     };
                     user::set_api_access(conn, id, false)?;
                     audit::record(conn, &actor, Action::ApiAccessRevoked, &subject, &keys)?;
@@ -545,7 +491,7 @@ async fn remove_member(
     let id = id.into_inner();
     let actor = viewer.actor();
     let by_name = viewer.user.name.clone();
-    let answer = keys_answer(form.keys.as_deref());
+    let answer = KeysAnswer::from_form(form.keys.as_deref());
     let change = state
         .db(move |conn| {
             Ok(
@@ -570,7 +516,7 @@ async fn remove_member(
                         &answer,
                     )? {
                         Ok(sentence) => sentence,
-                        Err(question) => return Ok(question),
+                        Err(question) => return Ok(Change::AskAboutKeys(Box::new(question))),
                     };
                     session::delete_for_user(conn, id)?;
                     access_request::delete_for_user(conn, id)?;
