@@ -85,6 +85,9 @@ async fn a_member_asks_an_admin_approves_and_the_member_can_generate_a_key(app: 
     let team = app.get_html("/settings/team").await;
     assert!(team.contains(">Access requests</h2>"));
     assert!(team.contains(MIA) && team.contains("For the nightly CRM sync"));
+    assert!(team.contains("Asked <span title=\""), "when they asked");
+    assert!(team.contains("<label for=\"decline-reason-"));
+    assert!(team.contains("Reason for declining (optional)"));
     let id = request_id_on(&team, "Mia Member");
     let approved = app
         .submit(&team, &format!("/settings/team/requests/{id}/approve"), &[])
