@@ -17,6 +17,8 @@ pub struct PageContext {
     pub workspace_name: String,
     pub is_admin: bool,
     pub can_use_api_keys: bool,
+    /// Access requests waiting for an admin: the count beside "Team".
+    pub pending_requests: i64,
     pub csrf: String,
     pub flash: Option<String>,
     /// The settings tab to highlight.
@@ -41,6 +43,7 @@ impl PageContext {
             workspace_name: viewer.workspace_name.clone(),
             is_admin: viewer.user.is_admin(),
             can_use_api_keys: viewer.user.can_use_api_keys(),
+            pending_requests: viewer.pending_requests,
             csrf: viewer.session.csrf_token()?,
             flash: viewer.session.take_flash(),
             tab,

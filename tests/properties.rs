@@ -4,8 +4,10 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use keydesk::domain::access_request::Reason;
 use keydesk::domain::api_key::{KEY_LEN, PlainKey};
 use keydesk::domain::key_settings::AllowedIps;
+use keydesk::domain::leaver_keys::KeysChoice;
 use keydesk::domain::{Email, Name, Note};
 use keydesk::redact::{REDACTED, for_log, redact_keys};
 use keydesk::web::access_log::redact_target;
@@ -128,6 +130,20 @@ proptest! {
             prop_assert_eq!(Note::parse(note.as_str()), Ok(note.clone()));
             prop_assert!(note.as_str().chars().count() <= Note::MAX_CHARS);
         }
+    }
+
+    #[test]
+    fn access_request_reasons_never_panic_and_an_accepted_reason_parses_to_itself(raw in text()) {
+        if let Ok(reason) = Reason::parse(&raw) {
+            prop_assert_eq!(Reason::parse(reason.as_str()), Ok(reason.clone()));
+            prop_assert!(reason.as_str().chars().count() <= Reason::MAX_CHARS);
+        }
+    }
+
+    #[test]
+    fn the_keys_choice_accepts_only_keep_and_disable(raw in text()) {
+        let parsed = KeysChoice::parse(&raw);
+        prop_assert_eq!(parsed.is_ok(), raw == "keep" || raw == "disable");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use super::TypedSession;
 use crate::app::AppState;
 use crate::error::AppError;
+use crate::models::access_request;
 use crate::models::user::{self, User};
 
 /// A logged-in user, loaded fresh on every request so that a removed member or
@@ -15,6 +16,8 @@ use crate::models::user::{self, User};
 pub struct Viewer {
     pub user: User,
     pub workspace_name: String,
+    /// Access requests waiting for an admin (the Team tab's badge); 0 for members.
+    pub pending_requests: i64,
     pub session: TypedSession,
     pub ip: String,
 }
@@ -65,12 +68,24 @@ impl FromRequest for Viewer {
             };
             let state = AppState::of(&req);
             let found = state
-                .db(move |conn| Ok(user::find_with_workspace(conn, user_id)?))
+                .db(move |conn| {
+                    let Some((user, workspace_name)) = user::find_with_workspace(conn, user_id)?
+                    else {
+                        return Ok(None);
+                    };
+                    let pending = if user.is_admin() {
+                        access_request::count_pending(conn, user.workspace_id)?
+                    } else {
+                        0
+                    };
+                    Ok(Some((user, workspace_name, pending)))
+                })
                 .await?;
             match found {
-                Some((user, workspace_name)) => Ok(Viewer {
+                Some((user, workspace_name, pending_requests)) => Ok(Viewer {
                     user,
                     workspace_name,
+                    pending_requests,
                     session,
                     ip: client_ip(&req),
                 }),

@@ -220,6 +220,7 @@ probe_tables!(
     activities,
     unsubscribes,
     key_policies,
+    access_requests,
 );
 
 /// SQLite waits this long for the write lock in the probe (requests wait longer).

@@ -187,7 +187,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    access_requests (id) {
+        id -> Integer,
+        workspace_id -> Integer,
+        user_id -> Integer,
+        reason -> Text,
+        status -> Text,
+        decided_by_name -> Nullable<Text>,
+        decline_reason -> Nullable<Text>,
+        created_at -> Timestamp,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(leads -> campaigns (campaign_id));
+diesel::joinable!(access_requests -> users (user_id));
 diesel::joinable!(users -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
 diesel::joinable!(api_key_usage -> api_keys (key_id));
@@ -212,4 +227,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     activities,
     unsubscribes,
     key_policies,
+    access_requests,
 );

@@ -1,11 +1,13 @@
 //! Typed values that are valid by construction ("parse, don't validate").
 
+pub mod access_request;
 pub mod api_key;
 mod email;
 pub mod form_token;
 pub mod hints;
 pub mod key_policy;
 pub mod key_settings;
+pub mod leaver_keys;
 pub mod name;
 mod note;
 mod password;

@@ -376,3 +376,14 @@ pub fn claim_expiry_entry(conn: &mut DbConnection, id: i32) -> QueryResult<bool>
     .execute(conn)?;
     Ok(claimed == 1)
 }
+
+/// The members of a workspace who created keys that still exist.
+pub fn creators_in_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<i32>> {
+    let creators: Vec<Option<i32>> = api_keys::table
+        .filter(api_keys::workspace_id.eq(workspace_id))
+        .filter(api_keys::created_by.is_not_null())
+        .select(api_keys::created_by)
+        .distinct()
+        .load(conn)?;
+    Ok(creators.into_iter().flatten().collect())
+}

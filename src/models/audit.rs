@@ -37,6 +37,9 @@ pub enum Action {
     KeyEnabled,
     KeyAccessChanged,
     PolicyChanged,
+    AccessRequestCreated,
+    AccessRequestApproved,
+    AccessRequestDeclined,
 }
 
 impl Action {
@@ -57,6 +60,9 @@ impl Action {
             Self::KeyEnabled => "key.enabled",
             Self::KeyAccessChanged => "key.access_changed",
             Self::PolicyChanged => "policy.changed",
+            Self::AccessRequestCreated => "access_request.created",
+            Self::AccessRequestApproved => "access_request.approved",
+            Self::AccessRequestDeclined => "access_request.declined",
         }
     }
 
@@ -77,6 +83,9 @@ impl Action {
             "key.enabled" => "Key enabled",
             "key.access_changed" => "Access changed",
             "policy.changed" => "Key policy changed",
+            "access_request.created" => "API access requested",
+            "access_request.approved" => "API access request approved",
+            "access_request.declined" => "API access request declined",
             other => other,
         }
     }

@@ -1,5 +1,6 @@
 //! Table rows and their queries: plain synchronous diesel functions over `&mut DbConnection`.
 
+pub mod access_request;
 pub mod activity;
 pub mod api_key;
 pub mod audit;

@@ -6,11 +6,13 @@ pub mod docs;
 pub mod form;
 pub mod health;
 pub mod keys;
+pub mod leaver_keys;
 pub mod login;
 pub mod settings;
 pub mod setup;
 pub mod static_files;
 pub mod team;
+pub mod team_requests;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};

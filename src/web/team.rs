@@ -11,12 +11,18 @@ use crate::auth::Viewer;
 use crate::db::DbConnection;
 use crate::domain::{Email, Name, Password, Role};
 use crate::error::AppError;
+use crate::models::access_request;
+use crate::models::api_key;
 use crate::models::audit::{self, Action, person_label};
 use crate::models::session;
 use crate::models::user::{self, User};
 use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::use_cases::access_requests::approve_pending_of;
+use crate::use_cases::leaver_keys::Leaving;
 use crate::web::form::FieldErrors;
+use crate::web::leaver_keys::{KeysAnswer, KeysQuestion, keys_question_page, settle_keys};
+use crate::web::team_requests::{DeclineTyped, RequestRow, request_rows};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings/team", web::get().to(team_page))
@@ -32,7 +38,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/settings/team/members/{id}/remove",
             web::post().to(remove_member),
-        );
+        )
+        .configure(crate::web::team_requests::routes);
 }
 
 const LAST_ADMIN: &str =
@@ -58,12 +65,28 @@ struct TeamTemplate<'a> {
     ctx: PageContext,
     me: i32,
     members: Vec<User>,
+    /// Members who created keys that still exist: removing them asks about the keys.
+    with_keys: Vec<i32>,
+    requests: Vec<RequestRow>,
+    /// A refused "Decline", shown again beside its request with what was typed.
+    decline: Option<DeclineTyped>,
     form: &'a MemberForm,
     errors: FieldErrors,
     action_error: Option<String>,
 }
 
-async fn render_team(
+impl TeamTemplate<'_> {
+    fn has_keys(&self, member_id: &i32) -> bool {
+        self.with_keys.contains(member_id)
+    }
+
+    /// The refused "Decline" of request `id`, if that is the one being shown again.
+    fn decline_for(&self, id: &i32) -> Option<&DeclineTyped> {
+        self.decline.as_ref().filter(|d| d.id == *id)
+    }
+}
+
+pub(crate) async fn render_team(
     state: &AppState,
     viewer: &Viewer,
     form: &MemberForm,
@@ -71,14 +94,37 @@ async fn render_team(
     action_error: Option<String>,
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
+    render_team_with(state, viewer, form, errors, action_error, None, status).await
+}
+
+/// The Team page, with a refused "Decline" form shown again if there is one.
+pub(crate) async fn render_team_with(
+    state: &AppState,
+    viewer: &Viewer,
+    form: &MemberForm,
+    errors: FieldErrors,
+    action_error: Option<String>,
+    decline: Option<DeclineTyped>,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
     let workspace_id = viewer.user.workspace_id;
-    let members = state
-        .db(move |conn| Ok(user::list_in_workspace(conn, workspace_id)?))
+    let (members, with_keys, pending) = state
+        .db(move |conn| {
+            crate::db::read_snapshot(conn, |conn| {
+                let members = user::list_in_workspace(conn, workspace_id)?;
+                let with_keys = api_key::creators_in_workspace(conn, workspace_id)?;
+                let pending = access_request::pending_in_workspace(conn, workspace_id)?;
+                Ok((members, with_keys, pending))
+            })
+        })
         .await?;
     let template = TeamTemplate {
         ctx: PageContext::new(viewer, "Team", SettingsTab::Team)?,
         me: viewer.user.id,
         members,
+        with_keys,
+        requests: request_rows(pending, crate::db::now()),
+        decline,
         form,
         errors,
         action_error,
@@ -201,6 +247,8 @@ enum Change {
     Invalid(String),
     /// The acting admin lost the role while the request was on its way.
     NoLongerAdmin,
+    /// The member created keys: ask what happens to them first (nothing was changed).
+    AskAboutKeys(Box<KeysQuestion>),
 }
 
 /// The member a change is about. Unknown ids are "not found" for admins and "not
@@ -244,6 +292,7 @@ async fn finish(
         }
         Change::NotFound => Err(AppError::NotFound),
         Change::NoLongerAdmin => Err(AppError::Forbidden),
+        Change::AskAboutKeys(question) => keys_question_page(viewer, *question),
         // Someone who is not (or no longer) an admin gets the rule, not the Team page.
         Change::LastAdmin if !viewer.user.is_admin() => Ok(crate::error::error_page(
             StatusCode::CONFLICT,
@@ -289,6 +338,7 @@ async fn change_role(
     };
     let id = id.into_inner();
     let actor = viewer.actor();
+    let viewer_name = viewer.user.name.clone();
     let change = state
         .db(move |conn| {
             Ok(
@@ -312,6 +362,16 @@ async fn change_role(
                         )));
                     }
                     user::set_role(conn, id, role)?;
+                    if role == Role::Admin {
+                        // Admins always have API access: a pending request is answered.
+                        approve_pending_of(
+                            conn,
+                            &actor,
+                            &viewer_name,
+                            &member,
+                            "Made an admin, who always has API access",
+                        )?;
+                    }
                     let detail = format!("{} → {}", member.role.label(), role.label());
                     audit::record(
                         conn,
@@ -335,6 +395,16 @@ async fn change_role(
 #[derive(Deserialize)]
 pub struct ApiAccessForm {
     enabled: bool,
+    /// The answer of the keys question: "keep" or "disable"; absent the first time.
+    #[serde(default)]
+    keys: Option<String>,
+}
+
+/// The body of "Remove": only the answer of the keys question, once asked.
+#[derive(Deserialize)]
+pub struct RemoveForm {
+    #[serde(default)]
+    keys: Option<String>,
 }
 
 async fn set_api_access(
@@ -346,7 +416,9 @@ async fn set_api_access(
     viewer.require_admin()?;
     let id = id.into_inner();
     let actor = viewer.actor();
+    let by_name = viewer.user.name.clone();
     let enabled = form.enabled;
+    let answer = KeysAnswer::from_form(form.keys.as_deref());
     let change = state
         .db(move |conn| {
             Ok(
@@ -368,24 +440,40 @@ async fn set_api_access(
                             member.name
                         )));
                     }
-                    user::set_api_access(conn, id, enabled)?;
-                    let action = if enabled {
-                        Action::ApiAccessGranted
-                    } else {
-                        Action::ApiAccessRevoked
-                    };
-                    audit::record(
+                    let subject = person_label(&member.name, &member.email);
+                    if enabled {
+                        user::set_api_access(conn, id, true)?;
+                        audit::record(conn, &actor, Action::ApiAccessGranted, &subject, "")?;
+                        approve_pending_of(
+                            conn,
+                            &actor,
+                            &by_name,
+                            &member,
+                            "API access was turned on from the Team page",
+                        )?;
+                        return Ok(Change::Done(format!(
+                            "{} can now manage their own API keys.",
+                            member.name
+                        )));
+                    }
+                    let keys = match settle_keys(
                         conn,
                         &actor,
-                        action,
-                        &person_label(&member.name, &member.email),
-                        "",
-                    )?;
-                    Ok(Change::Done(if enabled {
-                        format!("{} can now manage their own API keys.", member.name)
-                    } else {
-                        format!("{} no longer has API access.", member.name)
-                    }))
+                        &by_name,
+                        &member,
+                        Leaving::AccessTurnedOff,
+                        &answer,
+                    )? {
+                        Ok(sentence) => sentence,
+                        Err(question) => return Ok(Change::AskAboutKeys(Box::new(question))),
+                    };
+                    user::set_api_access(conn, id, false)?;
+                    audit::record(conn, &actor, Action::ApiAccessRevoked, &subject, &keys)?;
+                    Ok(Change::Done(
+                        format!("{} no longer has API access. {keys}", member.name)
+                            .trim_end()
+                            .to_string(),
+                    ))
                 })?,
             )
         })
@@ -397,10 +485,13 @@ async fn remove_member(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i32>,
+    web::Form(form): web::Form<RemoveForm>,
 ) -> Result<HttpResponse, AppError> {
     // The admin check runs inside the transaction, after the last-admin rule.
     let id = id.into_inner();
     let actor = viewer.actor();
+    let by_name = viewer.user.name.clone();
+    let answer = KeysAnswer::from_form(form.keys.as_deref());
     let change = state
         .db(move |conn| {
             Ok(
@@ -416,19 +507,37 @@ async fn remove_member(
                     if !still_admin(conn, &actor)? {
                         return Ok(Change::NoLongerAdmin);
                     }
+                    let keys = match settle_keys(
+                        conn,
+                        &actor,
+                        &by_name,
+                        &member,
+                        Leaving::Removed,
+                        &answer,
+                    )? {
+                        Ok(sentence) => sentence,
+                        Err(question) => return Ok(Change::AskAboutKeys(Box::new(question))),
+                    };
                     session::delete_for_user(conn, id)?;
+                    access_request::delete_for_user(conn, id)?;
                     user::delete(conn, id)?;
+                    let detail = if keys.is_empty() {
+                        "Logged out everywhere".to_string()
+                    } else {
+                        format!("Logged out everywhere. {keys}")
+                    };
                     audit::record(
                         conn,
                         &actor,
                         Action::MemberRemoved,
                         &person_label(&member.name, &member.email),
-                        "Logged out everywhere; their API keys stay with the workspace",
+                        &detail,
                     )?;
-                    Ok(Change::Done(format!(
-                        "{} was removed and logged out.",
-                        member.name
-                    )))
+                    Ok(Change::Done(
+                        format!("{} was removed and logged out. {keys}", member.name)
+                            .trim_end()
+                            .to_string(),
+                    ))
                 })?,
             )
         })

@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod access_requests;
 mod api_auth;
 mod api_campaigns;
 mod api_leads;
@@ -36,3 +37,4 @@ mod setup;
 mod setup_code;
 mod team;
 mod team_access;
+mod team_leavers;

@@ -35,11 +35,21 @@ pub struct KeyFacts<'a> {
     pub disabled_unused_days: Option<i32>,
     /// The workspace's maximum key lifetime in days ("Key policy"), if it has one.
     pub max_lifetime_days: Option<u16>,
+    /// Its creator's API access ended and admins manage it now (PRODUCT 4.13).
+    pub creator_gone: Option<CreatorGone<'a>>,
+}
+
+/// Why a key's creator no longer manages it; the name is the creator's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreatorGone<'a> {
+    NoApiAccess(&'a str),
+    Removed(&'a str),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HintKind {
     Disabled,
+    ManagedByAdmins,
     Expired,
     BeyondPolicy,
     ExpiresSoon,
@@ -55,6 +65,7 @@ impl HintKind {
     pub fn label(self) -> &'static str {
         match self {
             Self::Disabled => "Disabled",
+            Self::ManagedByAdmins => "Managed by admins",
             Self::Expired => "Expired",
             Self::BeyondPolicy => "Beyond policy",
             Self::ExpiresSoon => "Expires soon",
@@ -74,7 +85,7 @@ impl HintKind {
             | Self::Inactive
             | Self::Shared
             | Self::NewAddress => Tone::Warn,
-            Self::NeverUsed | Self::Rotate => Tone::Info,
+            Self::ManagedByAdmins | Self::NeverUsed | Self::Rotate => Tone::Info,
         }
     }
 }
@@ -139,6 +150,18 @@ pub fn hints(key: &KeyFacts<'_>, sightings: &[Sighting], now: PrimitiveDateTime)
             ),
         }),
         (None, _) => {}
+    }
+    if let Some(gone) = key.creator_gone {
+        let why = match gone {
+            CreatorGone::NoApiAccess(name) => format!("{name} no longer has API access"),
+            CreatorGone::Removed(name) => format!("{name} was removed from the workspace"),
+        };
+        hints.push(Hint {
+            kind: HintKind::ManagedByAdmins,
+            sentence: format!(
+                "Managed by admins: {why}. It keeps working; disable or delete it if no integration needs it."
+            ),
+        });
     }
     match key.expires_at {
         Some(t) if t <= now => hints.push(Hint {

@@ -18,6 +18,7 @@ fn healthy() -> KeyFacts<'static> {
         disabled: None,
         disabled_unused_days: None,
         max_lifetime_days: None,
+        creator_gone: None,
     }
 }
 
@@ -283,6 +284,7 @@ fn hints_come_most_urgent_first() {
         disabled: None,
         disabled_unused_days: None,
         max_lifetime_days: None,
+        creator_gone: None,
     };
     let sightings = [
         agent("Zapier/1.0", Duration::days(2)),
@@ -375,4 +377,29 @@ fn a_key_beyond_the_policy_lifetime_is_flagged_from_one_second_past_it() {
             .starts_with("Never expires, but the key policy allows keys at most 30 days")
     );
     assert_eq!(kinds(healthy(), &[]), [], "no policy, no flag");
+}
+
+#[test]
+fn a_key_whose_creator_lost_access_or_left_says_admins_manage_it() {
+    let kept = KeyFacts {
+        creator_gone: Some(CreatorGone::NoApiAccess("Mia Member")),
+        ..healthy()
+    };
+    let hints = hints(&kept, &[], NOW);
+    assert_eq!(hints[0].kind, HintKind::ManagedByAdmins);
+    assert_eq!(hints[0].label(), "Managed by admins");
+    assert!(
+        hints[0]
+            .sentence
+            .starts_with("Managed by admins: Mia Member no longer has API access.")
+    );
+    let left = KeyFacts {
+        creator_gone: Some(CreatorGone::Removed("Mia Member")),
+        ..healthy()
+    };
+    assert!(
+        super::hints(&left, &[], NOW)[0]
+            .sentence
+            .starts_with("Managed by admins: Mia Member was removed from the workspace.")
+    );
 }

@@ -5,15 +5,16 @@ use askama::Template;
 use serde::Deserialize;
 use time::Duration;
 
+use super::notice::NoticeForm;
 use super::pager::{PageRequest, Pager};
-use super::rows::{self, KeyRow};
+use super::rows::{self, Creators, KeyRow};
 use super::sort::{Sort, SortLinks};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::hints;
 use crate::error::AppError;
 use crate::models::api_key::{self, ApiKey};
-use crate::models::user::{self, User};
+use crate::models::user;
 use crate::models::{key_client, key_policy, key_usage};
 use crate::templates::{PageContext, SettingsTab, render};
 
@@ -33,7 +34,6 @@ pub struct ListQuery {
 #[template(path = "settings/integrations.html")]
 struct IntegrationsTemplate {
     ctx: PageContext,
-    admins: Vec<User>,
     rows: Vec<KeyRow>,
     total: usize,
     show_filter: bool,
@@ -50,28 +50,14 @@ pub async fn integrations_page(
     viewer: Viewer,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let Ok(scope) = super::key_scope(&viewer) else {
+        return super::notice::notice_page(&state, &viewer, NoticeForm::default()).await;
+    };
     let ctx = PageContext::new(&viewer, "Integrations", SettingsTab::Integrations)?;
     let workspace_id = viewer.user.workspace_id;
-    let Ok(scope) = super::key_scope(&viewer) else {
-        let admins = state
-            .db(move |conn| Ok(user::admins_of(conn, workspace_id)?))
-            .await?;
-        return render(&IntegrationsTemplate {
-            ctx,
-            admins,
-            rows: Vec::new(),
-            total: 0,
-            show_filter: false,
-            query: String::new(),
-            sort_links: SortLinks::new(Sort::default(), ""),
-            sort: Sort::default(),
-            pager: Pager::new(PageRequest::from_query(None), 0, Sort::default(), ""),
-            expiring_soon: Vec::new(),
-        });
-    };
 
     let now = crate::db::now();
-    let (keys, usage, clients, policy) = state
+    let (keys, usage, clients, policy, creators) = state
         .db(move |conn| {
             crate::use_cases::key_expiry::log_expirations(conn, Some(workspace_id))?;
             // One snapshot: "Last used" and the usage counts come from the same flush.
@@ -81,8 +67,19 @@ pub async fn integrations_page(
                 let usage = key_usage::usage_since(conn, workspace_id, since)?;
                 let clients =
                     key_client::clients_seen_since(conn, workspace_id, now - Duration::days(60))?;
+                // Only admins see others' keys, so only they need to know whose access ended.
+                let creators = match scope.only_created_by {
+                    Some(_) => Creators::default(),
+                    None => Creators {
+                        without_access: user::list_in_workspace(conn, workspace_id)?
+                            .into_iter()
+                            .filter(|u| !u.can_use_api_keys())
+                            .map(|u| u.id)
+                            .collect(),
+                    },
+                };
                 let policy = key_policy::of(conn, workspace_id)?;
-                Ok((keys, usage, clients, policy))
+                Ok((keys, usage, clients, policy, creators))
             })
         })
         .await?;
@@ -113,10 +110,16 @@ pub async fn integrations_page(
         sort,
         &needle,
     );
-    let rows = rows::key_rows(&keys[pager.range()], &usage, clients, &policy, now);
+    let rows = rows::key_rows(
+        &keys[pager.range()],
+        &usage,
+        clients,
+        &policy,
+        &creators,
+        now,
+    );
     render(&IntegrationsTemplate {
         ctx,
-        admins: Vec::new(),
         rows,
         total,
         show_filter: total >= FILTER_FROM,

@@ -6,6 +6,7 @@ mod create;
 mod disable;
 mod list;
 mod manage;
+mod notice;
 mod pager;
 mod policy;
 mod regenerate;
@@ -85,6 +86,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/settings/integrations/policy",
         web::post().to(policy::save_policy),
+    )
+    .route(
+        "/settings/integrations/access-request",
+        web::post().to(notice::ask_for_access),
     )
     .route(
         "/settings/integrations/check",

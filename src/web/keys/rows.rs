@@ -1,12 +1,12 @@
 //! One row of the keys table: what the page shows of a key, its usage and its hints.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use time::{Date, Duration, PrimitiveDateTime};
 
 use super::usage_chart;
 use crate::domain::api_key::masked;
-use crate::domain::hints::{self, Hint, KeyFacts};
+use crate::domain::hints::{self, CreatorGone, Hint, KeyFacts};
 use crate::domain::key_policy::KeyPolicy;
 use crate::domain::key_settings::AllowedIps;
 use crate::domain::sighting::Sighting;
@@ -53,12 +53,32 @@ pub struct KeyRow {
     pub hints: Vec<Hint>,
 }
 
+/// The members of the workspace who have no API access (any more): admins manage the
+/// keys they created. A key whose creator was removed has no `created_by` at all.
+#[derive(Debug, Default)]
+pub struct Creators {
+    pub without_access: HashSet<i32>,
+}
+
+impl Creators {
+    fn gone<'a>(&self, key: &'a ApiKey) -> Option<CreatorGone<'a>> {
+        match key.created_by {
+            None => Some(CreatorGone::Removed(&key.created_by_name)),
+            Some(id) if self.without_access.contains(&id) => {
+                Some(CreatorGone::NoApiAccess(&key.created_by_name))
+            }
+            Some(_) => None,
+        }
+    }
+}
+
 /// The rows for `keys`, in their order, from the usage and sightings of the workspace.
 pub fn key_rows(
     keys: &[ApiKey],
     usage: &[(i32, Date, i64)],
     clients: Vec<ClientSighting>,
     policy: &KeyPolicy,
+    creators: &Creators,
     now: PrimitiveDateTime,
 ) -> Vec<KeyRow> {
     let usage = daily_usage(usage, now);
@@ -70,6 +90,7 @@ pub fn key_rows(
                 &usage,
                 clients.get(&k.id).map(Vec::as_slice).unwrap_or(&[]),
                 policy,
+                creators,
                 now,
             )
         })
@@ -109,6 +130,7 @@ fn key_row(
     usage: &HashMap<i32, Vec<i64>>,
     clients: &[Sighting],
     policy: &KeyPolicy,
+    creators: &Creators,
     now: PrimitiveDateTime,
 ) -> KeyRow {
     let days = usage
@@ -151,12 +173,12 @@ fn key_row(
                 format::relative(until, now)
             )
         }),
-        hints: hints::hints(&key_facts(key, policy), clients, now),
+        hints: hints::hints(&key_facts(key, policy, creators), clients, now),
     }
 }
 
 /// What the hint rules need from a stored key.
-fn key_facts<'a>(key: &'a ApiKey, policy: &KeyPolicy) -> KeyFacts<'a> {
+fn key_facts<'a>(key: &'a ApiKey, policy: &KeyPolicy, creators: &Creators) -> KeyFacts<'a> {
     KeyFacts {
         expires_at: key.expires_at,
         last_used_at: key.last_used_at,
@@ -167,6 +189,7 @@ fn key_facts<'a>(key: &'a ApiKey, policy: &KeyPolicy) -> KeyFacts<'a> {
             .map(|at| (at, key.disabled_by_name.as_deref().unwrap_or("an admin"))),
         disabled_unused_days: key.disabled_unused_days,
         max_lifetime_days: policy.max_lifetime_days,
+        creator_gone: creators.gone(key),
     }
 }
 

@@ -24,6 +24,8 @@ enum Visit<'a> {
     Collapsed,
     /// Generate → "Custom" with every resource left at None → Create Key: the refusal.
     CustomRefused,
+    /// Team → this member's "API access" switch: the question about the keys they created.
+    AskAboutKeys(i32),
 }
 
 async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
@@ -66,6 +68,11 @@ async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
             click(b, "details.collapsible > summary").await;
             let list = element(b, Locator::Css("details.collapsible")).await;
             assert_eq!(list.attr("open").await.unwrap(), None, "the list collapses");
+        }
+        Visit::AskAboutKeys(member_id) => {
+            b.goto(&app.url("/settings/team")).await.unwrap();
+            click(b, &format!("#member-{member_id} button[role='switch']")).await;
+            element(b, Locator::Css("#leaver-title")).await;
         }
     }
 }
@@ -148,6 +155,27 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
     app.set_up().await;
     app.add_member("Mia Member", "mia@example.com", "member", false)
         .await;
+    // Noor asked for API access (a count on Team, a request on the Team page, her notice
+    // says "Requested on …"); Kai has API access and a key (turning it off asks about it).
+    app.add_member("Noor Member", "noor@example.com", "member", false)
+        .await;
+    let noor = app.log_in_as("noor@example.com").await;
+    let notice = noor.get_html("/settings/integrations").await;
+    let asked = noor
+        .submit(
+            &notice,
+            "/settings/integrations/access-request",
+            &[("reason", "For the weekly export to our data warehouse")],
+        )
+        .await;
+    assert_eq!(asked.status(), reqwest::StatusCode::SEE_OTHER, "Noor asks");
+    app.add_member("Kai Keys", "kai@example.com", "member", true)
+        .await;
+    app.log_in_as("kai@example.com")
+        .await
+        .create_key("Kai Export")
+        .await;
+    let kai_id = app.member_id("kai@example.com").await;
     check_pages(
         &browsers,
         &app,
@@ -247,7 +275,14 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
                 "Check: spaces inside",
                 Visit::Check(format!("{} {}", &crm[..10], &crm[10..])),
             ),
-            ("Team", Visit::Get("/settings/team".into())),
+            (
+                "Team, with an access request",
+                Visit::Get("/settings/team".into()),
+            ),
+            (
+                "Turn off API access: the keys question",
+                Visit::AskAboutKeys(kai_id),
+            ),
             ("Audit log", Visit::Get("/settings/audit".into())),
             ("API docs", Visit::Get("/docs/api".into())),
             ("Not found", Visit::Get("/no-such-page".into())),
@@ -322,6 +357,17 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
             ("Permission notice", integrations("")),
             ("Team, as a member", Visit::Get("/settings/team".into())),
         ],
+    )
+    .await;
+    for b in &browsers {
+        b.delete_all_cookies().await.unwrap();
+        log_in(b, &app, "noor@example.com", "member password 1").await;
+    }
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[("Permission notice, request pending", integrations(""))],
     )
     .await;
 
