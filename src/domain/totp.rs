@@ -191,7 +191,10 @@ mod tests {
     fn the_uri_names_the_issuer_and_the_account() {
         let secret = TotpSecret::generate();
         let uri = secret.otpauth_uri("ada@example.com").unwrap();
-        assert!(uri.starts_with("otpauth://totp/Keydesk:ada%40example.com?"), "{uri}");
+        assert!(
+            uri.starts_with("otpauth://totp/Keydesk:ada%40example.com?"),
+            "{uri}"
+        );
         assert!(uri.contains(&format!("secret={}", secret.as_base32())));
         assert!(uri.contains("issuer=Keydesk"));
         let svg = secret.qr_svg("ada@example.com").unwrap();
@@ -206,9 +209,15 @@ mod tests {
         let unique: std::collections::HashSet<_> = codes.iter().collect();
         assert_eq!(unique.len(), 10);
         for code in &codes {
-            assert_eq!(normalize_recovery_code(code).as_deref(), Some(code.as_str()));
+            assert_eq!(
+                normalize_recovery_code(code).as_deref(),
+                Some(code.as_str())
+            );
             let shouted = code.to_uppercase().replace('-', " ");
-            assert_eq!(normalize_recovery_code(&shouted).as_deref(), Some(code.as_str()));
+            assert_eq!(
+                normalize_recovery_code(&shouted).as_deref(),
+                Some(code.as_str())
+            );
         }
         assert_eq!(normalize_recovery_code("123456"), None);
     }

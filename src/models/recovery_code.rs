@@ -20,8 +20,7 @@ pub fn replace(conn: &mut DbConnection, user_id: i32, digests: &[String]) -> Que
 }
 
 pub fn delete_all(conn: &mut DbConnection, user_id: i32) -> QueryResult<usize> {
-    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id)))
-        .execute(conn)
+    diesel::delete(recovery_codes::table.filter(recovery_codes::user_id.eq(user_id))).execute(conn)
 }
 
 /// Marks the unused code with this digest as used; false if there is none (wrong or

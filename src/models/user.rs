@@ -211,10 +211,12 @@ pub fn two_factor(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TwoFac
         ))
         .first(conn)
         .optional()?;
-    Ok(row.and_then(|(secret, enabled, last_step)| match (secret, enabled) {
-        (Some(secret), Some(_)) => Some(TwoFactor { secret, last_step }),
-        _ => None,
-    }))
+    Ok(
+        row.and_then(|(secret, enabled, last_step)| match (secret, enabled) {
+            (Some(secret), Some(_)) => Some(TwoFactor { secret, last_step }),
+            _ => None,
+        }),
+    )
 }
 
 /// Turns two-factor authentication on with a confirmed secret; `step` is the step of the

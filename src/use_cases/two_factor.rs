@@ -100,7 +100,13 @@ pub fn regenerate_recovery_codes(
         let check = check_code(conn, user_id, typed, totp::unix_now())?;
         if check == CodeCheck::Accepted {
             recovery_code::replace(conn, user_id, &digests(codes))?;
-            audit::record(conn, actor, Action::RecoveryCodesRegenerated, &actor.name, "")?;
+            audit::record(
+                conn,
+                actor,
+                Action::RecoveryCodesRegenerated,
+                &actor.name,
+                "",
+            )?;
         }
         Ok(check)
     })
@@ -141,5 +147,8 @@ pub fn set_requirement(conn: &mut DbConnection, actor: &Actor, on: bool) -> Quer
 }
 
 fn digests(codes: &[String]) -> Vec<String> {
-    codes.iter().map(|c| totp::recovery_code_digest(c)).collect()
+    codes
+        .iter()
+        .map(|c| totp::recovery_code_digest(c))
+        .collect()
 }

@@ -19,17 +19,17 @@ use time::Duration;
 
 use crate::app::AppState;
 use crate::auth::TypedSession;
-use crate::auth::session::PendingLogin;
 use crate::auth::current_user::client_ip;
 use crate::auth::device::{self, Device};
+use crate::auth::session::PendingLogin;
 use crate::config::Config;
 use crate::db::DbConnection;
+use crate::domain::totp;
 use crate::error::AppError;
 use crate::models::login_failure::{self, Scope};
-use crate::domain::totp;
 use crate::models::user;
-use crate::use_cases::two_factor::{self as two_factor, CodeCheck};
 use crate::templates::{render_with_status, see_other};
+use crate::use_cases::two_factor::{self as two_factor, CodeCheck};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
@@ -386,9 +386,7 @@ async fn submit_code(
     let attempt = pending.clone();
     let result = state
         .db(move |conn| {
-            let device = attempt
-                .known_device
-                .then_some(attempt.device_id.as_str());
+            let device = attempt.known_device.then_some(attempt.device_id.as_str());
             if let Some(throttle) = reserve(conn, &config, &attempt.email, &ip, device)? {
                 return Ok(Err(throttle));
             }

@@ -572,7 +572,11 @@ async fn set_two_factor_requirement(
     let actor = viewer.actor();
     let on = form.require;
     state
-        .db(move |conn| Ok(crate::use_cases::two_factor::set_requirement(conn, &actor, on)?))
+        .db(move |conn| {
+            Ok(crate::use_cases::two_factor::set_requirement(
+                conn, &actor, on,
+            )?)
+        })
         .await?;
     viewer.session.set_flash(if on {
         "Two-factor authentication is now required for everyone in the workspace."

@@ -72,11 +72,25 @@ pub struct DisableForm {
 }
 
 async fn page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
-    render_page(&state, &viewer, false, FieldErrors::default(), StatusCode::OK).await
+    render_page(
+        &state,
+        &viewer,
+        false,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn setup_page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
-    render_page(&state, &viewer, true, FieldErrors::default(), StatusCode::OK).await
+    render_page(
+        &state,
+        &viewer,
+        true,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// The pending secret of this session, created on first view.
@@ -171,7 +185,14 @@ async fn enable(
             "That code is not right. Check that the app was set up with this QR code or secret, and that your device's clock is correct."
         };
         errors.add("code", message);
-        return render_page(&state, &viewer, true, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render_page(
+            &state,
+            &viewer,
+            true,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     };
     let codes = totp::new_recovery_codes();
     let actor = viewer.actor();
@@ -214,7 +235,14 @@ async fn regenerate(
         Some(message) => {
             let mut errors = FieldErrors::default();
             errors.add("regenerate_code", message);
-            render_page(&state, &viewer, false, errors, StatusCode::UNPROCESSABLE_ENTITY).await
+            render_page(
+                &state,
+                &viewer,
+                false,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -226,8 +254,7 @@ async fn disable(
 ) -> Result<HttpResponse, AppError> {
     let mut errors = FieldErrors::default();
     let stored = viewer.user.password_hash.clone();
-    let password_ok =
-        crate::auth::password::verify_off_thread(form.password, Some(stored)).await?;
+    let password_ok = crate::auth::password::verify_off_thread(form.password, Some(stored)).await?;
     if !password_ok {
         errors.add("disable_password", "Incorrect password.");
     }
@@ -238,7 +265,14 @@ async fn disable(
         );
     }
     if !errors.is_empty() {
-        return render_page(&state, &viewer, false, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render_page(
+            &state,
+            &viewer,
+            false,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     let actor = viewer.actor();
     let user_id = viewer.user.id;
@@ -247,11 +281,17 @@ async fn disable(
         .await?;
     if let Some(message) = check.message() {
         errors.add("disable_code", message);
-        return render_page(&state, &viewer, false, errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+        return render_page(
+            &state,
+            &viewer,
+            false,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
     }
     viewer
         .session
         .set_flash("Two-factor authentication is off.")?;
     Ok(see_other(PATH))
 }
-

@@ -90,14 +90,21 @@ pub(crate) async fn turn_on(app: &TestApp) -> (String, Vec<String>) {
 }
 
 /// Password, then `code`, in a new browser; the answer to the code.
-async fn log_in_with_code(app: &TestApp, email: &str, password: &str, code: &str) -> (TestApp, reqwest::Response) {
+async fn log_in_with_code(
+    app: &TestApp,
+    email: &str,
+    password: &str,
+    code: &str,
+) -> (TestApp, reqwest::Response) {
     let browser = app.other_browser();
     let response = browser.log_in(email, password).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/login/code");
     let page = browser.get_html("/login/code").await;
     assert!(page.contains("<label for=\"code\">Authentication code</label>"));
-    let answer = browser.submit(&page, "/login/code", &[("code", code)]).await;
+    let answer = browser
+        .submit(&page, "/login/code", &[("code", code)])
+        .await;
     (browser, answer)
 }
 
@@ -112,7 +119,10 @@ async fn setting_up_needs_a_right_code_and_shows_recovery_codes_once(app: TestAp
     assert_eq!(response.headers()["cache-control"], "no-store");
     let page = response.text().await.unwrap();
     assert!(page.contains("<h2 id=\"set-up\">Set up</h2>"));
-    assert!(page.contains("<svg class=\"qr-code\" role=\"img\""), "an inline SVG QR code");
+    assert!(
+        page.contains("<svg class=\"qr-code\" role=\"img\""),
+        "an inline SVG QR code"
+    );
     let secret = shown_secret(&page);
     assert_eq!(secret.len(), 32, "160 bits in base32");
 
@@ -122,7 +132,11 @@ async fn setting_up_needs_a_right_code_and_shows_recovery_codes_once(app: TestAp
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let wrong = html_unescape(&wrong.text().await.unwrap());
     assert!(wrong.contains("<p class=\"field-error\" id=\"code-error\">That code is not right."));
-    assert_eq!(shown_secret(&wrong), secret, "the same secret while it is pending");
+    assert_eq!(
+        shown_secret(&wrong),
+        secret,
+        "the same secret while it is pending"
+    );
 
     let right = app
         .submit(
@@ -137,18 +151,31 @@ async fn setting_up_needs_a_right_code_and_shows_recovery_codes_once(app: TestAp
     assert!(shown.contains("<h1 id=\"codes-title\">Recovery codes</h1>"));
     let codes = shown_codes(&shown);
     assert_eq!(codes.len(), 10);
-    assert!(codes.iter().all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'));
+    assert!(
+        codes
+            .iter()
+            .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-')
+    );
 
     let after = app.get_html(PAGE).await;
     assert!(after.contains("<strong>On.</strong>"));
     assert!(after.contains("10 unused recovery codes"));
-    assert!(codes.iter().all(|c| !after.contains(c.as_str())), "shown once");
-    assert!(!after.contains(&secret[..8]), "the secret is not shown again");
+    assert!(
+        codes.iter().all(|c| !after.contains(c.as_str())),
+        "shown once"
+    );
+    assert!(
+        !after.contains(&secret[..8]),
+        "the secret is not shown again"
+    );
     let stored: Vec<String> = keydesk::db::schema::recovery_codes::table
         .select(keydesk::db::schema::recovery_codes::code_hash)
         .load(&mut app.db_conn())
         .unwrap();
-    assert!(codes.iter().all(|c| !stored.contains(c)), "only digests are stored");
+    assert!(
+        codes.iter().all(|c| !stored.contains(c)),
+        "only digests are stored"
+    );
 
     let audit = html_unescape(&app.get_html("/settings/audit").await);
     assert!(audit.contains("Two-factor authentication turned on"));
@@ -177,7 +204,9 @@ async fn login_asks_for_a_code_after_the_password_and_refuses_a_replayed_one(app
     assert!(replayed.contains("This code has already been used."));
 
     let next = code_at(&secret, now() + 30);
-    let answer = browser.submit(&page, "/login/code", &[("code", &next)]).await;
+    let answer = browser
+        .submit(&page, "/login/code", &[("code", &next)])
+        .await;
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&answer), "/settings/integrations");
     browser.get_html("/settings/integrations").await;
@@ -193,7 +222,12 @@ async fn a_recovery_code_logs_in_once(app: TestApp) {
     let (_, codes) = turn_on(&app).await;
     let (browser, first) = log_in_with_code(&app, ADMIN_EMAIL, ADMIN_PASSWORD, &codes[0]).await;
     assert_eq!(first.status(), StatusCode::SEE_OTHER);
-    assert!(browser.get_html(PAGE).await.contains("9 unused recovery codes"));
+    assert!(
+        browser
+            .get_html(PAGE)
+            .await
+            .contains("9 unused recovery codes")
+    );
 
     let (_, twice) = log_in_with_code(&app, ADMIN_EMAIL, ADMIN_PASSWORD, &codes[0]).await;
     assert_eq!(twice.status(), StatusCode::UNAUTHORIZED);
@@ -201,7 +235,11 @@ async fn a_recovery_code_logs_in_once(app: TestApp) {
 
     let typed = codes[1].to_uppercase().replace('-', " ");
     let (_, other) = log_in_with_code(&app, ADMIN_EMAIL, ADMIN_PASSWORD, &typed).await;
-    assert_eq!(other.status(), StatusCode::SEE_OTHER, "typed loosely, still right");
+    assert_eq!(
+        other.status(),
+        StatusCode::SEE_OTHER,
+        "typed loosely, still right"
+    );
 }
 
 async fn wrong_codes_are_throttled_like_passwords(app: TestApp) {
@@ -212,11 +250,17 @@ async fn wrong_codes_are_throttled_like_passwords(app: TestApp) {
     let page = browser.get_html("/login/code").await;
     // The password's own reservation counts as one attempt until the code is right.
     for _ in 0..2 {
-        let wrong = browser.submit(&page, "/login/code", &[("code", "123456")]).await;
+        let wrong = browser
+            .submit(&page, "/login/code", &[("code", "123456")])
+            .await;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     }
     let paused = browser
-        .submit(&page, "/login/code", &[("code", &code_at(&secret, now() + 30))])
+        .submit(
+            &page,
+            "/login/code",
+            &[("code", &code_at(&secret, now() + 30))],
+        )
         .await;
     assert_eq!(paused.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(paused.headers().contains_key("retry-after"));
@@ -265,12 +309,19 @@ async fn turning_it_off_needs_the_password_and_a_code(app: TestApp) {
         .await;
     assert_eq!(off.status(), StatusCode::SEE_OTHER);
     let after = app.get_html(PAGE).await;
-    assert_eq!(flash(&after).as_deref(), Some("Two-factor authentication is off."));
+    assert_eq!(
+        flash(&after).as_deref(),
+        Some("Two-factor authentication is off.")
+    );
     assert!(after.contains(">Set up</a>"));
 
     let browser = app.other_browser();
     let response = browser.log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
-    assert_eq!(location(&response), "/settings/integrations", "no code asked");
+    assert_eq!(
+        location(&response),
+        "/settings/integrations",
+        "no code asked"
+    );
     let count: i64 = keydesk::db::schema::recovery_codes::table
         .count()
         .get_result(&mut app.db_conn())
@@ -286,10 +337,20 @@ async fn regenerating_recovery_codes_needs_a_code_and_replaces_them(app: TestApp
     forget_used_step(&app, ADMIN_EMAIL);
     let page = app.get_html(PAGE).await;
     let wrong = app
-        .submit(&page, "/account/two-factor/recovery-codes", &[("code", "000000")])
+        .submit(
+            &page,
+            "/account/two-factor/recovery-codes",
+            &[("code", "000000")],
+        )
         .await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(wrong.text().await.unwrap().contains("id=\"regenerate-code-error\""));
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("id=\"regenerate-code-error\"")
+    );
 
     let right = app
         .submit(
@@ -305,7 +366,11 @@ async fn regenerating_recovery_codes_needs_a_code_and_replaces_them(app: TestApp
     assert!(new.iter().all(|c| !old.contains(c)));
 
     let (_, refused) = log_in_with_code(&app, ADMIN_EMAIL, ADMIN_PASSWORD, &old[2]).await;
-    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED, "old codes no longer work");
+    assert_eq!(
+        refused.status(),
+        StatusCode::UNAUTHORIZED,
+        "old codes no longer work"
+    );
     let (_, accepted) = log_in_with_code(&app, ADMIN_EMAIL, ADMIN_PASSWORD, &new[2]).await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     let audit = html_unescape(&app.get_html("/settings/audit").await);
@@ -314,9 +379,14 @@ async fn regenerating_recovery_codes_needs_a_code_and_replaces_them(app: TestApp
 
 async fn a_required_workspace_sends_everyone_to_set_it_up_first(app: TestApp) {
     let key = app.set_up_with_key().await;
-    app.add_member("Grace Hopper", "grace@example.com", "member", true).await;
+    app.add_member("Grace Hopper", "grace@example.com", "member", true)
+        .await;
     let team = app.get_html("/settings/team").await;
-    assert!(team.contains("<label for=\"require-two-factor\">Require two-factor authentication</label>"));
+    assert!(
+        team.contains(
+            "<label for=\"require-two-factor\">Require two-factor authentication</label>"
+        )
+    );
     let saved = app
         .submit(&team, "/settings/team/two-factor", &[("require", "true")])
         .await;
@@ -324,17 +394,23 @@ async fn a_required_workspace_sends_everyone_to_set_it_up_first(app: TestApp) {
 
     // The admin who turned it on has no two-factor yet: they are sent to set it up too,
     // and that works (no lock-out).
-    for path in ["/settings/team", "/settings/integrations", "/settings/audit"] {
+    for path in [
+        "/settings/team",
+        "/settings/integrations",
+        "/settings/audit",
+    ] {
         assert_eq!(location(&app.get(path).await), PAGE, "{path}");
     }
     let setup = app.get_html(PAGE).await;
     assert!(setup.contains("Your workspace requires two-factor authentication."));
     assert!(app.get_html(SETUP).await.contains("id=\"totp-secret\""));
-    let refused = app
-        .submit(&setup, "/settings/team/two-factor", &[])
-        .await;
+    let refused = app.submit(&setup, "/settings/team/two-factor", &[]).await;
     assert_eq!(location(&refused), PAGE, "forms too");
-    assert_eq!(app.team_status(&key).await, StatusCode::OK, "API keys are unaffected");
+    assert_eq!(
+        app.team_status(&key).await,
+        StatusCode::OK,
+        "API keys are unaffected"
+    );
     turn_on(&app).await;
     app.get_html("/settings/team").await;
 
@@ -342,14 +418,19 @@ async fn a_required_workspace_sends_everyone_to_set_it_up_first(app: TestApp) {
     let response = grace.log_in("grace@example.com", "member password 1").await;
     assert_eq!(location(&response), "/settings/integrations");
     assert_eq!(location(&grace.get("/settings/integrations").await), PAGE);
-    assert_eq!(location(&grace.get("/settings/integrations/keys/new").await), PAGE);
+    assert_eq!(
+        location(&grace.get("/settings/integrations/keys/new").await),
+        PAGE
+    );
     turn_on(&grace).await;
     grace.get_html("/settings/integrations").await;
     let page = grace.get_html(PAGE).await;
-    let refused = grace
-        .submit(&page, "/settings/team/two-factor", &[])
-        .await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN, "members cannot change it");
+    let refused = grace.submit(&page, "/settings/team/two-factor", &[]).await;
+    assert_eq!(
+        refused.status(),
+        StatusCode::FORBIDDEN,
+        "members cannot change it"
+    );
 
     let audit = html_unescape(&app.get_html("/settings/audit").await);
     assert!(audit.contains("Two-factor requirement changed"));
