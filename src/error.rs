@@ -16,6 +16,9 @@ pub enum AppError {
     Csrf,
     #[error("login required")]
     LoginRequired,
+    /// The workspace requires two-factor authentication and this person has not set it up.
+    #[error("two-factor authentication required")]
+    TwoFactorSetupRequired,
     #[error("request body too large")]
     PayloadTooLarge,
     #[error("malformed form or query")]
@@ -93,7 +96,7 @@ impl ResponseError for AppError {
         match self {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
-            Self::LoginRequired => StatusCode::SEE_OTHER,
+            Self::LoginRequired | Self::TwoFactorSetupRequired => StatusCode::SEE_OTHER,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadRequest => StatusCode::BAD_REQUEST,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -106,6 +109,11 @@ impl ResponseError for AppError {
             Self::LoginRequired => {
                 return HttpResponse::SeeOther()
                     .insert_header((header::LOCATION, "/login"))
+                    .finish();
+            }
+            Self::TwoFactorSetupRequired => {
+                return HttpResponse::SeeOther()
+                    .insert_header((header::LOCATION, crate::web::two_factor::PATH))
                     .finish();
             }
             Self::NotFound => (

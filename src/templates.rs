@@ -31,6 +31,8 @@ pub enum SettingsTab {
     Integrations,
     Team,
     AuditLog,
+    /// The signed-in person's own settings (no tab is highlighted).
+    Account,
 }
 
 impl PageContext {

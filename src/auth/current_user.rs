@@ -20,6 +20,8 @@ pub struct Viewer {
     pub pending_requests: i64,
     pub session: TypedSession,
     pub ip: String,
+    /// The workspace requires two-factor authentication.
+    pub two_factor_required: bool,
 }
 
 impl Viewer {
@@ -54,6 +56,12 @@ pub fn client_ip(req: &HttpRequest) -> String {
     ))
 }
 
+/// While the workspace requires two-factor authentication and it is not set up, the
+/// setup pages are the only ones a person can reach (logging out needs no `Viewer`).
+fn may_set_up_two_factor(path: &str) -> bool {
+    path == crate::web::two_factor::PATH || path.starts_with("/account/two-factor/")
+}
+
 impl FromRequest for Viewer {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
@@ -69,7 +77,8 @@ impl FromRequest for Viewer {
             let state = AppState::of(&req);
             let found = state
                 .db(move |conn| {
-                    let Some((user, workspace_name)) = user::find_with_workspace(conn, user_id)?
+                    let Some((user, workspace_name, required)) =
+                        user::find_with_workspace_rules(conn, user_id)?
                     else {
                         return Ok(None);
                     };
@@ -78,16 +87,22 @@ impl FromRequest for Viewer {
                     } else {
                         0
                     };
-                    Ok(Some((user, workspace_name, pending)))
+                    Ok(Some((user, workspace_name, pending, required)))
                 })
                 .await?;
             match found {
-                Some((user, workspace_name, pending_requests)) => Ok(Viewer {
+                Some((user, _, _, true))
+                    if !user.has_two_factor() && !may_set_up_two_factor(req.path()) =>
+                {
+                    Err(AppError::TwoFactorSetupRequired)
+                }
+                Some((user, workspace_name, pending_requests, two_factor_required)) => Ok(Viewer {
                     user,
                     workspace_name,
                     pending_requests,
                     session,
                     ip: client_ip(&req),
+                    two_factor_required,
                 }),
                 None => {
                     session.log_out();

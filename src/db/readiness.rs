@@ -221,6 +221,7 @@ probe_tables!(
     unsubscribes,
     key_policies,
     access_requests,
+    recovery_codes,
 );
 
 /// SQLite waits this long for the write lock in the probe (requests wait longer).

@@ -5,6 +5,7 @@ diesel::table! {
         id -> Integer,
         name -> Text,
         created_at -> Timestamp,
+        require_two_factor -> Bool,
     }
 }
 
@@ -18,6 +19,18 @@ diesel::table! {
         role -> Text,
         api_access -> Bool,
         created_at -> Timestamp,
+        totp_secret -> Nullable<Text>,
+        totp_enabled_at -> Nullable<Timestamp>,
+        totp_last_step -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> Integer,
+        user_id -> Integer,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamp>,
     }
 }
 
@@ -203,6 +216,7 @@ diesel::table! {
 
 diesel::joinable!(leads -> campaigns (campaign_id));
 diesel::joinable!(access_requests -> users (user_id));
+diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(users -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
 diesel::joinable!(api_key_usage -> api_keys (key_id));
@@ -228,4 +242,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     unsubscribes,
     key_policies,
     access_requests,
+    recovery_codes,
 );

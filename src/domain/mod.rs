@@ -15,6 +15,7 @@ mod role;
 pub mod scopes;
 pub mod setup_code;
 pub mod sighting;
+pub mod totp;
 
 pub use email::{Email, EmailError};
 pub use name::{Name, NameError};

@@ -40,6 +40,10 @@ pub enum Action {
     AccessRequestCreated,
     AccessRequestApproved,
     AccessRequestDeclined,
+    TwoFactorEnabled,
+    TwoFactorDisabled,
+    RecoveryCodesRegenerated,
+    TwoFactorRequired,
 }
 
 impl Action {
@@ -63,6 +67,10 @@ impl Action {
             Self::AccessRequestCreated => "access_request.created",
             Self::AccessRequestApproved => "access_request.approved",
             Self::AccessRequestDeclined => "access_request.declined",
+            Self::TwoFactorEnabled => "two_factor.enabled",
+            Self::TwoFactorDisabled => "two_factor.disabled",
+            Self::RecoveryCodesRegenerated => "two_factor.recovery_codes_regenerated",
+            Self::TwoFactorRequired => "workspace.two_factor_required",
         }
     }
 
@@ -86,6 +94,10 @@ impl Action {
             "access_request.created" => "API access requested",
             "access_request.approved" => "API access request approved",
             "access_request.declined" => "API access request declined",
+            "two_factor.enabled" => "Two-factor authentication turned on",
+            "two_factor.disabled" => "Two-factor authentication turned off",
+            "two_factor.recovery_codes_regenerated" => "Recovery codes regenerated",
+            "workspace.two_factor_required" => "Two-factor requirement changed",
             other => other,
         }
     }

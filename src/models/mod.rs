@@ -11,6 +11,7 @@ pub mod key_policy;
 pub mod key_usage;
 pub mod lead;
 pub mod login_failure;
+pub mod recovery_code;
 pub mod secret;
 pub mod session;
 pub mod unsubscribe;

@@ -20,6 +20,8 @@ pub struct User {
     pub role: Role,
     pub api_access: bool,
     pub created_at: PrimitiveDateTime,
+    /// When two-factor authentication was turned on; `None` while it is off.
+    pub totp_enabled_at: Option<PrimitiveDateTime>,
 }
 
 impl User {
@@ -28,6 +30,10 @@ impl User {
     }
 
     /// Admins always have API access; members when it was granted.
+    pub fn has_two_factor(&self) -> bool {
+        self.totp_enabled_at.is_some()
+    }
+
     pub fn can_use_api_keys(&self) -> bool {
         self.is_admin() || self.api_access
     }
@@ -74,10 +80,22 @@ pub fn find_with_workspace(
     conn: &mut DbConnection,
     id: i32,
 ) -> QueryResult<Option<(User, String)>> {
+    Ok(find_with_workspace_rules(conn, id)?.map(|(user, name, _)| (user, name)))
+}
+
+/// A user, the name of their workspace, and whether it requires two-factor authentication.
+pub fn find_with_workspace_rules(
+    conn: &mut DbConnection,
+    id: i32,
+) -> QueryResult<Option<(User, String, bool)>> {
     users::table
         .inner_join(workspaces::table)
         .filter(users::id.eq(id))
-        .select((User::as_select(), workspaces::name))
+        .select((
+            User::as_select(),
+            workspaces::name,
+            workspaces::require_two_factor,
+        ))
         .first(conn)
         .optional()
 }
@@ -174,4 +192,72 @@ pub fn set_api_access(conn: &mut DbConnection, id: i32, on: bool) -> QueryResult
 
 pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(users::table.find(id)).execute(conn)
+}
+
+/// The two-factor state of a user: the confirmed secret (base32) and the last accepted
+/// time step. The secret stays out of `User` so that it is never logged with it.
+pub struct TwoFactor {
+    pub secret: String,
+    pub last_step: Option<i64>,
+}
+
+pub fn two_factor(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TwoFactor>> {
+    let row: Option<(Option<String>, Option<PrimitiveDateTime>, Option<i64>)> = users::table
+        .find(id)
+        .select((
+            users::totp_secret,
+            users::totp_enabled_at,
+            users::totp_last_step,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(
+        row.and_then(|(secret, enabled, last_step)| match (secret, enabled) {
+            (Some(secret), Some(_)) => Some(TwoFactor { secret, last_step }),
+            _ => None,
+        }),
+    )
+}
+
+/// Turns two-factor authentication on with a confirmed secret; `step` is the step of the
+/// code that confirmed it, so that code cannot be used again to log in.
+pub fn enable_two_factor(
+    conn: &mut DbConnection,
+    id: i32,
+    secret: &str,
+    step: i64,
+) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::totp_secret.eq(Some(secret)),
+            users::totp_enabled_at.eq(Some(crate::db::now())),
+            users::totp_last_step.eq(Some(step)),
+        ))
+        .execute(conn)
+}
+
+pub fn disable_two_factor(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::totp_secret.eq(None::<String>),
+            users::totp_enabled_at.eq(None::<PrimitiveDateTime>),
+            users::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)
+}
+
+/// Records `step` as used if it is later than the last used one; false when it is not
+/// (the code was already used in its window, or an older one): a single conditional
+/// update, so two requests with the same code cannot both succeed.
+pub fn claim_totp_step(conn: &mut DbConnection, id: i32, step: i64) -> QueryResult<bool> {
+    let updated = diesel::update(
+        users::table.find(id).filter(
+            users::totp_last_step
+                .is_null()
+                .or(users::totp_last_step.lt(step)),
+        ),
+    )
+    .set(users::totp_last_step.eq(Some(step)))
+    .execute(conn)?;
+    Ok(updated == 1)
 }

@@ -11,6 +11,8 @@ pub struct Workspace {
     pub id: i32,
     pub name: String,
     pub created_at: PrimitiveDateTime,
+    /// "Require two-factor authentication": members without it can only set it up.
+    pub require_two_factor: bool,
 }
 
 pub fn create(conn: &mut DbConnection, name: &str) -> QueryResult<i32> {
@@ -40,4 +42,10 @@ pub fn lock_for_writing(conn: &mut DbConnection, id: i32) -> QueryResult<()> {
         .set(workspaces::id.eq(workspaces::id))
         .execute(conn)?;
     Ok(())
+}
+
+pub fn set_require_two_factor(conn: &mut DbConnection, id: i32, on: bool) -> QueryResult<usize> {
+    diesel::update(workspaces::table.find(id))
+        .set(workspaces::require_two_factor.eq(on))
+        .execute(conn)
 }

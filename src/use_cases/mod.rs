@@ -5,4 +5,5 @@ pub mod access_requests;
 pub mod key_expiry;
 pub mod key_policy;
 pub mod leaver_keys;
+pub mod two_factor;
 pub mod workspace;

@@ -21,18 +21,28 @@ use crate::app::AppState;
 use crate::auth::TypedSession;
 use crate::auth::current_user::client_ip;
 use crate::auth::device::{self, Device};
+use crate::auth::session::PendingLogin;
 use crate::config::Config;
 use crate::db::DbConnection;
+use crate::domain::totp;
 use crate::error::AppError;
 use crate::models::login_failure::{self, Scope};
 use crate::models::user;
 use crate::templates::{render_with_status, see_other};
+use crate::use_cases::two_factor::{self as two_factor, CodeCheck};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
         .route("/login", web::post().to(log_in))
-        .route("/logout", web::post().to(log_out));
+        .route("/logout", web::post().to(log_out))
+        .route(CODE_PATH, web::get().to(code_page))
+        .route(CODE_PATH, web::post().to(submit_code));
 }
+
+/// The second step of a login with two-factor authentication.
+pub const CODE_PATH: &str = "/login/code";
+/// How long a correct password waits for its code.
+const PENDING_LOGIN_SECONDS: u64 = 5 * 60;
 
 /// One message for an unknown email and a wrong password alike.
 pub const BAD_CREDENTIALS: &str = "Incorrect email or password.";
@@ -70,6 +80,9 @@ enum Outcome {
         user_id: i32,
         device: Cookie<'static>,
     },
+    /// The password is right and the account has two-factor authentication: the code
+    /// comes next, and nothing is logged in (nor any failure cleared) until it is right.
+    NeedsCode(PendingLogin),
     Refused,
     Throttled(Throttle),
 }
@@ -139,6 +152,10 @@ async fn log_in(
             let mut response = see_other("/settings/integrations");
             response.add_cookie(&device).map_err(AppError::internal)?;
             return Ok(response);
+        }
+        Outcome::NeedsCode(pending) => {
+            session.begin_two_factor_login(&pending)?;
+            return Ok(see_other(CODE_PATH));
         }
         Outcome::Refused => (BAD_CREDENTIALS.to_string(), StatusCode::UNAUTHORIZED, None),
         Outcome::Throttled(throttle) => (
@@ -226,6 +243,16 @@ async fn check_password(
     let key = state.device_key.clone();
     state
         .db(move |conn| {
+            if user::two_factor(conn, user_id)?.is_some() {
+                let known_device = reserved.device.is_some();
+                return Ok(Outcome::NeedsCode(PendingLogin {
+                    user_id,
+                    email,
+                    device_id: reserved.device.map_or_else(device::new_id, |d| d.id),
+                    known_device,
+                    expires_at: totp::unix_now() + PENDING_LOGIN_SECONDS,
+                }));
+            }
             let scope = match &reserved.device {
                 Some(d) => Scope::Device {
                     email: &email,
@@ -313,4 +340,105 @@ fn reserve(
 async fn log_out(session: TypedSession) -> HttpResponse {
     session.log_out();
     see_other("/login")
+}
+
+#[derive(Template)]
+#[template(path = "auth/two_factor.html")]
+struct CodeTemplate {
+    csrf: String,
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+async fn code_page(session: TypedSession) -> Result<HttpResponse, AppError> {
+    if session.pending_login(totp::unix_now()).is_none() {
+        return Ok(see_other("/login"));
+    }
+    let template = CodeTemplate {
+        csrf: session.csrf_token()?,
+        error: None,
+    };
+    render_with_status(&template, StatusCode::OK)
+}
+
+/// The code after a correct password: throttled exactly like passwords (the same
+/// failure table and limits, for the account from this address or device), a used
+/// time step or recovery code refused, and only then the session renewed and logged in.
+async fn submit_code(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    session: TypedSession,
+    web::Form(form): web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let now = totp::unix_now();
+    let Some(pending) = session.pending_login(now) else {
+        session.clear_pending_login();
+        session.set_flash("That took too long. Log in again.")?;
+        return Ok(see_other("/login"));
+    };
+    let ip = client_ip(&req);
+    let config = state.config.clone();
+    let attempt = pending.clone();
+    let result = state
+        .db(move |conn| {
+            let device = attempt.known_device.then_some(attempt.device_id.as_str());
+            if let Some(throttle) = reserve(conn, &config, &attempt.email, &ip, device)? {
+                return Ok(Err(throttle));
+            }
+            let check = two_factor::check_code(conn, attempt.user_id, &form.code, now)?;
+            if check == CodeCheck::Accepted {
+                let scope = match device {
+                    Some(device) => Scope::Device {
+                        email: &attempt.email,
+                        device,
+                    },
+                    None => Scope::AccountFromAddress {
+                        email: &attempt.email,
+                        ip: &ip,
+                    },
+                };
+                login_failure::clear(conn, scope)?;
+            }
+            Ok(Ok(check))
+        })
+        .await?;
+    let (error, status, retry_after) = match result {
+        Ok(CodeCheck::Accepted) => {
+            session.log_in(pending.user_id)?;
+            let device = Device {
+                id: pending.device_id,
+                user_id: pending.user_id,
+            };
+            let cookie = device::cookie(&device, &state.device_key, state.config.secure_cookies);
+            let mut response = see_other("/settings/integrations");
+            response.add_cookie(&cookie).map_err(AppError::internal)?;
+            return Ok(response);
+        }
+        Ok(check) => (
+            check.message().unwrap_or_default().to_string(),
+            StatusCode::UNAUTHORIZED,
+            None,
+        ),
+        Err(throttle) => (
+            throttle.message(),
+            StatusCode::TOO_MANY_REQUESTS,
+            Some(throttle.seconds()),
+        ),
+    };
+    let template = CodeTemplate {
+        csrf: session.csrf_token()?,
+        error: Some(error),
+    };
+    let mut response = render_with_status(&template, status)?;
+    if let Some(seconds) = retry_after {
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    Ok(response)
 }

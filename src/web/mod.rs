@@ -13,6 +13,7 @@ pub mod setup;
 pub mod static_files;
 pub mod team;
 pub mod team_requests;
+pub mod two_factor;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .configure(setup::routes)
     .configure(login::routes)
+    .configure(two_factor::routes)
     .configure(settings::routes)
     .configure(keys::routes)
     .configure(team::routes)

@@ -38,3 +38,4 @@ mod setup_code;
 mod team;
 mod team_access;
 mod team_leavers;
+mod two_factor;

@@ -26,6 +26,12 @@ enum Visit<'a> {
     CustomRefused,
     /// Team → this member's "API access" switch: the question about the keys they created.
     AskAboutKeys(i32),
+    /// Two-factor setup with a wrong code: the refusal beside the field.
+    WrongTwoFactorCode,
+    /// Two-factor setup (from scratch) for this person, confirmed: the recovery codes.
+    TurnOnTwoFactor(&'a str),
+    /// Logged out, then this person's password: the login's code step.
+    LoginCode(&'a str, &'a str),
 }
 
 async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
@@ -68,6 +74,33 @@ async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
             click(b, "details.collapsible > summary").await;
             let list = element(b, Locator::Css("details.collapsible")).await;
             assert_eq!(list.attr("open").await.unwrap(), None, "the list collapses");
+        }
+        Visit::WrongTwoFactorCode => {
+            b.goto(&app.url("/account/two-factor/setup")).await.unwrap();
+            fill(b, "#code", "000000").await;
+            click_text(b, "Turn on").await;
+            element(b, Locator::Css("#code-error")).await;
+        }
+        Visit::TurnOnTwoFactor(email) => {
+            crate::two_factor::reset_two_factor(app, email);
+            b.goto(&app.url("/account/two-factor/setup")).await.unwrap();
+            let secret = element(b, Locator::Css("#totp-secret"))
+                .await
+                .text()
+                .await
+                .unwrap();
+            let code = crate::two_factor::code_at(&secret, crate::two_factor::unix_now());
+            fill(b, "#code", &code).await;
+            click_text(b, "Turn on").await;
+            element(b, Locator::Css("#codes-title")).await;
+        }
+        Visit::LoginCode(email, password) => {
+            b.delete_all_cookies().await.unwrap();
+            b.goto(&app.url("/login")).await.unwrap();
+            fill(b, "#email", email).await;
+            fill(b, "#password", password).await;
+            click_text(b, "Log in").await;
+            element(b, Locator::Css("#code")).await;
         }
         Visit::AskAboutKeys(member_id) => {
             b.goto(&app.url("/settings/team")).await.unwrap();
@@ -368,6 +401,39 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
         &app,
         &mut findings,
         &[("Permission notice, request pending", integrations(""))],
+    )
+    .await;
+
+    // Two-factor authentication: setup, a refused code, the recovery codes, the page
+    // when it is on, and the login's code step.
+    let noor = "noor@example.com";
+    check_pages(
+        &browsers,
+        &app,
+        &mut findings,
+        &[
+            (
+                "Two-factor authentication, off",
+                Visit::Get("/account/two-factor".into()),
+            ),
+            (
+                "Two-factor authentication, set up",
+                Visit::Get("/account/two-factor/setup".into()),
+            ),
+            (
+                "Two-factor authentication, wrong code",
+                Visit::WrongTwoFactorCode,
+            ),
+            ("Recovery codes", Visit::TurnOnTwoFactor(noor)),
+            (
+                "Two-factor authentication, on",
+                Visit::Get("/account/two-factor".into()),
+            ),
+            (
+                "Login, authentication code",
+                Visit::LoginCode(noor, "member password 1"),
+            ),
+        ],
     )
     .await;
 

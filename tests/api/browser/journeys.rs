@@ -221,3 +221,62 @@ async fn the_dark_scheme_gives_dark_pages_and_the_light_one_light_pages() {
         c.close().await;
     }
 }
+
+/// The input a visible label names.
+async fn field_labelled(c: &fantoccini::Client, label: &str) -> fantoccini::elements::Element {
+    let xpath = format!(
+        "//input[@id=//label[normalize-space(.)={}]/@for]",
+        xpath_literal(label)
+    );
+    element(c, Locator::XPath(&xpath)).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_setup_then_a_login_with_a_code_by_visible_labels() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.set_up().await;
+    let c = Browser::open(&driver, Options::default()).await;
+    log_in(&c, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+
+    click(&c, "summary[aria-label*='Profile']").await;
+    click_text(&c, "Two-factor authentication").await;
+    click_text(&c, "Set up").await;
+    let secret = element(&c, Locator::Css("#totp-secret"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let now = crate::two_factor::unix_now();
+    field_labelled(&c, "Authentication code")
+        .await
+        .send_keys(&crate::two_factor::code_at(&secret, now))
+        .await
+        .unwrap();
+    click_text(&c, "Turn on").await;
+    wait_for_text(&c, "shown only once").await;
+    click_text(&c, "Done").await;
+
+    click(&c, "summary[aria-label*='Profile']").await;
+    click_text(&c, "Log out").await;
+    field_labelled(&c, "Email")
+        .await
+        .send_keys(ADMIN_EMAIL)
+        .await
+        .unwrap();
+    field_labelled(&c, "Password")
+        .await
+        .send_keys(ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    click_text(&c, "Log in").await;
+    // The setup's code was used: the next one (the window allows one step ahead).
+    field_labelled(&c, "Authentication code")
+        .await
+        .send_keys(&crate::two_factor::code_at(&secret, now + 30))
+        .await
+        .unwrap();
+    click_text(&c, "Verify").await;
+    element(&c, Locator::Css("summary[aria-label*='Profile']")).await;
+    c.close().await;
+}

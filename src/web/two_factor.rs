@@ -1,0 +1,297 @@
+//! "Two-factor authentication" (`/account/two-factor`): set up with a QR code and a
+//! confirming code, recovery codes shown once, regenerate them, turn it off.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::domain::totp::{self, TotpSecret};
+use crate::error::AppError;
+use crate::models::{recovery_code, user};
+use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::use_cases::two_factor as use_case;
+use crate::web::form::FieldErrors;
+
+pub const PATH: &str = "/account/two-factor";
+/// "Set up": the QR code, the secret, and the "Authentication code" that confirms them.
+const SETUP_PATH: &str = "/account/two-factor/setup";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route(PATH, web::get().to(page))
+        .route(SETUP_PATH, web::get().to(setup_page))
+        .route("/account/two-factor/enable", web::post().to(enable))
+        .route(
+            "/account/two-factor/recovery-codes",
+            web::post().to(regenerate),
+        )
+        .route("/account/two-factor/disable", web::post().to(disable));
+}
+
+const TITLE: &str = "Two-factor authentication";
+
+#[derive(Template)]
+#[template(path = "account/two_factor.html")]
+struct TwoFactorTemplate {
+    ctx: PageContext,
+    enabled: bool,
+    /// Showing the QR code and the confirming field (while off).
+    setting_up: bool,
+    /// The workspace requires it and it is not on yet: nothing else is reachable.
+    required: bool,
+    /// While off: the QR code (inline SVG) and the secret, grouped for typing.
+    qr_svg: String,
+    secret: String,
+    recovery_left: i64,
+    errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "account/recovery_codes.html")]
+struct RecoveryCodesTemplate {
+    ctx: PageContext,
+    codes: Vec<String>,
+    fresh_setup: bool,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Deserialize)]
+pub struct DisableForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+}
+
+async fn page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    render_page(
+        &state,
+        &viewer,
+        false,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn setup_page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
+    render_page(
+        &state,
+        &viewer,
+        true,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The pending secret of this session, created on first view.
+fn pending_secret(viewer: &Viewer) -> Result<TotpSecret, AppError> {
+    if let Some(secret) = viewer
+        .session
+        .pending_totp_secret()
+        .and_then(|s| TotpSecret::from_stored(&s))
+    {
+        return Ok(secret);
+    }
+    let secret = TotpSecret::generate();
+    viewer.session.set_pending_totp_secret(secret.as_base32())?;
+    Ok(secret)
+}
+
+async fn render_page(
+    state: &AppState,
+    viewer: &Viewer,
+    setting_up: bool,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let user_id = viewer.user.id;
+    let (enabled, recovery_left) = state
+        .db(move |conn| {
+            let enabled = user::two_factor(conn, user_id)?.is_some();
+            Ok((enabled, recovery_code::count_unused(conn, user_id)?))
+        })
+        .await?;
+    let setting_up = setting_up && !enabled;
+    let (qr_svg, secret) = if !setting_up {
+        (String::new(), String::new())
+    } else {
+        let secret = pending_secret(viewer)?;
+        let svg = secret
+            .qr_svg(&viewer.user.email)
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("QR code")))?;
+        (svg, secret.grouped())
+    };
+    let template = TwoFactorTemplate {
+        ctx: PageContext::new(viewer, TITLE, SettingsTab::Account)?,
+        enabled,
+        setting_up,
+        required: viewer.two_factor_required && !enabled,
+        qr_svg,
+        secret,
+        recovery_left,
+        errors,
+    };
+    no_store(render_with_status(&template, status)?)
+}
+
+/// Pages that show a secret or recovery codes are never cached.
+fn no_store(mut response: HttpResponse) -> Result<HttpResponse, AppError> {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+fn render_codes(
+    viewer: &Viewer,
+    codes: Vec<String>,
+    fresh_setup: bool,
+) -> Result<HttpResponse, AppError> {
+    let template = RecoveryCodesTemplate {
+        ctx: PageContext::new(viewer, "Recovery codes", SettingsTab::Account)?,
+        codes,
+        fresh_setup,
+    };
+    no_store(render_with_status(&template, StatusCode::OK)?)
+}
+
+async fn enable(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    web::Form(form): web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let Some(secret) = viewer
+        .session
+        .pending_totp_secret()
+        .and_then(|s| TotpSecret::from_stored(&s))
+    else {
+        return Ok(see_other(SETUP_PATH));
+    };
+    let mut errors = FieldErrors::default();
+    let Some(step) = secret.verify(&form.code, totp::unix_now()) else {
+        let message = if form.code.trim().is_empty() {
+            "Enter the 6-digit code your authenticator app shows."
+        } else {
+            "That code is not right. Check that the app was set up with this QR code or secret, and that your device's clock is correct."
+        };
+        errors.add("code", message);
+        return render_page(
+            &state,
+            &viewer,
+            true,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let codes = totp::new_recovery_codes();
+    let actor = viewer.actor();
+    let user_id = viewer.user.id;
+    let (stored_secret, stored_codes) = (secret.clone(), codes.clone());
+    state
+        .db(move |conn| {
+            Ok(use_case::enable(
+                conn,
+                &actor,
+                user_id,
+                &stored_secret,
+                step,
+                &stored_codes,
+            )?)
+        })
+        .await?;
+    viewer.session.clear_pending_totp_secret();
+    render_codes(&viewer, codes, true)
+}
+
+async fn regenerate(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    web::Form(form): web::Form<CodeForm>,
+) -> Result<HttpResponse, AppError> {
+    let codes = totp::new_recovery_codes();
+    let actor = viewer.actor();
+    let user_id = viewer.user.id;
+    let stored = codes.clone();
+    let check = state
+        .db(move |conn| {
+            Ok(use_case::regenerate_recovery_codes(
+                conn, &actor, user_id, &form.code, &stored,
+            )?)
+        })
+        .await?;
+    match check.message() {
+        None => render_codes(&viewer, codes, false),
+        Some(message) => {
+            let mut errors = FieldErrors::default();
+            errors.add("regenerate_code", message);
+            render_page(
+                &state,
+                &viewer,
+                false,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+async fn disable(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    web::Form(form): web::Form<DisableForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let stored = viewer.user.password_hash.clone();
+    let password_ok = crate::auth::password::verify_off_thread(form.password, Some(stored)).await?;
+    if !password_ok {
+        errors.add("disable_password", "Incorrect password.");
+    }
+    if form.code.trim().is_empty() {
+        errors.add(
+            "disable_code",
+            "Enter a code from your authenticator app, or a recovery code.",
+        );
+    }
+    if !errors.is_empty() {
+        return render_page(
+            &state,
+            &viewer,
+            false,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let actor = viewer.actor();
+    let user_id = viewer.user.id;
+    let check = state
+        .db(move |conn| Ok(use_case::disable(conn, &actor, user_id, &form.code)?))
+        .await?;
+    if let Some(message) = check.message() {
+        errors.add("disable_code", message);
+        return render_page(
+            &state,
+            &viewer,
+            false,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    viewer
+        .session
+        .set_flash("Two-factor authentication is off.")?;
+    Ok(see_other(PATH))
+}
