@@ -31,6 +31,8 @@ pub enum SettingsTab {
     Integrations,
     Team,
     AuditLog,
+    /// Profile → "Account": no settings tab is highlighted.
+    Account,
 }
 
 impl PageContext {

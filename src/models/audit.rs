@@ -40,6 +40,10 @@ pub enum Action {
     AccessRequestCreated,
     AccessRequestApproved,
     AccessRequestDeclined,
+    NameChanged,
+    PasswordChanged,
+    SessionSignedOut,
+    OtherSessionsSignedOut,
 }
 
 impl Action {
@@ -63,6 +67,10 @@ impl Action {
             Self::AccessRequestCreated => "access_request.created",
             Self::AccessRequestApproved => "access_request.approved",
             Self::AccessRequestDeclined => "access_request.declined",
+            Self::NameChanged => "account.name_changed",
+            Self::PasswordChanged => "account.password_changed",
+            Self::SessionSignedOut => "account.session_signed_out",
+            Self::OtherSessionsSignedOut => "account.other_sessions_signed_out",
         }
     }
 
@@ -86,6 +94,10 @@ impl Action {
             "access_request.created" => "API access requested",
             "access_request.approved" => "API access request approved",
             "access_request.declined" => "API access request declined",
+            "account.name_changed" => "Name changed",
+            "account.password_changed" => "Password changed",
+            "account.session_signed_out" => "Session signed out",
+            "account.other_sessions_signed_out" => "Other sessions signed out",
             other => other,
         }
     }
