@@ -96,7 +96,11 @@ impl TypedSession {
 
     /// The session's CSRF token, created on first use.
     pub fn csrf_token(&self) -> Result<String, AppError> {
-        if let Some(token) = self.session.get::<String>(CSRF_KEY).map_err(AppError::internal)? {
+        if let Some(token) = self
+            .session
+            .get::<String>(CSRF_KEY)
+            .map_err(AppError::internal)?
+        {
             return Ok(token);
         }
         let token = new_token();
@@ -114,7 +118,9 @@ impl TypedSession {
     }
 
     pub fn take_flash(&self) -> Option<String> {
-        self.session.remove_as::<String>(FLASH_KEY).and_then(Result::ok)
+        self.session
+            .remove_as::<String>(FLASH_KEY)
+            .and_then(Result::ok)
     }
 }
 

@@ -158,7 +158,14 @@ async fn account_page(
         name: None,
         password_form: false,
     };
-    render_account(&state, &viewer, typed, FieldErrors::default(), StatusCode::OK).await
+    render_account(
+        &state,
+        &viewer,
+        typed,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 async fn change_name(
@@ -250,11 +257,7 @@ async fn change_password(
     };
 
     // Counted like a login attempt for this account from this address, before argon2 runs.
-    let (email, ip, user_id) = (
-        viewer.user.email.clone(),
-        viewer.ip.clone(),
-        viewer.user.id,
-    );
+    let (email, ip, user_id) = (viewer.user.email.clone(), viewer.ip.clone(), viewer.user.id);
     let config = state.config.clone();
     let (reserve_email, reserve_ip) = (email.clone(), ip.clone());
     let reserved = state
@@ -349,8 +352,7 @@ async fn sign_out_session(
                     return Ok(None);
                 };
                 session::delete(conn, &row.id)?;
-                let device =
-                    Device::from_user_agent(row.user_agent.as_deref().unwrap_or_default());
+                let device = Device::from_user_agent(row.user_agent.as_deref().unwrap_or_default());
                 let ip = row.ip.unwrap_or_else(|| "unknown".into());
                 audit::record(
                     conn,

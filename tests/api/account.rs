@@ -111,16 +111,17 @@ async fn a_bad_name_is_refused_beside_the_field_and_kept(app: TestApp) {
     app.set_up().await;
     let page = app.get_html("/account").await;
     let long = "Ada ".repeat(30);
-    let response = app
-        .submit(&page, "/account/name", &[("name", &long)])
-        .await;
+    let response = app.submit(&page, "/account/name", &[("name", &long)]).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     assert_eq!(
         field_error(&page, "account-name").as_deref(),
         Some("Use at most 100 characters (this one has 119).")
     );
-    assert!(page.contains(&format!("value=\"{long}\"")), "what was typed is kept");
+    assert!(
+        page.contains(&format!("value=\"{long}\"")),
+        "what was typed is kept"
+    );
     assert!(
         app.get_html("/account")
             .await
@@ -167,7 +168,10 @@ async fn changing_the_password_ends_every_other_session_and_keeps_this_one(app: 
         .unwrap();
     assert_eq!(stale.status(), StatusCode::SEE_OTHER);
 
-    let with_old = app.other_browser().log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let with_old = app
+        .other_browser()
+        .log_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
     assert_eq!(with_old.status(), StatusCode::UNAUTHORIZED);
     let with_new = app.other_browser().log_in(ADMIN_EMAIL, NEW_PASSWORD).await;
     assert_eq!(with_new.status(), StatusCode::SEE_OTHER);
@@ -214,7 +218,11 @@ async fn bad_password_changes_show_a_message_beside_each_field(app: TestApp) {
                 ],
             )
             .await;
-        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{message}");
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{message}"
+        );
         let shown = response.text().await.unwrap();
         assert_eq!(field_error(&shown, field).as_deref(), Some(message));
         assert!(shown.contains("aria-invalid=\"true\""));
@@ -224,7 +232,10 @@ async fn bad_password_changes_show_a_message_beside_each_field(app: TestApp) {
         assert!(!shown.contains(ADMIN_PASSWORD));
     }
     // Nothing changed.
-    let login = app.other_browser().log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let login = app
+        .other_browser()
+        .log_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
     assert_eq!(login.status(), StatusCode::SEE_OTHER);
     assert!(
         !app.get_html("/settings/audit")
@@ -261,9 +272,15 @@ async fn wrong_current_passwords_are_throttled_like_logins(app: TestApp) {
     assert!(response.headers().contains_key("retry-after"));
     let shown = response.text().await.unwrap();
     let message = field_error(&shown, "current-password").unwrap();
-    assert!(message.starts_with("Too many failed attempts."), "{message}");
+    assert!(
+        message.starts_with("Too many failed attempts."),
+        "{message}"
+    );
     // The login form counts the same failures.
-    let login = app.other_browser().log_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let login = app
+        .other_browser()
+        .log_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+        .await;
     assert_eq!(login.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
@@ -274,9 +291,11 @@ async fn active_sessions_show_each_device_and_mark_this_session(app: TestApp) {
 
     let page = firefox.get_html("/account").await;
     assert!(page.contains("<h2 id=\"sessions-title\">Active sessions</h2>"));
-    assert!(page.contains(
-        "<strong>Firefox on Linux</strong> <span class=\"badge\">This session</span>"
-    ));
+    assert!(
+        page.contains(
+            "<strong>Firefox on Linux</strong> <span class=\"badge\">This session</span>"
+        )
+    );
     assert!(page.contains("<strong>Chrome on Windows</strong></td>"));
     // The setup browser sent no user agent.
     assert!(page.contains("<strong>Unknown browser</strong></td>"));
@@ -362,8 +381,13 @@ async fn another_users_session_is_not_found(app: TestApp) {
     app.set_up().await;
     app.add_member("Bob Member", "bob@example.com", "member", false)
         .await;
-    let bob = browser_logged_in(&app, FIREFOX_ON_LINUX, "bob@example.com", "member password 1")
-        .await;
+    let bob = browser_logged_in(
+        &app,
+        FIREFOX_ON_LINUX,
+        "bob@example.com",
+        "member password 1",
+    )
+    .await;
     let bob_phone =
         browser_logged_in(&app, SAFARI_ON_IOS, "bob@example.com", "member password 1").await;
     let bobs_page = bob.get_html("/account").await;
@@ -407,5 +431,8 @@ async fn account_forms_without_the_csrf_token_are_refused(app: TestApp) {
     }
     let page = app.get_html("/account").await;
     assert!(page.contains("aria-label=\"Ada Lovelace, Profile\""));
-    assert!(page.contains("Chrome on Windows"), "the other session remains");
+    assert!(
+        page.contains("Chrome on Windows"),
+        "the other session remains"
+    );
 }
