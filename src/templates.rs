@@ -31,7 +31,7 @@ pub enum SettingsTab {
     Integrations,
     Team,
     AuditLog,
-    /// The signed-in person's own settings (no tab is highlighted).
+    /// Profile → "Account": no settings tab is highlighted.
     Account,
 }
 

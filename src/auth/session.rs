@@ -6,7 +6,7 @@ use actix_session::{Session, SessionExt};
 use actix_web::{FromRequest, HttpRequest, dev::Payload};
 use rand::distr::{Alphanumeric, SampleString};
 
-use super::session_store::USER_ID_KEY;
+use super::session_store::{HANDLE_KEY, IP_KEY, SIGNED_IN_AT_KEY, USER_AGENT_KEY, USER_ID_KEY};
 use crate::error::AppError;
 
 const CSRF_KEY: &str = "csrf";
@@ -28,40 +28,60 @@ pub struct PendingLogin {
     /// Unix seconds after which the password must be typed again.
     pub expires_at: u64,
 }
+/// A user agent longer than this is cut: it is shown, never parsed for anything else.
+const MAX_USER_AGENT_CHARS: usize = 500;
 
-pub struct TypedSession(Session);
+/// The session, and the browser and address of the request it came with (recorded at
+/// login for "Active sessions").
+pub struct TypedSession {
+    session: Session,
+    user_agent: String,
+    ip: String,
+}
 
 impl TypedSession {
     pub fn from_session(session: Session) -> Self {
-        Self(session)
+        Self {
+            session,
+            user_agent: String::new(),
+            ip: String::new(),
+        }
     }
 
     pub fn user_id(&self) -> Result<Option<i32>, AppError> {
-        self.0.get(USER_ID_KEY).map_err(AppError::internal)
+        self.session.get(USER_ID_KEY).map_err(AppError::internal)
     }
 
-    /// Logs in under a fresh session id (against fixation), with a fresh CSRF token.
+    /// Logs in under a fresh session id (against fixation), with a fresh CSRF token, and
+    /// records where from: a new public handle, the user agent, the address, the time.
     pub fn log_in(&self, user_id: i32) -> Result<(), AppError> {
-        self.0.renew();
-        self.0.clear();
-        self.0
+        self.session.renew();
+        self.session.clear();
+        self.session
             .insert(USER_ID_KEY, user_id)
             .map_err(AppError::internal)?;
-        self.0
+        self.session
             .insert(CSRF_KEY, new_token())
+            .map_err(AppError::internal)?;
+        self.record_origin()?;
+        self.session
+            .insert(
+                SIGNED_IN_AT_KEY,
+                time::OffsetDateTime::now_utc().unix_timestamp(),
+            )
             .map_err(AppError::internal)
     }
 
     /// Remembers a correct password while the two-factor code is asked for.
     pub fn begin_two_factor_login(&self, pending: &PendingLogin) -> Result<(), AppError> {
-        self.0
+        self.session
             .insert(PENDING_LOGIN_KEY, pending)
             .map_err(AppError::internal)
     }
 
     /// The login waiting for its code, if any and not expired.
     pub fn pending_login(&self, unix_now: u64) -> Option<PendingLogin> {
-        self.0
+        self.session
             .get::<PendingLogin>(PENDING_LOGIN_KEY)
             .ok()
             .flatten()
@@ -69,36 +89,74 @@ impl TypedSession {
     }
 
     pub fn clear_pending_login(&self) {
-        self.0.remove(PENDING_LOGIN_KEY);
+        self.session.remove(PENDING_LOGIN_KEY);
     }
 
     /// The secret being set up (shown as a QR code) until a code confirms it.
     pub fn pending_totp_secret(&self) -> Option<String> {
-        self.0.get::<String>(PENDING_TOTP_KEY).ok().flatten()
+        self.session.get::<String>(PENDING_TOTP_KEY).ok().flatten()
     }
 
     pub fn set_pending_totp_secret(&self, base32: &str) -> Result<(), AppError> {
-        self.0
+        self.session
             .insert(PENDING_TOTP_KEY, base32)
             .map_err(AppError::internal)
     }
 
     pub fn clear_pending_totp_secret(&self) {
-        self.0.remove(PENDING_TOTP_KEY);
+        self.session.remove(PENDING_TOTP_KEY);
+    }
+
+    fn record_origin(&self) -> Result<String, AppError> {
+        let handle = new_handle();
+        let agent: String = self.user_agent.chars().take(MAX_USER_AGENT_CHARS).collect();
+        for (key, value) in [
+            (HANDLE_KEY, handle.as_str()),
+            (USER_AGENT_KEY, agent.as_str()),
+            (IP_KEY, self.ip.as_str()),
+        ] {
+            self.session
+                .insert(key, value)
+                .map_err(AppError::internal)?;
+        }
+        Ok(handle)
+    }
+
+    /// The public handle of this session ("Active sessions" names sessions by it). A
+    /// session from before handles existed gets one now, with this request's origin.
+    pub fn handle(&self) -> Result<String, AppError> {
+        match self
+            .session
+            .get::<String>(HANDLE_KEY)
+            .map_err(AppError::internal)?
+        {
+            Some(handle) => Ok(handle),
+            None => self.record_origin(),
+        }
+    }
+
+    /// A fresh session id for the same login (after a password change), so a copy of the
+    /// old cookie taken before the change stops working.
+    pub fn renew(&self) {
+        self.session.renew();
     }
 
     /// Ends the session: the row is deleted and the cookie cleared.
     pub fn log_out(&self) {
-        self.0.purge();
+        self.session.purge();
     }
 
     /// The session's CSRF token, created on first use.
     pub fn csrf_token(&self) -> Result<String, AppError> {
-        if let Some(token) = self.0.get::<String>(CSRF_KEY).map_err(AppError::internal)? {
+        if let Some(token) = self
+            .session
+            .get::<String>(CSRF_KEY)
+            .map_err(AppError::internal)?
+        {
             return Ok(token);
         }
         let token = new_token();
-        self.0
+        self.session
             .insert(CSRF_KEY, &token)
             .map_err(AppError::internal)?;
         Ok(token)
@@ -106,13 +164,15 @@ impl TypedSession {
 
     /// A one-line message for the next page ("Member added.").
     pub fn set_flash(&self, message: impl Into<String>) -> Result<(), AppError> {
-        self.0
+        self.session
             .insert(FLASH_KEY, message.into())
             .map_err(AppError::internal)
     }
 
     pub fn take_flash(&self) -> Option<String> {
-        self.0.remove_as::<String>(FLASH_KEY).and_then(Result::ok)
+        self.session
+            .remove_as::<String>(FLASH_KEY)
+            .and_then(Result::ok)
     }
 }
 
@@ -125,11 +185,26 @@ fn new_token() -> String {
     Alphanumeric.sample_string(&mut rand::rng(), 43)
 }
 
+/// Random, unrelated to the session id: a page may show it without giving the session away.
+fn new_handle() -> String {
+    Alphanumeric.sample_string(&mut rand::rng(), 22)
+}
+
 impl FromRequest for TypedSession {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(Self(req.get_session())))
+        let user_agent = req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        ready(Ok(Self {
+            session: req.get_session(),
+            user_agent,
+            ip: super::current_user::client_ip(req),
+        }))
     }
 }

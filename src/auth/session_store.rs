@@ -16,6 +16,13 @@ type State = HashMap<String, String>;
 
 /// The session key the middleware stores user ids under.
 pub const USER_ID_KEY: &str = "user_id";
+/// Session keys that say where a login came from (see [`sessions::Origin`]); the store
+/// copies them into their columns for the "Active sessions" list.
+pub const HANDLE_KEY: &str = "handle";
+pub const USER_AGENT_KEY: &str = "user_agent";
+pub const IP_KEY: &str = "ip";
+/// Unix seconds of the login, so a renewed id keeps its "Signed in" and absolute timeout.
+pub const SIGNED_IN_AT_KEY: &str = "signed_in_at";
 
 #[derive(Clone)]
 pub struct DbSessionStore {
@@ -50,6 +57,27 @@ fn user_id_of(state: &State) -> Option<i32> {
     state
         .get(USER_ID_KEY)
         .and_then(|raw| serde_json::from_str(raw).ok())
+}
+
+fn text_of(state: &State, key: &str) -> Option<String> {
+    state
+        .get(key)
+        .and_then(|raw| serde_json::from_str(raw).ok())
+}
+
+fn origin_of(state: &State) -> sessions::Origin {
+    let signed_in_at = state
+        .get(SIGNED_IN_AT_KEY)
+        .and_then(|raw| serde_json::from_str::<i64>(raw).ok())
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .map(|t| time::PrimitiveDateTime::new(t.date(), t.time()));
+    sessions::Origin {
+        handle: text_of(state, HANDLE_KEY),
+        user_agent: text_of(state, USER_AGENT_KEY),
+        ip: text_of(state, IP_KEY),
+        // Never later than now: a renewed id cannot push its absolute timeout forward.
+        signed_in_at: signed_in_at.map(|t| t.min(crate::db::now())),
+    }
 }
 
 fn expiry(ttl: &CookieDuration) -> time::PrimitiveDateTime {
@@ -121,7 +149,8 @@ impl SessionStore for DbSessionStore {
         let id = row_id(&key);
         let expires_at = expiry(ttl);
         self.run(move |conn| {
-            sessions::insert(conn, &id, user_id_of(&state), &body, expires_at)?;
+            let origin = origin_of(&state);
+            sessions::insert(conn, &id, user_id_of(&state), &body, &origin, expires_at)?;
             Ok(())
         })
         .await
@@ -141,6 +170,7 @@ impl SessionStore for DbSessionStore {
         let body =
             serde_json::to_string(&state).map_err(|e| UpdateError::Serialization(e.into()))?;
         let user_id = user_id_of(&state);
+        let origin = origin_of(&state);
         let compared = state.clone();
         let updated = self
             .run(move |conn| {
@@ -154,7 +184,7 @@ impl SessionStore for DbSessionStore {
                     extend_expiry(conn, &row, expires_at, step);
                     return Ok(true);
                 }
-                Ok(sessions::update_state(conn, &id, user_id, &body, expires_at)? > 0)
+                Ok(sessions::update_state(conn, &id, user_id, &body, &origin, expires_at)? > 0)
             })
             .await
             .map_err(UpdateError::Other)?;
@@ -165,6 +195,7 @@ impl SessionStore for DbSessionStore {
         // its login; keep the rest (e.g. a CSRF token) under a fresh key.
         let mut state = state;
         state.remove(USER_ID_KEY);
+        state.remove(HANDLE_KEY);
         self.save(state, ttl).await.map_err(|e| match e {
             SaveError::Serialization(e) => UpdateError::Serialization(e),
             SaveError::Other(e) => UpdateError::Other(e),

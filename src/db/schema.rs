@@ -41,6 +41,10 @@ diesel::table! {
         state -> Text,
         created_at -> Timestamp,
         expires_at -> Timestamp,
+        handle -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        last_seen_at -> Nullable<Timestamp>,
     }
 }
 

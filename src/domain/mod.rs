@@ -2,6 +2,7 @@
 
 pub mod access_request;
 pub mod api_key;
+pub mod device;
 mod email;
 pub mod form_token;
 pub mod hints;

@@ -44,6 +44,10 @@ pub enum Action {
     TwoFactorDisabled,
     RecoveryCodesRegenerated,
     TwoFactorRequired,
+    NameChanged,
+    PasswordChanged,
+    SessionSignedOut,
+    OtherSessionsSignedOut,
 }
 
 impl Action {
@@ -71,6 +75,10 @@ impl Action {
             Self::TwoFactorDisabled => "two_factor.disabled",
             Self::RecoveryCodesRegenerated => "two_factor.recovery_codes_regenerated",
             Self::TwoFactorRequired => "workspace.two_factor_required",
+            Self::NameChanged => "account.name_changed",
+            Self::PasswordChanged => "account.password_changed",
+            Self::SessionSignedOut => "account.session_signed_out",
+            Self::OtherSessionsSignedOut => "account.other_sessions_signed_out",
         }
     }
 
@@ -98,6 +106,10 @@ impl Action {
             "two_factor.disabled" => "Two-factor authentication turned off",
             "two_factor.recovery_codes_regenerated" => "Recovery codes regenerated",
             "workspace.two_factor_required" => "Two-factor requirement changed",
+            "account.name_changed" => "Name changed",
+            "account.password_changed" => "Password changed",
+            "account.session_signed_out" => "Session signed out",
+            "account.other_sessions_signed_out" => "Other sessions signed out",
             other => other,
         }
     }

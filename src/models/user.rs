@@ -190,6 +190,18 @@ pub fn set_api_access(conn: &mut DbConnection, id: i32, on: bool) -> QueryResult
         .execute(conn)
 }
 
+pub fn set_name(conn: &mut DbConnection, id: i32, name: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::name.eq(name))
+        .execute(conn)
+}
+
+pub fn set_password_hash(conn: &mut DbConnection, id: i32, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+}
+
 pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(users::table.find(id)).execute(conn)
 }

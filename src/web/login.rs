@@ -88,7 +88,7 @@ enum Outcome {
 }
 
 /// Which limit a refused attempt hit, and how long until it lets one through again.
-struct Throttle {
+pub(crate) struct Throttle {
     paused: Paused,
     retry_after: Duration,
 }
@@ -105,11 +105,11 @@ enum Paused {
 
 impl Throttle {
     /// Whole seconds, rounded up, for `Retry-After`.
-    fn seconds(&self) -> i64 {
+    pub(crate) fn seconds(&self) -> i64 {
         ((self.retry_after.whole_milliseconds() + 999) / 1000).max(1) as i64
     }
 
-    fn message(&self) -> String {
+    pub(crate) fn message(&self) -> String {
         let minutes = (self.seconds() + 59) / 60;
         let wait = format!(
             "try again in {minutes} minute{}.",
@@ -279,7 +279,7 @@ async fn check_password(
 /// In one transaction holding the table's lock: if every limit that applies still has
 /// room, records the attempt as a failure (a success takes it back) and returns `None`;
 /// otherwise records nothing and says which limit waits longest.
-fn reserve(
+pub(crate) fn reserve(
     conn: &mut DbConnection,
     config: &Config,
     email: &str,

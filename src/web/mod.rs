@@ -1,6 +1,7 @@
 //! HTML pages, one module per area, and the route table that ties them together.
 
 pub mod access_log;
+pub mod account;
 pub mod audit;
 pub mod docs;
 pub mod form;
@@ -28,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(setup::routes)
     .configure(login::routes)
     .configure(two_factor::routes)
+    .configure(account::routes)
     .configure(settings::routes)
     .configure(keys::routes)
     .configure(team::routes)

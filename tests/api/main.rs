@@ -3,6 +3,7 @@
 mod helpers;
 
 mod access_requests;
+mod account;
 mod api_auth;
 mod api_campaigns;
 mod api_leads;

@@ -110,8 +110,9 @@ async fn log_in_with_code(
 
 async fn setting_up_needs_a_right_code_and_shows_recovery_codes_once(app: TestApp) {
     app.set_up().await;
-    let menu = app.get_html("/settings/integrations").await;
-    assert!(menu.contains("href=\"/account/two-factor\">Two-factor authentication</a>"));
+    let account = app.get_html("/account").await;
+    assert!(account.contains("<strong>Off.</strong>"));
+    assert!(account.contains("href=\"/account/two-factor\">Manage two-factor authentication</a>"));
 
     let off = app.get_html(PAGE).await;
     assert!(off.contains("href=\"/account/two-factor/setup\">Set up</a>"));

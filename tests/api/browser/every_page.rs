@@ -317,6 +317,7 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
                 Visit::AskAboutKeys(kai_id),
             ),
             ("Audit log", Visit::Get("/settings/audit".into())),
+            ("Account", Visit::Get("/account".into())),
             ("API docs", Visit::Get("/docs/api".into())),
             ("Not found", Visit::Get("/no-such-page".into())),
         ],

@@ -240,7 +240,8 @@ async fn two_factor_setup_then_a_login_with_a_code_by_visible_labels() {
     log_in(&c, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
 
     click(&c, "summary[aria-label*='Profile']").await;
-    click_text(&c, "Two-factor authentication").await;
+    click_text(&c, "Account").await;
+    click_text(&c, "Manage two-factor authentication").await;
     click_text(&c, "Set up").await;
     let secret = element(&c, Locator::Css("#totp-secret"))
         .await

@@ -1,0 +1,410 @@
+//! Profile → "Account": your name, your password, and your active sessions.
+//!
+//! A password change checks the current password like a login does: the attempt is
+//! counted against the login limits before argon2 runs (with no connection held), so a
+//! stolen session cannot be used to guess the password faster than the login form allows.
+//! Sessions are named in forms by a random public handle, never by their id.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderValue, RETRY_AFTER};
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use diesel::Connection;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::Viewer;
+use crate::domain::device::Device;
+use crate::domain::{Name, Password};
+use crate::error::AppError;
+use crate::models::audit::{self, Action, person_label};
+use crate::models::login_failure::{self, Scope};
+use crate::models::session::{self, SessionRow};
+use crate::models::user;
+use crate::models::workspace;
+use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::web::form::FieldErrors;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account", web::get().to(account_page))
+        .route("/account/name", web::post().to(change_name))
+        .route("/account/password", web::post().to(change_password))
+        .route(
+            "/account/sessions/sign-out-others",
+            web::post().to(sign_out_others),
+        )
+        .route(
+            "/account/sessions/{handle}/sign-out",
+            web::post().to(sign_out_session),
+        );
+}
+
+const WRONG_PASSWORD: &str = "Your current password is incorrect.";
+
+#[derive(Default, Deserialize)]
+pub struct NameForm {
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Default, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_again: String,
+}
+
+/// One line of "Active sessions".
+pub struct SessionLine {
+    pub handle: String,
+    pub device: String,
+    pub ip: String,
+    pub signed_in: String,
+    pub signed_in_exact: String,
+    pub last_seen: String,
+    pub last_seen_exact: String,
+    pub current: bool,
+}
+
+impl SessionLine {
+    fn of(row: SessionRow, mine: &str, now: time::PrimitiveDateTime) -> Self {
+        let last_seen = row.last_seen_at.unwrap_or(row.created_at);
+        let handle = row.handle.unwrap_or_default();
+        Self {
+            current: handle == mine,
+            handle,
+            device: Device::from_user_agent(row.user_agent.as_deref().unwrap_or_default())
+                .to_string(),
+            ip: row
+                .ip
+                .filter(|ip| !ip.is_empty())
+                .unwrap_or_else(|| "unknown".into()),
+            signed_in: crate::format::relative(row.created_at, now),
+            signed_in_exact: crate::format::exact(row.created_at),
+            last_seen: crate::format::relative(last_seen, now),
+            last_seen_exact: crate::format::exact(last_seen),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/account.html")]
+struct AccountTemplate<'a> {
+    ctx: PageContext,
+    email: String,
+    name: &'a str,
+    password_typed: bool,
+    /// When two-factor authentication was turned on, if it is.
+    two_factor_since: Option<String>,
+    sessions: Vec<SessionLine>,
+    errors: FieldErrors,
+}
+
+impl AccountTemplate<'_> {
+    fn others(&self) -> usize {
+        self.sessions.iter().filter(|s| !s.current).count()
+    }
+}
+
+/// What a re-render keeps: the name as typed (passwords are never sent back).
+struct Typed<'a> {
+    name: Option<&'a str>,
+    password_form: bool,
+}
+
+async fn render_account(
+    state: &AppState,
+    viewer: &Viewer,
+    typed: Typed<'_>,
+    errors: FieldErrors,
+    status: StatusCode,
+) -> Result<HttpResponse, AppError> {
+    let mine = viewer.session.handle()?;
+    let user_id = viewer.user.id;
+    let absolute = state.config.session_absolute;
+    let rows = state
+        .db(move |conn| {
+            let now = crate::db::now();
+            Ok(session::list_for_user(conn, user_id, now, now - absolute)?)
+        })
+        .await?;
+    let now = crate::db::now();
+    let sessions = rows
+        .into_iter()
+        .map(|row| SessionLine::of(row, &mine, now))
+        .collect();
+    let template = AccountTemplate {
+        ctx: PageContext::new(viewer, "Account", SettingsTab::Account)?,
+        email: viewer.user.email.clone(),
+        name: typed.name.unwrap_or(&viewer.user.name),
+        two_factor_since: viewer.user.totp_enabled_at.map(crate::format::date),
+        password_typed: typed.password_form,
+        sessions,
+        errors,
+    };
+    let mut response = render_with_status(&template, status)?;
+    response.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store"),
+    );
+    Ok(response)
+}
+
+async fn account_page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    let typed = Typed {
+        name: None,
+        password_form: false,
+    };
+    render_account(
+        &state,
+        &viewer,
+        typed,
+        FieldErrors::default(),
+        StatusCode::OK,
+    )
+    .await
+}
+
+async fn change_name(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    web::Form(form): web::Form<NameForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let Some(name) = errors.check("name", Name::parse(&form.name)) else {
+        let typed = Typed {
+            name: Some(&form.name),
+            password_form: false,
+        };
+        return render_account(
+            &state,
+            &viewer,
+            typed,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    if name.as_str() == viewer.user.name {
+        viewer.session.set_flash("Your name is unchanged.")?;
+        return Ok(see_other("/account"));
+    }
+    let actor = viewer.actor();
+    let (user_id, email, old) = (
+        viewer.user.id,
+        viewer.user.email.clone(),
+        viewer.user.name.clone(),
+    );
+    let new = name.clone();
+    state
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| -> diesel::QueryResult<_> {
+                workspace::lock_for_writing(conn, actor.workspace_id)?;
+                user::set_name(conn, user_id, new.as_str())?;
+                audit::record(
+                    conn,
+                    &actor,
+                    Action::NameChanged,
+                    &person_label(new.as_str(), &email),
+                    &format!("{old} → {new}"),
+                )
+            })?)
+        })
+        .await?;
+    viewer
+        .session
+        .set_flash(format!("Your name is now {name}."))?;
+    Ok(see_other("/account"))
+}
+
+/// What the check of the current password found before argon2 ran.
+enum Reserved {
+    Throttled(crate::web::login::Throttle),
+    Hash(String),
+}
+
+async fn change_password(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    web::Form(form): web::Form<PasswordForm>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    if form.current_password.is_empty() {
+        errors.add("current_password", "Enter your current password.");
+    }
+    let new = errors.check("new_password", Password::parse(form.new_password.clone()));
+    if new.is_some() && form.new_password != form.new_password_again {
+        errors.add(
+            "new_password_again",
+            "The new passwords do not match: type the same one twice.",
+        );
+    }
+    let refuse = |errors: FieldErrors, status: StatusCode| {
+        let (state, viewer) = (&state, &viewer);
+        async move {
+            let typed = Typed {
+                name: None,
+                password_form: true,
+            };
+            render_account(state, viewer, typed, errors, status).await
+        }
+    };
+    let Some(new) = new.filter(|_| errors.is_empty()) else {
+        return refuse(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    };
+
+    // Counted like a login attempt for this account from this address, before argon2 runs.
+    let (email, ip, user_id) = (viewer.user.email.clone(), viewer.ip.clone(), viewer.user.id);
+    let config = state.config.clone();
+    let (reserve_email, reserve_ip) = (email.clone(), ip.clone());
+    let reserved = state
+        .db(move |conn| {
+            if let Some(throttle) =
+                crate::web::login::reserve(conn, &config, &reserve_email, &reserve_ip, None)?
+            {
+                return Ok(Reserved::Throttled(throttle));
+            }
+            let hash = user::find(conn, user_id)?
+                .map(|u| u.password_hash)
+                .unwrap_or_default();
+            Ok(Reserved::Hash(hash))
+        })
+        .await?;
+    let stored = match reserved {
+        Reserved::Hash(hash) => hash,
+        Reserved::Throttled(throttle) => {
+            errors.add("current_password", throttle.message());
+            let mut response = refuse(errors, StatusCode::TOO_MANY_REQUESTS).await?;
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(throttle.seconds()));
+            return Ok(response);
+        }
+    };
+    let matches =
+        crate::auth::password::verify_off_thread(form.current_password.clone(), Some(stored))
+            .await?;
+    if !matches {
+        errors.add("current_password", WRONG_PASSWORD);
+        return refuse(errors, StatusCode::UNPROCESSABLE_ENTITY).await;
+    }
+
+    let hash = crate::auth::password::hash_off_thread(new).await?;
+    let keep = viewer.session.handle()?;
+    let actor = viewer.actor();
+    let subject = person_label(&viewer.user.name, &email);
+    let ended = state
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| -> diesel::QueryResult<_> {
+                workspace::lock_for_writing(conn, actor.workspace_id)?;
+                login_failure::clear(
+                    conn,
+                    Scope::AccountFromAddress {
+                        email: &email,
+                        ip: &ip,
+                    },
+                )?;
+                user::set_password_hash(conn, user_id, &hash)?;
+                let ended = session::delete_others(conn, user_id, &keep)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    Action::PasswordChanged,
+                    &subject,
+                    &format!("{ended} other session(s) signed out"),
+                )?;
+                Ok(ended)
+            })?)
+        })
+        .await?;
+    // A copy of this session's cookie taken before the change stops working too.
+    viewer.session.renew();
+    viewer.session.set_flash(match ended {
+        0 => "Password changed.".to_string(),
+        1 => "Password changed. Your other session was signed out.".to_string(),
+        n => format!("Password changed. Your {n} other sessions were signed out."),
+    })?;
+    Ok(see_other("/account"))
+}
+
+async fn sign_out_session(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    handle: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let handle = handle.into_inner();
+    if handle == viewer.session.handle()? {
+        // "Sign out" of this very session is logging out.
+        viewer.session.log_out();
+        return Ok(see_other("/login"));
+    }
+    let actor = viewer.actor();
+    let user_id = viewer.user.id;
+    let subject = person_label(&viewer.user.name, &viewer.user.email);
+    let ended = state
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| -> diesel::QueryResult<_> {
+                workspace::lock_for_writing(conn, actor.workspace_id)?;
+                let Some(row) = session::find_by_handle(conn, user_id, &handle)? else {
+                    return Ok(None);
+                };
+                session::delete(conn, &row.id)?;
+                let device = Device::from_user_agent(row.user_agent.as_deref().unwrap_or_default());
+                let ip = row.ip.unwrap_or_else(|| "unknown".into());
+                audit::record(
+                    conn,
+                    &actor,
+                    Action::SessionSignedOut,
+                    &subject,
+                    &format!("{device}, {ip}"),
+                )?;
+                Ok(Some(device))
+            })?)
+        })
+        .await?;
+    let Some(device) = ended else {
+        return Err(AppError::NotFound);
+    };
+    viewer
+        .session
+        .set_flash(format!("The session on {device} was signed out."))?;
+    Ok(see_other("/account"))
+}
+
+async fn sign_out_others(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+) -> Result<HttpResponse, AppError> {
+    let keep = viewer.session.handle()?;
+    let actor = viewer.actor();
+    let user_id = viewer.user.id;
+    let subject = person_label(&viewer.user.name, &viewer.user.email);
+    let ended = state
+        .db(move |conn| {
+            Ok(conn.transaction(|conn| -> diesel::QueryResult<_> {
+                workspace::lock_for_writing(conn, actor.workspace_id)?;
+                let ended = session::delete_others(conn, user_id, &keep)?;
+                audit::record(
+                    conn,
+                    &actor,
+                    Action::OtherSessionsSignedOut,
+                    &subject,
+                    &format!("{ended} session(s)"),
+                )?;
+                Ok(ended)
+            })?)
+        })
+        .await?;
+    viewer.session.set_flash(match ended {
+        0 => "There were no other sessions to sign out.".to_string(),
+        1 => "Your other session was signed out.".to_string(),
+        n => format!("Your {n} other sessions were signed out."),
+    })?;
+    Ok(see_other("/account"))
+}
