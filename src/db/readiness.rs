@@ -221,6 +221,8 @@ probe_tables!(
     unsubscribes,
     key_policies,
     access_requests,
+    invitations,
+    password_resets,
 );
 
 /// SQLite waits this long for the write lock in the probe (requests wait longer).

@@ -175,3 +175,9 @@ pub fn set_api_access(conn: &mut DbConnection, id: i32, on: bool) -> QueryResult
 pub fn delete(conn: &mut DbConnection, id: i32) -> QueryResult<usize> {
     diesel::delete(users::table.find(id)).execute(conn)
 }
+
+pub fn set_password_hash(conn: &mut DbConnection, id: i32, hash: &str) -> QueryResult<usize> {
+    diesel::update(users::table.find(id))
+        .set(users::password_hash.eq(hash))
+        .execute(conn)
+}
