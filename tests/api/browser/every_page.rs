@@ -26,6 +26,8 @@ enum Visit<'a> {
     CustomRefused,
     /// Team → this member's "API access" switch: the question about the keys they created.
     AskAboutKeys(i32),
+    /// Team → "Invite member" for `<name>-<theme>@example.com`: the link shown once.
+    Invite(&'a str),
 }
 
 async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
@@ -68,6 +70,17 @@ async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
             click(b, "details.collapsible > summary").await;
             let list = element(b, Locator::Css("details.collapsible")).await;
             assert_eq!(list.attr("open").await.unwrap(), None, "the list collapses");
+        }
+        Visit::Invite(name) => {
+            b.goto(&app.url("/settings/team")).await.unwrap();
+            fill(
+                b,
+                "#member-email",
+                &format!("{name}-{}@example.com", b.theme.name()),
+            )
+            .await;
+            click_text(b, "Invite member").await;
+            element(b, Locator::Css("#invite-link")).await;
         }
         Visit::AskAboutKeys(member_id) => {
             b.goto(&app.url("/settings/team")).await.unwrap();
@@ -176,11 +189,31 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
         .create_key("Kai Export")
         .await;
     let kai_id = app.member_id("kai@example.com").await;
+    let join = app.invite("zoe@example.com", "member", true).await;
+    let reset = {
+        let token = keydesk::domain::link_token::LinkToken::generate();
+        keydesk::use_cases::invitations::create_reset(
+            &mut app.db_conn(),
+            "mia@example.com",
+            &token.digest(),
+        )
+        .unwrap()
+        .expect("Mia exists");
+        format!("/reset/{}", token.expose())
+    };
     check_pages(
         &browsers,
         &app,
         &mut findings,
-        &[("Login", Visit::Get("/login".into()))],
+        &[
+            ("Login", Visit::Get("/login".into())),
+            ("Join from an invitation", Visit::Get(join)),
+            ("Choose a new password", Visit::Get(reset)),
+            (
+                "Link not valid",
+                Visit::Get(format!("/invite/{}", "0".repeat(64))),
+            ),
+        ],
     )
     .await;
     for b in &browsers {
@@ -276,9 +309,10 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
                 Visit::Check(format!("{} {}", &crm[..10], &crm[10..])),
             ),
             (
-                "Team, with an access request",
+                "Team, with an access request and an invitation",
                 Visit::Get("/settings/team".into()),
             ),
+            ("Invite member: the link", Visit::Invite("invitee")),
             (
                 "Turn off API access: the keys question",
                 Visit::AskAboutKeys(kai_id),
