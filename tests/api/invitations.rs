@@ -96,10 +96,8 @@ async fn an_invited_member_joins_with_the_chosen_role_and_logs_in_with_their_pas
 
     let team = app.get_html("/settings/team").await;
     let bob_id = member_id_on(&team, "bob@example.com");
-    assert!(team.contains(&format!("<option value=\"member\" selected>")));
-    assert!(team.contains(&format!(
-        "aria-checked=\"true\" aria-label=\"API access for Bob Member\""
-    )));
+    assert!(team.contains("<option value=\"member\" selected>"));
+    assert!(team.contains("aria-checked=\"true\" aria-label=\"API access for Bob Member\""));
     assert!(bob_id > 0);
     assert!(!team.contains("Pending invitations"), "no longer pending");
 
