@@ -4,7 +4,7 @@ use std::io::BufRead;
 
 use anyhow::Context;
 
-use crate::config::{Config, CreateAdmin};
+use crate::config::{Config, CreateAdmin, ResetPassword};
 use crate::db;
 use crate::domain::{Email, Name, Password};
 use crate::use_cases::workspace::{self, CreateError, NewWorkspace};
@@ -64,4 +64,30 @@ pub fn create_admin(config: &Config, args: &CreateAdmin) -> anyhow::Result<()> {
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// Prints a one-time reset link for the user with `--email`. Only the token's digest
+/// is stored; the link itself appears on this terminal and nowhere else.
+pub fn reset_password(config: &Config, args: &ResetPassword) -> anyhow::Result<()> {
+    let email = Email::parse(&args.email).context("--email")?;
+    let pool = db::build_pool(&config.database, 1);
+    let mut conn = pool
+        .get()
+        .with_context(|| format!("connecting to {}", config.database.redacted()))?;
+    db::run_migrations(&mut conn)?;
+    let token = crate::domain::link_token::LinkToken::generate();
+    let created =
+        crate::use_cases::invitations::create_reset(&mut conn, email.as_str(), &token.digest())?;
+    if created.is_none() {
+        anyhow::bail!("no user has the email {email}; nothing was changed");
+    }
+    let base = args
+        .base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", config.addr));
+    println!(
+        "Password reset link for {email} (works once, for 1 hour; using it logs them out everywhere):"
+    );
+    println!("{}/reset/{}", base.trim_end_matches('/'), token.expose());
+    Ok(())
 }

@@ -32,6 +32,20 @@ pub enum Command {
     CreateAdmin(CreateAdmin),
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Print a one-time link (valid 1 hour) with which a user chooses a new password;
+    /// using it ends every session of that user. No mail server is needed.
+    ResetPassword(ResetPassword),
+}
+
+#[derive(Debug, Args)]
+pub struct ResetPassword {
+    /// The email address of the user whose password is reset.
+    #[arg(long)]
+    pub email: String,
+    /// The address people open Keydesk at, for the printed link
+    /// (default: `http://` and the listen address).
+    #[arg(long, env = "KEYDESK_BASE_URL")]
+    pub base_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

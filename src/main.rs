@@ -10,6 +10,7 @@ fn main() -> std::process::ExitCode {
         None | Some(Command::Serve) => keydesk::startup::serve(config),
         Some(Command::Migrate) => keydesk::cli::migrate(&config),
         Some(Command::CreateAdmin(args)) => keydesk::cli::create_admin(&config, &args),
+        Some(Command::ResetPassword(args)) => keydesk::cli::reset_password(&config, &args),
     });
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

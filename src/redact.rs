@@ -78,7 +78,43 @@ pub fn for_log(raw: &str, plus_is_space: bool) -> String {
     let Some(decoded) = decode_until_stable(raw, plus_is_space) else {
         return TOO_ENCODED.to_string();
     };
-    escape_unprintable(&redact_keys(&decoded))
+    escape_unprintable(&redact_link_tokens(&redact_keys(&decoded)))
+}
+
+/// Paths whose next segment is a one-time link's token (invitations, password resets).
+const LINK_PATHS: [&str; 2] = ["/invite/", "/reset/"];
+/// What a link's token is replaced with.
+pub const LINK_REDACTED: &str = "[redacted]";
+
+/// `text` with whatever follows `/invite/` or `/reset/` (up to the next `/`, `?`, `#`
+/// or space) replaced by [`LINK_REDACTED`]: tokens of one-time links never reach a log,
+/// whatever their shape (a tampered token is still most of a secret).
+pub fn redact_link_tokens(text: &str) -> Cow<'_, str> {
+    let mut out = String::new();
+    let mut copied = 0;
+    let mut at = 0;
+    while at < text.len() {
+        let found = LINK_PATHS
+            .iter()
+            .filter_map(|p| text[at..].find(p).map(|i| (at + i, p.len())))
+            .min();
+        let Some((start, len)) = found else { break };
+        let token_start = start + len;
+        let token_end = text[token_start..]
+            .find(['/', '?', '#', ' ', '"'])
+            .map_or(text.len(), |i| token_start + i);
+        if token_end > token_start {
+            out.push_str(&text[copied..token_start]);
+            out.push_str(LINK_REDACTED);
+            copied = token_end;
+        }
+        at = token_end.max(token_start);
+    }
+    if copied == 0 {
+        return Cow::Borrowed(text);
+    }
+    out.push_str(&text[copied..]);
+    Cow::Owned(out)
 }
 
 /// Percent-decoded (and `+` as a space in a query) until nothing changes, or `None`
@@ -203,6 +239,28 @@ mod tests {
                 "?x=kd_[redacted]&y"
             );
         }
+    }
+
+    #[test]
+    fn link_tokens_are_replaced_after_invite_and_reset() {
+        let token = "ab".repeat(32);
+        assert_eq!(
+            for_log(&format!("/invite/{token}"), false),
+            "/invite/[redacted]"
+        );
+        assert_eq!(
+            for_log(&format!("/reset/{token}?x=1"), false),
+            "/reset/[redacted]?x=1"
+        );
+        assert_eq!(
+            for_log(&format!("/%69nvite/{token}"), false),
+            "/invite/[redacted]"
+        );
+        assert_eq!(
+            redact_link_tokens(&format!("GET /a/invite/{token}/x /reset/ /invite/")),
+            "GET /a/invite/[redacted]/x /reset/ /invite/"
+        );
+        assert_eq!(for_log("/settings/team", false), "/settings/team");
     }
 
     #[test]

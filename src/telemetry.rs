@@ -58,7 +58,14 @@ impl<W: Write> RedactingWriter<W> {
         if self.line.is_empty() {
             return Ok(());
         }
-        let result = self.inner.write_all(&redact_key_bytes(&self.line));
+        let keys_out = redact_key_bytes(&self.line);
+        // One-time link tokens too, on any line that is text.
+        let result = match std::str::from_utf8(&keys_out) {
+            Ok(text) => self
+                .inner
+                .write_all(crate::redact::redact_link_tokens(text).as_bytes()),
+            Err(_) => self.inner.write_all(&keys_out),
+        };
         self.line.clear();
         result
     }

@@ -222,6 +222,8 @@ probe_tables!(
     key_policies,
     access_requests,
     recovery_codes,
+    invitations,
+    password_resets,
 );
 
 /// SQLite waits this long for the write lock in the probe (requests wait longer).

@@ -218,7 +218,37 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    invitations (id) {
+        id -> Integer,
+        workspace_id -> Integer,
+        email -> Text,
+        role -> Text,
+        api_access -> Bool,
+        token_hash -> Binary,
+        invited_by -> Nullable<Integer>,
+        invited_by_name -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> Integer,
+        user_id -> Integer,
+        token_hash -> Binary,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(leads -> campaigns (campaign_id));
+diesel::joinable!(invitations -> workspaces (workspace_id));
+diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(access_requests -> users (user_id));
 diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(users -> workspaces (workspace_id));
@@ -247,4 +277,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     key_policies,
     access_requests,
     recovery_codes,
+    invitations,
+    password_resets,
 );

@@ -9,6 +9,7 @@ pub mod hints;
 pub mod key_policy;
 pub mod key_settings;
 pub mod leaver_keys;
+pub mod link_token;
 pub mod name;
 mod note;
 mod password;

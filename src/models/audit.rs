@@ -24,6 +24,9 @@ pub struct AuditEvent {
 pub enum Action {
     WorkspaceCreated,
     MemberAdded,
+    MemberInvited,
+    InvitationRevoked,
+    PasswordReset,
     MemberRemoved,
     RoleChanged,
     ApiAccessGranted,
@@ -55,6 +58,9 @@ impl Action {
         match self {
             Self::WorkspaceCreated => "workspace.created",
             Self::MemberAdded => "member.added",
+            Self::MemberInvited => "member.invited",
+            Self::InvitationRevoked => "invitation.revoked",
+            Self::PasswordReset => "member.password_reset",
             Self::MemberRemoved => "member.removed",
             Self::RoleChanged => "member.role_changed",
             Self::ApiAccessGranted => "member.api_access_granted",
@@ -85,7 +91,10 @@ impl Action {
     pub fn label_of(code: &str) -> &str {
         match code {
             "workspace.created" => "Workspace created",
-            "member.added" => "Member added",
+            "member.added" => "Member joined",
+            "member.invited" => "Member invited",
+            "invitation.revoked" => "Invitation revoked",
+            "member.password_reset" => "Password reset",
             "member.removed" => "Member removed",
             "member.role_changed" => "Role changed",
             "member.api_access_granted" => "API access granted",

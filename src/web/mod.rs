@@ -6,6 +6,7 @@ pub mod audit;
 pub mod docs;
 pub mod form;
 pub mod health;
+pub mod invitations;
 pub mod keys;
 pub mod leaver_keys;
 pub mod login;
@@ -33,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(settings::routes)
     .configure(keys::routes)
     .configure(team::routes)
+    .configure(invitations::routes)
     .configure(audit::routes)
     .configure(docs::routes);
 }

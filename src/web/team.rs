@@ -1,4 +1,4 @@
-//! Settings → Team (admins): members, roles, API access; add and remove.
+//! Settings → Team (admins): members, roles, API access, pending invitations; remove.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -9,11 +9,12 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::db::DbConnection;
-use crate::domain::{Email, Name, Password, Role};
+use crate::domain::Role;
 use crate::error::AppError;
 use crate::models::access_request;
 use crate::models::api_key;
 use crate::models::audit::{self, Action, person_label};
+use crate::models::invitation;
 use crate::models::session;
 use crate::models::user::{self, User};
 use crate::models::workspace;
@@ -26,7 +27,6 @@ use crate::web::team_requests::{DeclineTyped, RequestRow, request_rows};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings/team", web::get().to(team_page))
-        .route("/settings/team/members", web::post().to(add_member))
         .route(
             "/settings/team/members/{id}/role",
             web::post().to(change_role),
@@ -49,18 +49,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const LAST_ADMIN: &str =
     "The workspace needs at least one admin: make someone else an admin first.";
 
+/// "Invite member": no password is ever chosen for someone else.
 #[derive(Default, Deserialize)]
 pub struct MemberForm {
     #[serde(default)]
-    name: String,
+    pub(crate) email: String,
     #[serde(default)]
-    email: String,
+    pub(crate) role: String,
     #[serde(default)]
-    password: String,
-    #[serde(default)]
-    role: String,
-    #[serde(default)]
-    api_access: bool,
+    pub(crate) api_access: bool,
 }
 
 #[derive(Template)]
@@ -72,6 +69,7 @@ struct TeamTemplate<'a> {
     /// Members who created keys that still exist: removing them asks about the keys.
     with_keys: Vec<i32>,
     requests: Vec<RequestRow>,
+    invitations: Vec<InvitationRow>,
     /// A refused "Decline", shown again beside its request with what was typed.
     decline: Option<DeclineTyped>,
     form: &'a MemberForm,
@@ -79,6 +77,17 @@ struct TeamTemplate<'a> {
     action_error: Option<String>,
     /// "Require two-factor authentication" is on for the workspace.
     require_two_factor: bool,
+}
+
+/// A pending invitation as the Team page lists it.
+struct InvitationRow {
+    id: i32,
+    email: String,
+    role: &'static str,
+    api_access: bool,
+    invited_by: String,
+    expires: String,
+    expires_exact: String,
 }
 
 impl TeamTemplate<'_> {
@@ -114,22 +123,37 @@ pub(crate) async fn render_team_with(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let workspace_id = viewer.user.workspace_id;
-    let (members, with_keys, pending) = state
+    let now = crate::db::now();
+    let (members, with_keys, pending, invited) = state
         .db(move |conn| {
             crate::db::read_snapshot(conn, |conn| {
                 let members = user::list_in_workspace(conn, workspace_id)?;
                 let with_keys = api_key::creators_in_workspace(conn, workspace_id)?;
                 let pending = access_request::pending_in_workspace(conn, workspace_id)?;
-                Ok((members, with_keys, pending))
+                let invited = invitation::pending_in_workspace(conn, workspace_id, now)?;
+                Ok((members, with_keys, pending, invited))
             })
         })
         .await?;
+    let invitations = invited
+        .into_iter()
+        .map(|i| InvitationRow {
+            id: i.id,
+            email: i.email,
+            role: i.role.label(),
+            api_access: i.api_access,
+            invited_by: i.invited_by_name,
+            expires: crate::format::relative(i.expires_at, now),
+            expires_exact: crate::format::exact(i.expires_at),
+        })
+        .collect();
     let template = TeamTemplate {
         ctx: PageContext::new(viewer, "Team", SettingsTab::Team)?,
         me: viewer.user.id,
         members,
         with_keys,
-        requests: request_rows(pending, crate::db::now()),
+        requests: request_rows(pending, now),
+        invitations,
         decline,
         form,
         errors,
@@ -150,94 +174,6 @@ async fn team_page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRes
         StatusCode::OK,
     )
     .await
-}
-
-async fn add_member(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    web::Form(form): web::Form<MemberForm>,
-) -> Result<HttpResponse, AppError> {
-    viewer.require_admin()?;
-    let mut errors = FieldErrors::default();
-    let name = errors.check("name", Name::parse(&form.name));
-    let email = errors.check("email", Email::parse(&form.email));
-    let password = errors.check("password", Password::parse(form.password.clone()));
-    let role = match form.role.as_str() {
-        "" => Some(Role::Member),
-        raw => errors.check("role", Role::parse(raw)),
-    };
-    let (Some(name), Some(email), Some(password), Some(role)) = (name, email, password, role)
-    else {
-        return render_team(
-            &state,
-            &viewer,
-            &form,
-            errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    };
-
-    let actor = viewer.actor();
-    let api_access = form.api_access;
-    let hash = crate::auth::password::hash_off_thread(password).await?;
-    let added = {
-        let (name, email) = (name.clone(), email.clone());
-        state
-            .db(move |conn| {
-                if user::email_taken(conn, email.as_str())? {
-                    return Ok(false);
-                }
-                conn.transaction(|conn| {
-                    user::insert(
-                        conn,
-                        &user::NewUser {
-                            workspace_id: actor.workspace_id,
-                            name: name.as_str(),
-                            email: email.as_str(),
-                            password_hash: &hash,
-                            role,
-                            api_access,
-                        },
-                    )?;
-                    let detail = format!(
-                        "{}, API access {}",
-                        role.label(),
-                        if api_access || role == Role::Admin {
-                            "on"
-                        } else {
-                            "off"
-                        }
-                    );
-                    audit::record(
-                        conn,
-                        &actor,
-                        Action::MemberAdded,
-                        &person_label(name.as_str(), email.as_str()),
-                        &detail,
-                    )
-                })?;
-                Ok(true)
-            })
-            .await?
-    };
-    if !added {
-        errors.add("email", "A member with this email already exists.");
-        return render_team(
-            &state,
-            &viewer,
-            &form,
-            errors,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    viewer.session.set_flash(format!(
-        "{name} was added. Share their initial password with them privately."
-    ))?;
-    Ok(see_other("/settings/team"))
 }
 
 #[derive(Deserialize)]

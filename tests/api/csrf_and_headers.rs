@@ -32,7 +32,7 @@ async fn every_post_without_a_valid_csrf_token_is_refused(app: TestApp) {
     let paths = [
         "/login".to_string(),
         "/logout".to_string(),
-        "/settings/team/members".to_string(),
+        "/settings/team/invitations".to_string(),
         format!("/settings/team/members/{me}/role"),
         format!("/settings/team/members/{me}/api-access"),
         format!("/settings/team/members/{me}/remove"),

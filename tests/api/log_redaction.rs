@@ -102,3 +102,27 @@ async fn a_key_sent_in_any_form_never_reaches_the_log(app: TestApp) {
         "no percent-encoded key is logged"
     );
 }
+
+on_both_databases!(in_a_child_process: invite_and_reset_tokens_never_reach_the_log);
+
+/// The tokens of one-time links are secrets too: the access log prints `[redacted]`.
+async fn invite_and_reset_tokens_never_reach_the_log(app: TestApp) {
+    app.set_up().await;
+    let invite = app.invite("bob@example.com", "member", false).await;
+    let invite_token = invite.trim_start_matches("/invite/").to_string();
+    let bob = app.other_browser();
+    bob.get(&invite).await;
+    bob.get(&format!("/invite/{}", &invite_token[..40])).await;
+    bob.get(&format!("/reset/{invite_token}?again=1")).await;
+    let logs = app
+        .logs_containing("target=/reset/[redacted]?again=1 status=404")
+        .await;
+    assert!(
+        logs.contains("target=/invite/[redacted] status=200"),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains(&invite_token[..16]),
+        "no part of the token is logged:\n{logs}"
+    );
+}

@@ -59,12 +59,8 @@ async fn members_get_403_on_admin_pages_and_actions(app: TestApp) {
     // Bob's own page gives his forms a valid CSRF token: the refusal is about permission.
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
         (
-            "/settings/team/members".into(),
-            vec![
-                ("name", "X"),
-                ("email", "x@example.com"),
-                ("password", "xxxxxxxxxxxx"),
-            ],
+            "/settings/team/invitations".into(),
+            vec![("email", "x@example.com"), ("role", "admin")],
         ),
         (
             format!("/settings/team/members/{admin_id}/role"),

@@ -32,6 +32,8 @@ enum Visit<'a> {
     TurnOnTwoFactor(&'a str),
     /// Logged out, then this person's password: the login's code step.
     LoginCode(&'a str, &'a str),
+    /// Team → "Invite member" for `<name>-<theme>@example.com`: the link shown once.
+    Invite(&'a str),
 }
 
 async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
@@ -101,6 +103,17 @@ async fn visit(b: &Browser, app: &TestApp, how: &Visit<'_>) {
             fill(b, "#password", password).await;
             click_text(b, "Log in").await;
             element(b, Locator::Css("#code")).await;
+        }
+        Visit::Invite(name) => {
+            b.goto(&app.url("/settings/team")).await.unwrap();
+            fill(
+                b,
+                "#member-email",
+                &format!("{name}-{}@example.com", b.theme.name()),
+            )
+            .await;
+            click_text(b, "Invite member").await;
+            element(b, Locator::Css("#invite-link")).await;
         }
         Visit::AskAboutKeys(member_id) => {
             b.goto(&app.url("/settings/team")).await.unwrap();
@@ -209,11 +222,31 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
         .create_key("Kai Export")
         .await;
     let kai_id = app.member_id("kai@example.com").await;
+    let join = app.invite("zoe@example.com", "member", true).await;
+    let reset = {
+        let token = keydesk::domain::link_token::LinkToken::generate();
+        keydesk::use_cases::invitations::create_reset(
+            &mut app.db_conn(),
+            "mia@example.com",
+            &token.digest(),
+        )
+        .unwrap()
+        .expect("Mia exists");
+        format!("/reset/{}", token.expose())
+    };
     check_pages(
         &browsers,
         &app,
         &mut findings,
-        &[("Login", Visit::Get("/login".into()))],
+        &[
+            ("Login", Visit::Get("/login".into())),
+            ("Join from an invitation", Visit::Get(join)),
+            ("Choose a new password", Visit::Get(reset)),
+            (
+                "Link not valid",
+                Visit::Get(format!("/invite/{}", "0".repeat(64))),
+            ),
+        ],
     )
     .await;
     for b in &browsers {
@@ -309,9 +342,10 @@ async fn every_page_passes_axe_and_fits_a_phone_in_both_themes() {
                 Visit::Check(format!("{} {}", &crm[..10], &crm[10..])),
             ),
             (
-                "Team, with an access request",
+                "Team, with an access request and an invitation",
                 Visit::Get("/settings/team".into()),
             ),
+            ("Invite member: the link", Visit::Invite("invitee")),
             (
                 "Turn off API access: the keys question",
                 Visit::AskAboutKeys(kai_id),

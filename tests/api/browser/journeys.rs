@@ -281,3 +281,42 @@ async fn two_factor_setup_then_a_login_with_a_code_by_visible_labels() {
     element(&c, Locator::Css("summary[aria-label*='Profile']")).await;
     c.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_invites_and_the_invitee_joins_by_visible_labels() {
+    let Some(driver) = start_driver() else { return };
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    app.set_up().await;
+    let admin = Browser::open(&driver, Options::default()).await;
+    log_in(&admin, &app, ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    admin.goto(&app.url("/settings/team")).await.unwrap();
+    fill(&admin, "#member-email", "zoe@example.com").await;
+    click(&admin, "#member-api-access").await;
+    click_text(&admin, "Invite member").await;
+    let link_field = element(&admin, Locator::Css("#invite-link")).await;
+    let link = link_field.prop("value").await.unwrap().unwrap();
+    click_text(&admin, "Copy invite link").await;
+    let copy = admin
+        .find(Locator::Css("[data-copy-target]"))
+        .await
+        .unwrap();
+    wait_for_element_text(&copy, "Copied").await;
+    click_text(&admin, "Done").await;
+    wait_for_text(&admin, "Pending invitations").await;
+
+    let zoe = Browser::open(&driver, Options::default()).await;
+    zoe.goto(&link).await.unwrap();
+    let page = wait_for_text(&zoe, "Join Analytical Engines").await;
+    assert!(page.contains(&format!("{ADMIN_NAME} invited zoe@example.com")));
+    fill(&zoe, "#join-name", "Zoe Zed").await;
+    fill(&zoe, "#join-password", "zoe's own password").await;
+    click_text(&zoe, "Join workspace").await;
+    element(&zoe, Locator::Css("summary[aria-label*='Profile']")).await;
+    wait_for_text(&zoe, "API keys").await;
+
+    admin.goto(&app.url("/settings/team")).await.unwrap();
+    let team = wait_for_text(&admin, "Zoe Zed").await;
+    assert!(!team.contains("Pending invitations"));
+    zoe.close().await;
+    admin.close().await;
+}

@@ -2,7 +2,7 @@
 
 use reqwest::{Response, StatusCode};
 
-use super::pages::{form_token, key_id_on, member_id_on, revealed_key};
+use super::pages::{form_token, invite_path_on, key_id_on, member_id_on, revealed_key};
 use super::server::TestApp;
 use super::{ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD, WORKSPACE};
 
@@ -83,22 +83,43 @@ impl TestApp {
         member_id_on(&self.get_html("/settings/team").await, email)
     }
 
-    /// Adds a member through the Team page (the caller must be an admin); their password is
-    /// "member password 1". Requests: `GET /settings/team`, `POST /settings/team/members`
-    /// (must answer 303).
-    pub async fn add_member(&self, name: &str, email: &str, role: &str, api_access: bool) {
+    /// Invites `email` through the Team page (the caller must be an admin) and returns the
+    /// path of the one-time link. Requests: `GET /settings/team`,
+    /// `POST /settings/team/invitations` (must answer 200 with the link).
+    pub async fn invite(&self, email: &str, role: &str, api_access: bool) -> String {
         let page = self.get_html("/settings/team").await;
-        let mut fields = vec![
-            ("name", name),
-            ("email", email),
-            ("password", "member password 1"),
-            ("role", role),
-        ];
+        let mut fields = vec![("email", email), ("role", role)];
         if api_access {
             fields.push(("api_access", "true"));
         }
-        let response = self.submit(&page, "/settings/team/members", &fields).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "adding {email}");
+        let response = self
+            .submit(&page, "/settings/team/invitations", &fields)
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "inviting {email}");
+        invite_path_on(&response.text().await.unwrap())
+    }
+
+    /// Opens an invitation link in this browser and joins as `name` with `password`.
+    /// Requests: `GET <invite path>`, `POST <invite path>`.
+    pub async fn join(&self, invite_path: &str, name: &str, password: &str) -> Response {
+        let page = self.get_html(invite_path).await;
+        self.submit(
+            &page,
+            invite_path,
+            &[("name", name), ("password", password)],
+        )
+        .await
+    }
+
+    /// Adds a member the way people join: [`invite`](Self::invite) from this (admin)
+    /// browser, then [`join`](Self::join) from another one; their password is
+    /// "member password 1". Requests: `GET /settings/team`, `POST /settings/team/invitations`,
+    /// `GET /invite/<token>`, `POST /invite/<token>` (must answer 303).
+    pub async fn add_member(&self, name: &str, email: &str, role: &str, api_access: bool) {
+        let link = self.invite(email, role, api_access).await;
+        let invitee = self.other_browser();
+        let joined = invitee.join(&link, name, "member password 1").await;
+        assert_eq!(joined.status(), StatusCode::SEE_OTHER, "{email} joins");
     }
 
     /// Creates a second workspace "Elsewhere" from the shell (admin Eve) and returns her

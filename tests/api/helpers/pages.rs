@@ -36,6 +36,17 @@ pub fn revealed_key(html: &str) -> String {
     html[start..start + end].to_string()
 }
 
+/// The path (`/invite/<token>`) of the link shown once on the invitation page.
+pub fn invite_path_on(html: &str) -> String {
+    let marker = "id=\"invite-link\"";
+    let field = html.find(marker).expect("the page shows an invite link");
+    let start = html[field..].find("value=\"").unwrap() + field + "value=\"".len();
+    let end = html[start..].find('"').unwrap();
+    let link = &html[start..start + end];
+    let path = link.find("/invite/").expect("an /invite/ link");
+    link[path..].to_string()
+}
+
 /// The id of a key by name on the Integrations page, from its `id="key-N"` row.
 pub fn key_id_on(html: &str, name: &str) -> i32 {
     let at = html

@@ -1,0 +1,312 @@
+//! Invitations and password resets: the one-time links that let a person choose their
+//! own password. Each write is one transaction; a workspace's transaction starts with
+//! `workspace::lock_for_writing`, and a link is spent by a conditional UPDATE (`used_at
+//! IS NULL`) inside the transaction that uses it, so it works once under any race.
+
+use diesel::Connection;
+use diesel::result::Error as DbError;
+
+use crate::db::DbConnection;
+use crate::domain::link_token::LinkDigest;
+use crate::domain::{Email, Name, Role};
+use crate::models::audit::{self, Action, Actor, person_label};
+use crate::models::invitation::{self, Invitation, NewInvitation};
+use crate::models::{password_reset, session, user, workspace};
+
+/// Why an invitation was not made: both are answered beside the email field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InviteRefused {
+    AlreadyMember,
+    AlreadyInvited,
+}
+
+impl InviteRefused {
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::AlreadyMember => "This email already belongs to a member: it cannot be invited.",
+            Self::AlreadyInvited => {
+                "This email already has a pending invitation: revoke it first to invite again."
+            }
+        }
+    }
+}
+
+pub struct Invite<'a> {
+    pub email: &'a Email,
+    pub role: Role,
+    pub api_access: bool,
+    pub digest: LinkDigest,
+}
+
+/// Records the invitation and its audit entry, unless the email is taken.
+pub fn invite(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    by_name: &str,
+    new: &Invite<'_>,
+) -> Result<Result<i32, InviteRefused>, DbError> {
+    conn.transaction(|conn| {
+        workspace::lock_for_writing(conn, actor.workspace_id)?;
+        let email = new.email.as_str();
+        if user::email_taken(conn, email)? {
+            return Ok(Err(InviteRefused::AlreadyMember));
+        }
+        if invitation::pending_for_email(conn, email, crate::db::now())? {
+            return Ok(Err(InviteRefused::AlreadyInvited));
+        }
+        // Admins always have API access, whatever the box said.
+        let api_access = new.api_access || new.role == Role::Admin;
+        let id = invitation::insert(
+            conn,
+            &NewInvitation {
+                workspace_id: actor.workspace_id,
+                email,
+                role: new.role,
+                api_access,
+                digest: new.digest,
+                invited_by: actor.user_id,
+                invited_by_name: by_name,
+            },
+        )?;
+        audit::record(
+            conn,
+            actor,
+            Action::MemberInvited,
+            email,
+            &role_detail(new.role, api_access),
+        )?;
+        Ok(Ok(id))
+    })
+}
+
+fn role_detail(role: Role, api_access: bool) -> String {
+    format!(
+        "{}, API access {}",
+        role.label(),
+        if api_access { "on" } else { "off" }
+    )
+}
+
+/// Revokes a pending invitation of the actor's workspace; `None` for another
+/// workspace's (or an unknown) id.
+pub fn revoke(conn: &mut DbConnection, actor: &Actor, id: i32) -> Result<Option<String>, DbError> {
+    conn.transaction(|conn| {
+        workspace::lock_for_writing(conn, actor.workspace_id)?;
+        let now = crate::db::now();
+        let Some(found) = invitation::revoke(conn, actor.workspace_id, id, now)? else {
+            return Ok(None);
+        };
+        if found.is_pending(now) {
+            audit::record(conn, actor, Action::InvitationRevoked, &found.email, "")?;
+        }
+        Ok(Some(found.email))
+    })
+}
+
+/// What a link leads to, as its page tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkState {
+    /// Never one of ours (or tampered with).
+    Unknown,
+    Used,
+    Revoked,
+    Expired,
+}
+
+impl LinkState {
+    pub fn of_invitation(found: &Invitation, now: time::PrimitiveDateTime) -> Option<Self> {
+        if found.used_at.is_some() {
+            Some(Self::Used)
+        } else if found.revoked_at.is_some() {
+            Some(Self::Revoked)
+        } else if found.expires_at <= now {
+            Some(Self::Expired)
+        } else {
+            None
+        }
+    }
+}
+
+/// A pending invitation, with its workspace's name.
+pub struct OpenInvitation {
+    pub invitation: Invitation,
+    pub workspace_name: String,
+}
+
+/// The pending invitation behind a link, or why there is none.
+pub fn open_invitation(
+    conn: &mut DbConnection,
+    digest: &LinkDigest,
+) -> Result<Result<OpenInvitation, LinkState>, DbError> {
+    let Some(found) = invitation::find_by_digest(conn, digest)? else {
+        return Ok(Err(LinkState::Unknown));
+    };
+    if let Some(state) = LinkState::of_invitation(&found, crate::db::now()) {
+        return Ok(Err(state));
+    }
+    let workspace_name = workspace::find(conn, found.workspace_id)?.name;
+    Ok(Ok(OpenInvitation {
+        invitation: found,
+        workspace_name,
+    }))
+}
+
+/// Why a join did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinRefused {
+    Link(LinkState),
+    /// The email became an account meanwhile (another workspace's invitation).
+    EmailTaken,
+}
+
+/// Spends the invitation and creates the member with its role and API access.
+/// Returns the new user's id.
+pub fn join(
+    conn: &mut DbConnection,
+    digest: &LinkDigest,
+    name: &Name,
+    password_hash: &str,
+    ip: &str,
+) -> Result<Result<i32, JoinRefused>, DbError> {
+    let Some(found) = invitation::find_by_digest(conn, digest)? else {
+        return Ok(Err(JoinRefused::Link(LinkState::Unknown)));
+    };
+    conn.transaction(|conn| {
+        workspace::lock_for_writing(conn, found.workspace_id)?;
+        let now = crate::db::now();
+        if !invitation::mark_used(conn, found.id, now)? {
+            // Read again inside the lock: say what happened to it meanwhile.
+            let state = invitation::find_by_digest(conn, digest)?
+                .and_then(|again| LinkState::of_invitation(&again, now))
+                .unwrap_or(LinkState::Used);
+            return Ok(Err(JoinRefused::Link(state)));
+        }
+        if user::email_taken(conn, &found.email)? {
+            return Err(Rollback::EmailTaken.into());
+        }
+        let user_id = user::insert(
+            conn,
+            &user::NewUser {
+                workspace_id: found.workspace_id,
+                name: name.as_str(),
+                email: &found.email,
+                password_hash,
+                role: found.role,
+                api_access: found.api_access,
+            },
+        )?;
+        let actor = Actor {
+            workspace_id: found.workspace_id,
+            user_id: Some(user_id),
+            name: person_label(name.as_str(), &found.email),
+            ip: ip.to_string(),
+        };
+        let detail = format!(
+            "{}; invited by {}",
+            role_detail(found.role, found.api_access),
+            found.invited_by_name
+        );
+        audit::record(
+            conn,
+            &actor,
+            Action::MemberAdded,
+            &person_label(name.as_str(), &found.email),
+            &detail,
+        )?;
+        Ok(Ok(user_id))
+    })
+    .or_else(|e: DbError| match e {
+        DbError::RollbackTransaction => Ok(Err(JoinRefused::EmailTaken)),
+        other => Err(other),
+    })
+}
+
+/// Undoes a join whose email became taken, so the invitation stays unused.
+enum Rollback {
+    EmailTaken,
+}
+
+impl From<Rollback> for DbError {
+    fn from(_: Rollback) -> Self {
+        DbError::RollbackTransaction
+    }
+}
+
+/// The user a pending reset link is for, or why there is none.
+pub fn open_reset(
+    conn: &mut DbConnection,
+    digest: &LinkDigest,
+) -> Result<Result<user::User, LinkState>, DbError> {
+    let Some(found) = password_reset::find_by_digest(conn, digest)? else {
+        return Ok(Err(LinkState::Unknown));
+    };
+    let now = crate::db::now();
+    if found.used_at.is_some() {
+        return Ok(Err(LinkState::Used));
+    }
+    if found.expires_at <= now {
+        return Ok(Err(LinkState::Expired));
+    }
+    match user::find(conn, found.user_id)? {
+        Some(found) => Ok(Ok(found)),
+        None => Ok(Err(LinkState::Unknown)),
+    }
+}
+
+/// Spends the reset link, sets the password and ends every session of the user.
+pub fn reset_password(
+    conn: &mut DbConnection,
+    digest: &LinkDigest,
+    password_hash: &str,
+    ip: &str,
+) -> Result<Result<i32, LinkState>, DbError> {
+    let Some(found) = password_reset::find_by_digest(conn, digest)? else {
+        return Ok(Err(LinkState::Unknown));
+    };
+    let Some(owner) = user::find(conn, found.user_id)? else {
+        return Ok(Err(LinkState::Unknown));
+    };
+    conn.transaction(|conn| {
+        workspace::lock_for_writing(conn, owner.workspace_id)?;
+        let now = crate::db::now();
+        if !password_reset::mark_used(conn, found.id, now)? {
+            let state = if found.expires_at <= now {
+                LinkState::Expired
+            } else {
+                LinkState::Used
+            };
+            return Ok(Err(state));
+        }
+        user::set_password_hash(conn, owner.id, password_hash)?;
+        session::delete_for_user(conn, owner.id)?;
+        let actor = Actor {
+            workspace_id: owner.workspace_id,
+            user_id: Some(owner.id),
+            name: person_label(&owner.name, &owner.email),
+            ip: ip.to_string(),
+        };
+        audit::record(
+            conn,
+            &actor,
+            Action::PasswordReset,
+            &person_label(&owner.name, &owner.email),
+            "With a reset link from `keydesk reset-password`; logged out everywhere",
+        )?;
+        Ok(Ok(owner.id))
+    })
+}
+
+/// Records a reset link for the user with `email` (the CLI prints it); `None` if no
+/// user has that email.
+pub fn create_reset(
+    conn: &mut DbConnection,
+    email: &str,
+    digest: &LinkDigest,
+) -> Result<Option<i32>, DbError> {
+    conn.transaction(|conn| {
+        let Some(owner) = user::find_by_email(conn, email)? else {
+            return Ok(None);
+        };
+        password_reset::insert(conn, owner.id, digest).map(Some)
+    })
+}
