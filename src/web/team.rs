@@ -39,10 +39,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/settings/team/members/{id}/remove",
             web::post().to(remove_member),
         )
-        .route(
-            "/settings/team/two-factor",
-            web::post().to(set_two_factor_requirement),
-        )
         .configure(crate::web::team_requests::routes);
 }
 
@@ -490,34 +486,4 @@ async fn remove_member(
         return Ok(see_other("/login"));
     }
     finish(&state, &viewer, change).await
-}
-
-#[derive(Deserialize)]
-pub struct RequirementForm {
-    #[serde(default)]
-    require: bool,
-}
-
-/// "Require two-factor authentication" for every member of the workspace (audited).
-async fn set_two_factor_requirement(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    web::Form(form): web::Form<RequirementForm>,
-) -> Result<HttpResponse, AppError> {
-    viewer.require_admin()?;
-    let actor = viewer.actor();
-    let on = form.require;
-    state
-        .db(move |conn| {
-            Ok(crate::use_cases::two_factor::set_requirement(
-                conn, &actor, on,
-            )?)
-        })
-        .await?;
-    viewer.session.set_flash(if on {
-        "Two-factor authentication is now required for everyone in the workspace."
-    } else {
-        "Two-factor authentication is no longer required."
-    })?;
-    Ok(see_other("/settings/team"))
 }

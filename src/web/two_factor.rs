@@ -28,7 +28,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             "/account/two-factor/recovery-codes",
             web::post().to(regenerate),
         )
-        .route("/account/two-factor/disable", web::post().to(disable));
+        .route("/account/two-factor/disable", web::post().to(disable))
+        .route(
+            "/settings/team/two-factor",
+            web::post().to(set_two_factor_requirement),
+        );
 }
 
 const TITLE: &str = "Two-factor authentication";
@@ -294,4 +298,30 @@ async fn disable(
         .session
         .set_flash("Two-factor authentication is off.")?;
     Ok(see_other(PATH))
+}
+
+#[derive(Deserialize)]
+pub struct RequirementForm {
+    #[serde(default)]
+    require: bool,
+}
+
+/// "Require two-factor authentication" for every member of the workspace (audited).
+async fn set_two_factor_requirement(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    web::Form(form): web::Form<RequirementForm>,
+) -> Result<HttpResponse, AppError> {
+    viewer.require_admin()?;
+    let actor = viewer.actor();
+    let on = form.require;
+    state
+        .db(move |conn| Ok(use_case::set_requirement(conn, &actor, on)?))
+        .await?;
+    viewer.session.set_flash(if on {
+        "Two-factor authentication is now required for everyone in the workspace."
+    } else {
+        "Two-factor authentication is no longer required."
+    })?;
+    Ok(see_other("/settings/team"))
 }
