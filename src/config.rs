@@ -101,6 +101,11 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_SESSION_ABSOLUTE_SECS", default_value_t = 7 * 24 * 3600,
           value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub session_absolute_secs: u64,
+    /// Sudo mode: guarded actions need the password typed within this many seconds
+    /// (a login counts; default 2 hours, at most a day).
+    #[arg(long, env = "KEYDESK_SUDO_WINDOW_SECS", default_value_t = 2 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..=24 * 3600), global = true)]
+    pub sudo_window_secs: u64,
     /// Reverse proxies (IP addresses or CIDR ranges, comma-separated) whose
     /// X-Forwarded-For header names the real client. Empty: the TCP peer is the client.
     #[arg(
@@ -137,6 +142,8 @@ pub struct Config {
     pub rate_limit_window: std::time::Duration,
     pub session_idle: Duration,
     pub session_absolute: Duration,
+    /// How long typing the password lets guarded actions through (sudo mode).
+    pub sudo_window: Duration,
     pub db_pool_size: u32,
     /// Failed logins per account and address (or per known device) before login is
     /// refused for the rest of the window.
@@ -164,6 +171,7 @@ impl Config {
             rate_limit_window: std::time::Duration::from_secs(s.rate_limit_window_secs),
             session_idle: Duration::seconds(s.session_idle_secs as i64),
             session_absolute: Duration::seconds(s.session_absolute_secs as i64),
+            sudo_window: Duration::seconds(s.sudo_window_secs as i64),
             db_pool_size: s.db_pool_size,
             login_max_failures: 5,
             login_max_failures_per_address: s.login_max_failures_per_address.into(),

@@ -49,6 +49,17 @@ pub fn relative(t: PrimitiveDateTime, now: PrimitiveDateTime) -> String {
     }
 }
 
+/// A length of time in the largest unit that states it exactly: "2 hours", "90 minutes",
+/// "1 second".
+pub fn span(seconds: u64) -> String {
+    let (n, unit) = match seconds {
+        s if s >= 3_600 && s % 3_600 == 0 => (s / 3_600, "hour"),
+        s if s >= 60 && s % 60 == 0 => (s / 60, "minute"),
+        s => (s, "second"),
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,6 +76,15 @@ mod tests {
         assert_eq!(relative(now - Duration::days(95), now), "3 months ago");
         assert_eq!(relative(now - Duration::days(800), now), "2 years ago");
         assert_eq!(relative(now + Duration::days(3), now), "in 3 days");
+    }
+
+    #[test]
+    fn spans_use_the_largest_exact_unit() {
+        assert_eq!(span(7_200), "2 hours");
+        assert_eq!(span(3_600), "1 hour");
+        assert_eq!(span(5_400), "90 minutes");
+        assert_eq!(span(61), "61 seconds");
+        assert_eq!(span(1), "1 second");
     }
 
     #[test]

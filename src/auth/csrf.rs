@@ -37,7 +37,7 @@ pub async fn require_csrf_token(
     next.call(req).await
 }
 
-async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Error> {
+pub(crate) async fn read_body(req: &mut ServiceRequest) -> Result<Bytes, actix_web::Error> {
     let mut payload = req.take_payload();
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {

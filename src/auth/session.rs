@@ -13,6 +13,19 @@ const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
 const PENDING_TOTP_KEY: &str = "totp_pending_secret";
 const PENDING_LOGIN_KEY: &str = "two_factor_login";
+const ACCESS_CONFIRMED_AT_KEY: &str = "access_confirmed_at";
+const HELD_ACTION_KEY: &str = "held_action";
+
+/// An action that needs access confirmed, held while the "Confirm access" page asks:
+/// where it goes and what was typed in its form (never passwords or codes).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct HeldAction {
+    /// The path (and query) the action was sent to.
+    pub target: String,
+    /// A form to send again, or `false` for a page to open.
+    pub is_form: bool,
+    pub fields: Vec<(String, String)>,
+}
 
 /// A correct password for an account with two-factor authentication: the code is still
 /// to come. Kept in the (server-side) session for a few minutes; not a login.
@@ -64,12 +77,44 @@ impl TypedSession {
             .insert(CSRF_KEY, new_token())
             .map_err(AppError::internal)?;
         self.record_origin()?;
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
         self.session
-            .insert(
-                SIGNED_IN_AT_KEY,
-                time::OffsetDateTime::now_utc().unix_timestamp(),
-            )
+            .insert(SIGNED_IN_AT_KEY, now)
+            .map_err(AppError::internal)?;
+        // Typing the password (and code) to log in confirms access too.
+        self.confirm_access(now)
+    }
+
+    /// Unix seconds when the password (and code) were last typed in this session.
+    pub fn access_confirmed_at(&self) -> Option<i64> {
+        self.session
+            .get::<i64>(ACCESS_CONFIRMED_AT_KEY)
+            .ok()
+            .flatten()
+    }
+
+    pub fn confirm_access(&self, unix_now: i64) -> Result<(), AppError> {
+        self.session
+            .insert(ACCESS_CONFIRMED_AT_KEY, unix_now)
             .map_err(AppError::internal)
+    }
+
+    /// Holds `action` until access is confirmed (one at a time: the latest wins).
+    pub fn hold_action(&self, action: &HeldAction) -> Result<(), AppError> {
+        self.session
+            .insert(HELD_ACTION_KEY, action)
+            .map_err(AppError::internal)
+    }
+
+    pub fn held_action(&self) -> Option<HeldAction> {
+        self.session
+            .get::<HeldAction>(HELD_ACTION_KEY)
+            .ok()
+            .flatten()
+    }
+
+    pub fn clear_held_action(&self) {
+        self.session.remove(HELD_ACTION_KEY);
     }
 
     /// Remembers a correct password while the two-factor code is asked for.

@@ -87,28 +87,28 @@ pub fn enable(
     })
 }
 
-/// Replaces the recovery codes if `typed` is a right code; the check's outcome.
+/// Replaces the recovery codes with `codes` (access was confirmed with the password and
+/// a code just before); false if two-factor authentication is off.
 pub fn regenerate_recovery_codes(
     conn: &mut DbConnection,
     actor: &Actor,
     user_id: i32,
-    typed: &str,
     codes: &[String],
-) -> QueryResult<CodeCheck> {
+) -> QueryResult<bool> {
     conn.transaction(|conn| {
         workspace::lock_for_writing(conn, actor.workspace_id)?;
-        let check = check_code(conn, user_id, typed, totp::unix_now())?;
-        if check == CodeCheck::Accepted {
-            recovery_code::replace(conn, user_id, &digests(codes))?;
-            audit::record(
-                conn,
-                actor,
-                Action::RecoveryCodesRegenerated,
-                &actor.name,
-                "",
-            )?;
+        if user::two_factor(conn, user_id)?.is_none() {
+            return Ok(false);
         }
-        Ok(check)
+        recovery_code::replace(conn, user_id, &digests(codes))?;
+        audit::record(
+            conn,
+            actor,
+            Action::RecoveryCodesRegenerated,
+            &actor.name,
+            "",
+        )?;
+        Ok(true)
     })
 }
 

@@ -16,19 +16,23 @@ use crate::domain::{Email, Name, Password, Role};
 use crate::error::AppError;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::use_cases::invitations::{self as invitations, Invite, JoinRefused, LinkState};
+use crate::web::confirm_access as confirmed;
 use crate::web::form::FieldErrors;
 use crate::web::team::{MemberForm, render_team};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/settings/team/invitations", web::post().to(invite_member))
-        .route(
-            "/settings/team/invitations/{id}/revoke",
-            web::post().to(revoke_invitation),
-        )
-        .route("/invite/{token}", web::get().to(join_page))
-        .route("/invite/{token}", web::post().to(join))
-        .route("/reset/{token}", web::get().to(reset_page))
-        .route("/reset/{token}", web::post().to(reset));
+    cfg.service(confirmed::post(
+        "/settings/team/invitations",
+        web::post().to(invite_member),
+    ))
+    .route(
+        "/settings/team/invitations/{id}/revoke",
+        web::post().to(revoke_invitation),
+    )
+    .route("/invite/{token}", web::get().to(join_page))
+    .route("/invite/{token}", web::post().to(join))
+    .route("/reset/{token}", web::get().to(reset_page))
+    .route("/reset/{token}", web::post().to(reset));
 }
 
 #[derive(Template)]

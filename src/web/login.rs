@@ -253,17 +253,8 @@ async fn check_password(
                     expires_at: totp::unix_now() + PENDING_LOGIN_SECONDS,
                 }));
             }
-            let scope = match &reserved.device {
-                Some(d) => Scope::Device {
-                    email: &email,
-                    device: &d.id,
-                },
-                None => Scope::AccountFromAddress {
-                    email: &email,
-                    ip: &ip,
-                },
-            };
-            login_failure::clear(conn, scope)?;
+            let device_id = reserved.device.as_ref().map(|d| d.id.as_str());
+            login_failure::clear(conn, attempt_scope(&email, &ip, device_id))?;
             let device = reserved.device.unwrap_or_else(|| Device {
                 id: device::new_id(),
                 user_id,
@@ -274,6 +265,15 @@ async fn check_password(
             })
         })
         .await
+}
+
+/// The failures a successful attempt takes back: those of its device, or of the account
+/// from its address.
+pub(crate) fn attempt_scope<'a>(email: &'a str, ip: &'a str, device: Option<&'a str>) -> Scope<'a> {
+    match device {
+        Some(device) => Scope::Device { email, device },
+        None => Scope::AccountFromAddress { email, ip },
+    }
 }
 
 /// In one transaction holding the table's lock: if every limit that applies still has
@@ -392,17 +392,7 @@ async fn submit_code(
             }
             let check = two_factor::check_code(conn, attempt.user_id, &form.code, now)?;
             if check == CodeCheck::Accepted {
-                let scope = match device {
-                    Some(device) => Scope::Device {
-                        email: &attempt.email,
-                        device,
-                    },
-                    None => Scope::AccountFromAddress {
-                        email: &attempt.email,
-                        ip: &ip,
-                    },
-                };
-                login_failure::clear(conn, scope)?;
+                login_failure::clear(conn, attempt_scope(&attempt.email, &ip, device))?;
             }
             Ok(Ok(check))
         })

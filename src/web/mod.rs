@@ -3,6 +3,7 @@
 pub mod access_log;
 pub mod account;
 pub mod audit;
+pub mod confirm_access;
 pub mod docs;
 pub mod form;
 pub mod health;
@@ -29,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .configure(setup::routes)
     .configure(login::routes)
+    .configure(confirm_access::routes)
     .configure(two_factor::routes)
     .configure(account::routes)
     .configure(settings::routes)

@@ -21,24 +21,25 @@ use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::use_cases::access_requests::approve_pending_of;
 use crate::use_cases::leaver_keys::Leaving;
+use crate::web::confirm_access as confirmed;
 use crate::web::form::FieldErrors;
 use crate::web::leaver_keys::{KeysAnswer, KeysQuestion, keys_question_page, settle_keys};
 use crate::web::team_requests::{DeclineTyped, RequestRow, request_rows};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/settings/team", web::get().to(team_page))
-        .route(
+        .service(confirmed::post(
             "/settings/team/members/{id}/role",
             web::post().to(change_role),
-        )
-        .route(
+        ))
+        .service(confirmed::post(
             "/settings/team/members/{id}/api-access",
             web::post().to(set_api_access),
-        )
-        .route(
+        ))
+        .service(confirmed::post(
             "/settings/team/members/{id}/remove",
             web::post().to(remove_member),
-        )
+        ))
         .configure(crate::web::team_requests::routes);
 }
 

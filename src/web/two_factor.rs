@@ -14,6 +14,7 @@ use crate::error::AppError;
 use crate::models::{recovery_code, user};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::use_cases::two_factor as use_case;
+use crate::web::confirm_access as confirmed;
 use crate::web::form::FieldErrors;
 
 pub const PATH: &str = "/account/two-factor";
@@ -22,17 +23,21 @@ const SETUP_PATH: &str = "/account/two-factor/setup";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(PATH, web::get().to(page))
-        .route(SETUP_PATH, web::get().to(setup_page))
-        .route("/account/two-factor/enable", web::post().to(enable))
-        .route(
+        .service(confirmed::get(SETUP_PATH, web::get().to(setup_page)))
+        .service(confirmed::post(
+            "/account/two-factor/enable",
+            web::post().to(enable),
+        ))
+        .service(confirmed::post(
             "/account/two-factor/recovery-codes",
             web::post().to(regenerate),
-        )
+        ))
+        // Turning it off asks for the password and a code in its own form.
         .route("/account/two-factor/disable", web::post().to(disable))
-        .route(
+        .service(confirmed::post(
             "/settings/team/two-factor",
             web::post().to(set_two_factor_requirement),
-        );
+        ));
 }
 
 const TITLE: &str = "Two-factor authentication";
@@ -218,37 +223,23 @@ async fn enable(
     render_codes(&viewer, codes, true)
 }
 
-async fn regenerate(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    web::Form(form): web::Form<CodeForm>,
-) -> Result<HttpResponse, AppError> {
+/// New recovery codes, under confirmed access (password and code within the window).
+async fn regenerate(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
     let codes = totp::new_recovery_codes();
     let actor = viewer.actor();
     let user_id = viewer.user.id;
     let stored = codes.clone();
-    let check = state
+    let replaced = state
         .db(move |conn| {
             Ok(use_case::regenerate_recovery_codes(
-                conn, &actor, user_id, &form.code, &stored,
+                conn, &actor, user_id, &stored,
             )?)
         })
         .await?;
-    match check.message() {
-        None => render_codes(&viewer, codes, false),
-        Some(message) => {
-            let mut errors = FieldErrors::default();
-            errors.add("regenerate_code", message);
-            render_page(
-                &state,
-                &viewer,
-                false,
-                errors,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
+    if !replaced {
+        return Ok(see_other(PATH));
     }
+    render_codes(&viewer, codes, false)
 }
 
 async fn disable(

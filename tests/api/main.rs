@@ -10,6 +10,7 @@ mod api_leads;
 mod api_refusals;
 mod api_usage;
 mod browser;
+mod confirm_access;
 mod connection_loss;
 mod csrf_and_headers;
 mod invisible_characters;

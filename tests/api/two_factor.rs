@@ -17,7 +17,7 @@ on_both_databases!(
     a_recovery_code_logs_in_once,
     wrong_codes_are_throttled_like_passwords with |config| config.login_max_failures = 3,
     turning_it_off_needs_the_password_and_a_code,
-    regenerating_recovery_codes_needs_a_code_and_replaces_them,
+    regenerating_recovery_codes_replaces_them,
     a_required_workspace_sends_everyone_to_set_it_up_first,
 );
 
@@ -332,33 +332,13 @@ async fn turning_it_off_needs_the_password_and_a_code(app: TestApp) {
     assert!(audit.contains("Two-factor authentication turned off"));
 }
 
-async fn regenerating_recovery_codes_needs_a_code_and_replaces_them(app: TestApp) {
+async fn regenerating_recovery_codes_replaces_them(app: TestApp) {
     app.set_up().await;
-    let (secret, old) = turn_on(&app).await;
-    forget_used_step(&app, ADMIN_EMAIL);
+    let (_, old) = turn_on(&app).await;
     let page = app.get_html(PAGE).await;
-    let wrong = app
-        .submit(
-            &page,
-            "/account/two-factor/recovery-codes",
-            &[("code", "000000")],
-        )
-        .await;
-    assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        wrong
-            .text()
-            .await
-            .unwrap()
-            .contains("id=\"regenerate-code-error\"")
-    );
-
+    assert!(page.contains("You have 10 unused recovery codes."));
     let right = app
-        .submit(
-            &page,
-            "/account/two-factor/recovery-codes",
-            &[("code", &code_at(&secret, now()))],
-        )
+        .submit(&page, "/account/two-factor/recovery-codes", &[])
         .await;
     assert_eq!(right.status(), StatusCode::OK);
     assert_eq!(right.headers()["cache-control"], "no-store");

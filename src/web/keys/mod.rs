@@ -21,6 +21,7 @@ use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::models::api_key::KeyScope;
+use crate::web::confirm_access as confirmed;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -31,10 +32,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/settings/integrations/keys/new",
         web::get().to(create::new_key_page),
     )
-    .route(
+    .service(confirmed::post(
         "/settings/integrations/keys",
         web::post().to(create::create_key),
-    )
+    ))
     .route(
         "/settings/integrations/keys/{id}/rename",
         web::get().to(manage::rename_page),
@@ -47,46 +48,46 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/settings/integrations/keys/{id}/access",
         web::get().to(access::access_page),
     )
-    .route(
+    .service(confirmed::post(
         "/settings/integrations/keys/{id}/access",
         web::post().to(access::change_access),
-    )
+    ))
     .route(
         "/settings/integrations/keys/{id}/disable",
         web::get().to(disable::disable_page),
     )
-    .route(
+    .service(confirmed::post(
         "/settings/integrations/keys/{id}/disable",
         web::post().to(disable::disable_key),
-    )
-    .route(
+    ))
+    .service(confirmed::post(
         "/settings/integrations/keys/{id}/enable",
         web::post().to(disable::enable_key),
-    )
+    ))
     .route(
         "/settings/integrations/keys/{id}/delete",
         web::get().to(manage::delete_page),
     )
-    .route(
+    .service(confirmed::post(
         "/settings/integrations/keys/{id}/delete",
         web::post().to(manage::delete_key),
-    )
+    ))
     .route(
         "/settings/integrations/keys/{id}/regenerate",
         web::get().to(regenerate::regenerate_page),
     )
-    .route(
+    .service(confirmed::post(
         "/settings/integrations/keys/{id}/regenerate",
         web::post().to(regenerate::regenerate_key),
-    )
+    ))
     .route(
         "/settings/integrations/policy",
         web::get().to(policy::policy_page),
     )
-    .route(
+    .service(confirmed::post(
         "/settings/integrations/policy",
         web::post().to(policy::save_policy),
-    )
+    ))
     .route(
         "/settings/integrations/access-request",
         web::post().to(notice::ask_for_access),

@@ -7,6 +7,7 @@ mod audit;
 mod seed;
 mod session;
 
+mod confirm_access;
 mod every_page;
 mod help_article;
 mod journeys;
