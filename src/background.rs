@@ -16,6 +16,7 @@ use crate::{models, use_cases};
 /// Starts the loops on the current runtime.
 pub fn spawn(state: web::Data<AppState>) {
     spawn_housekeeping(state.clone());
+    crate::webhooks::spawn(state.clone());
     spawn_readiness_check(state.clone());
     spawn_usage_flusher(
         state.pool.clone(),
@@ -39,6 +40,7 @@ fn spawn_housekeeping(state: web::Data<AppState>) {
                 models::form_nonce::prune(conn, now - time::Duration::days(2))?;
                 use_cases::key_expiry::log_expirations(conn, None)?;
                 use_cases::key_policy::disable_unused(conn, now)?;
+                models::hook_delivery::prune(conn, now - time::Duration::days(30))?;
                 Ok(())
             })
             .await;

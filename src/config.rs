@@ -85,6 +85,12 @@ pub struct Settings {
           action = clap::ArgAction::SetTrue,
           value_parser = clap::builder::BoolishValueParser::new())]
     pub secure_cookies: bool,
+    /// Let webhooks reach private, loopback and link-local addresses (off: refused).
+    /// The variable takes 1/0, true/false, yes/no or on/off.
+    #[arg(long, env = "KEYDESK_WEBHOOK_ALLOW_PRIVATE", global = true,
+          action = clap::ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
+    pub webhook_allow_private: bool,
     /// API requests allowed per key in each rate-limit window.
     #[arg(long, env = "KEYDESK_RATE_LIMIT_REQUESTS", default_value_t = 20,
           value_parser = clap::value_parser!(u32).range(1..), global = true)]
@@ -132,11 +138,39 @@ pub struct Settings {
 }
 
 /// Everything the server needs, parsed and checked.
+/// How webhooks are delivered.
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// Targets may resolve to private, loopback or link-local addresses.
+    pub allow_private: bool,
+    /// Each attempt gives up after this long.
+    pub timeout: std::time::Duration,
+    /// The wait after a first failure; it doubles with each further one (at most an hour).
+    pub retry_base_secs: u64,
+    /// A delivery still failing this long after its event is given up.
+    pub retry_for: Duration,
+    /// How often the outbox is read.
+    pub poll_every: std::time::Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            allow_private: false,
+            timeout: std::time::Duration::from_secs(10),
+            retry_base_secs: 10,
+            retry_for: Duration::hours(24),
+            poll_every: std::time::Duration::from_secs(1),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub addr: String,
     pub database: DatabaseUrl,
     pub secure_cookies: bool,
+    pub webhooks: WebhookConfig,
     pub trusted_proxies: AllowedIps,
     pub rate_limit_requests: u32,
     pub rate_limit_window: std::time::Duration,
@@ -165,6 +199,10 @@ impl Config {
             addr: s.addr.clone(),
             database,
             secure_cookies: s.secure_cookies,
+            webhooks: WebhookConfig {
+                allow_private: s.webhook_allow_private,
+                ..WebhookConfig::default()
+            },
             trusted_proxies: AllowedIps::parse(&s.trusted_proxies)
                 .context("--trusted-proxies / KEYDESK_TRUSTED_PROXIES")?,
             rate_limit_requests: s.rate_limit_requests,

@@ -19,3 +19,4 @@ pub mod telemetry;
 pub mod templates;
 pub mod use_cases;
 pub mod web;
+pub mod webhooks;

@@ -22,7 +22,7 @@ pub const KEYDESK_TYPES: [&str; 5] = [
 
 /// lemlist's other activity types: accepted as filters (a lemlist client may ask
 /// for them) though Keydesk never records them, so they match nothing.
-const LEMLIST_TYPES: &[&str] = &[
+pub const LEMLIST_TYPES: &[&str] = &[
     "emailsSent",
     "emailsOpened",
     "emailsClicked",
@@ -66,6 +66,28 @@ fn activity_json(a: &Activity, team_id: &str) -> serde_json::Value {
         "userName": "api",
         "isFirst": false,
         "bot": false,
+    })
+}
+
+/// Records an activity and queues it for the workspace's webhooks, in the caller's
+/// transaction: the event and its deliveries are written together or not at all.
+pub fn record(
+    conn: &mut crate::db::DbConnection,
+    workspace_id: i32,
+    kind: &str,
+    subject: &activity::Subject<'_>,
+) -> diesel::QueryResult<()> {
+    use diesel::Connection;
+    conn.transaction(|conn| {
+        let recorded = activity::record(conn, workspace_id, kind, subject)?;
+        let team_id = derived_public_id("tea", workspace_id);
+        crate::use_cases::webhooks::announce(
+            conn,
+            workspace_id,
+            kind,
+            &activity_json(&recorded, &team_id),
+        )?;
+        Ok(())
     })
 }
 

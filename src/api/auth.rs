@@ -82,6 +82,15 @@ impl FromRequest for ApiCall {
 
 impl ApiCall {
     /// Verifies the key, counts the request, then runs `f` on the same connection.
+    pub fn config(&self) -> &crate::config::Config {
+        &self.state.config
+    }
+
+    /// The caller's address, as the audit log and "Last used" show it.
+    pub fn client_ip(&self) -> String {
+        crate::client_ip::display(self.candidate.ip)
+    }
+
     pub async fn run<T, F>(self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,

@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::json_time;
 use crate::db::DbConnection;
 use crate::domain::Email;
-use crate::models::activity::{self, Subject};
+use crate::models::activity::Subject;
 use crate::models::campaign::{self, Campaign};
 use crate::models::lead::{self, Lead, LeadCampaign};
 use crate::models::unsubscribe;
@@ -173,7 +173,7 @@ fn record_activity(
     variables: &Map<String, Value>,
 ) -> Result<(), ApiError> {
     let text = |k: &str| variables.get(k).and_then(Value::as_str);
-    activity::record(
+    super::activities::record(
         conn,
         workspace_id,
         kind,

@@ -6,6 +6,7 @@ pub mod activities;
 pub mod auth;
 pub mod campaigns;
 pub mod error;
+pub mod hooks;
 pub mod leads;
 pub mod openapi;
 pub mod team;
@@ -75,6 +76,9 @@ api_routes! {
     get "/unsubscribes" (Unsubscribes: Read) => unsubscribes::list_unsubscribes;
     post "/unsubscribes/{email}" (Unsubscribes: Write) => unsubscribes::add_unsubscribe;
     delete "/unsubscribes/{email}" (Unsubscribes: Write) => unsubscribes::remove_unsubscribe;
+    get "/hooks" (Hooks: Read) => hooks::list_hooks;
+    post "/hooks" (Hooks: Write) => hooks::create_hook;
+    delete "/hooks/{hookId}" (Hooks: Write) => hooks::delete_hook;
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -135,6 +135,10 @@ fn paths_and_schemas(server: &str) -> Value {
                 "Activity": {"type": "object", "properties": {
                     "_id": {"type": "string"}, "type": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
                     "campaignId": {"type": ["string", "null"]}, "leadId": {"type": ["string", "null"]}, "leadEmail": {"type": ["string", "null"]}}},
+                "Hook": {"type": "object", "required": ["_id", "targetUrl"], "properties": {
+                    "_id": {"type": "string"}, "targetUrl": {"type": "string", "format": "uri"}, "type": {"type": ["string", "null"]},
+                    "createdAt": {"type": "string", "format": "date-time"},
+                    "secret": {"type": "string", "description": "Only in the answer to POST /hooks: the signing secret, shown once."}}},
                 "Unsubscribe": {"type": "object", "properties": {
                     "_id": {"type": "string"}, "value": {"type": "string"}, "source": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}}
             }
@@ -175,6 +179,15 @@ fn paths_and_schemas(server: &str) -> Value {
             }, None, ok("Activities", json!({"type": "array", "items": {"$ref": "#/components/schemas/Activity"}})), &[("400", "A bad parameter.")])},
             "/unsubscribes": {"get": operation("List unsubscribed emails and domains", paging_params().as_array().cloned().unwrap_or_default(), None,
                 ok("Unsubscribes", json!({"type": "array", "items": {"$ref": "#/components/schemas/Unsubscribe"}})), &[("400", "A bad parameter.")])},
+            "/hooks": {
+                "get": operation("List webhooks", vec![], None, ok("Hooks", json!({"type": "array", "items": {"$ref": "#/components/schemas/Hook"}})), &[]),
+                "post": operation("Add a webhook: each matching activity is POSTed to targetUrl, signed with the secret in this answer (Keydesk-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">)",
+                    vec![], Some(json!({"type": "object", "required": ["targetUrl"], "properties": {"targetUrl": {"type": "string", "format": "uri"}, "type": {"type": "string", "description": "One activity type; every event when left out."}}})),
+                    ok("The new hook, with its secret (shown once)", json!({"$ref": "#/components/schemas/Hook"})), &[("400", "Missing or bad targetUrl (private and loopback addresses are refused unless the operator allows them), or an unknown type."), ("403", "Read-only key or address not allowed.")])
+            },
+            "/hooks/{hookId}": {
+                "delete": operation("Delete a webhook", vec![path_param("hookId", "A hook id (hoo_…).")], None, ok("The deleted hook", json!({"$ref": "#/components/schemas/Hook"})), &[("403", "Read-only key or address not allowed."), ("404", "Hook not found.")])
+            },
             "/unsubscribes/{email}": {
                 "post": operation("Unsubscribe an email (or @domain)", vec![email.clone()], None, ok("The entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed.")]),
                 "delete": operation("Remove an email from the unsubscribe list", vec![email], None, ok("The removed entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed."), ("404", "Unsubscribe not found.")])

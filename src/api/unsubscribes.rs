@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::{Paging, json_time};
 use crate::db::DbConnection;
 use crate::domain::Email;
-use crate::models::activity::{self, Subject};
+use crate::models::activity::Subject;
 use crate::models::unsubscribe::{self, Unsubscribe};
 
 /// An email, or a whole domain written `@example.com`, lower-cased.
@@ -67,7 +67,12 @@ fn record(
         lead_email: Some(value),
         ..Subject::default()
     };
-    Ok(activity::record(conn, workspace_id, kind, &subject)?)
+    Ok(super::activities::record(
+        conn,
+        workspace_id,
+        kind,
+        &subject,
+    )?)
 }
 
 /// Adds the email (idempotent: an email already listed returns its entry).

@@ -224,6 +224,8 @@ probe_tables!(
     recovery_codes,
     invitations,
     password_resets,
+    hooks,
+    hook_deliveries,
 );
 
 /// SQLite waits this long for the write lock in the probe (requests wait longer).

@@ -246,7 +246,40 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    hooks (id) {
+        id -> Integer,
+        public_id -> Text,
+        workspace_id -> Integer,
+        target_url -> Text,
+        event_type -> Nullable<Text>,
+        secret -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hook_deliveries (id) {
+        id -> Integer,
+        public_id -> Text,
+        hook_id -> Integer,
+        event_type -> Text,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        created_at -> Timestamp,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status -> Nullable<Integer>,
+        last_duration_ms -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(leads -> campaigns (campaign_id));
+diesel::joinable!(hooks -> workspaces (workspace_id));
+diesel::joinable!(hook_deliveries -> hooks (hook_id));
 diesel::joinable!(invitations -> workspaces (workspace_id));
 diesel::joinable!(password_resets -> users (user_id));
 diesel::joinable!(access_requests -> users (user_id));
@@ -279,4 +312,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     invitations,
     password_resets,
+    hooks,
+    hook_deliveries,
 );

@@ -18,6 +18,7 @@ pub mod scopes;
 pub mod setup_code;
 pub mod sighting;
 pub mod totp;
+pub mod webhook;
 
 pub use email::{Email, EmailError};
 pub use name::{Name, NameError};

@@ -40,8 +40,8 @@ pub fn record(
     workspace_id: i32,
     kind: &str,
     subject: &Subject<'_>,
-) -> QueryResult<()> {
-    diesel::insert_into(activities::table)
+) -> QueryResult<Activity> {
+    let id = diesel::insert_into(activities::table)
         .values((
             activities::public_id.eq(super::public_id("act")),
             activities::workspace_id.eq(workspace_id),
@@ -55,8 +55,12 @@ pub fn record(
             activities::lead_company_name.eq(subject.lead_company_name),
             activities::created_at.eq(crate::db::now()),
         ))
-        .execute(conn)
-        .map(drop)
+        .returning(activities::id)
+        .get_result::<i32>(conn)?;
+    activities::table
+        .find(id)
+        .select(Activity::as_select())
+        .first(conn)
 }
 
 pub struct ActivityFilter<'a> {

@@ -51,6 +51,8 @@ pub enum Action {
     PasswordChanged,
     SessionSignedOut,
     OtherSessionsSignedOut,
+    WebhookCreated,
+    WebhookDeleted,
 }
 
 impl Action {
@@ -85,6 +87,8 @@ impl Action {
             Self::PasswordChanged => "account.password_changed",
             Self::SessionSignedOut => "account.session_signed_out",
             Self::OtherSessionsSignedOut => "account.other_sessions_signed_out",
+            Self::WebhookCreated => "webhook.created",
+            Self::WebhookDeleted => "webhook.deleted",
         }
     }
 
@@ -119,6 +123,8 @@ impl Action {
             "account.password_changed" => "Password changed",
             "account.session_signed_out" => "Session signed out",
             "account.other_sessions_signed_out" => "Other sessions signed out",
+            "webhook.created" => "Webhook added",
+            "webhook.deleted" => "Webhook deleted",
             other => other,
         }
     }

@@ -6,6 +6,8 @@ pub mod api_key;
 pub mod audit;
 pub mod campaign;
 pub mod form_nonce;
+pub mod hook;
+pub mod hook_delivery;
 pub mod invitation;
 pub mod key_client;
 pub mod key_policy;

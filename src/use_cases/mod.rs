@@ -7,4 +7,5 @@ pub mod key_expiry;
 pub mod key_policy;
 pub mod leaver_keys;
 pub mod two_factor;
+pub mod webhooks;
 pub mod workspace;

@@ -111,6 +111,30 @@ const EXAMPLES: &[Example] = &[
         description: "404 when the email is not on the list.",
         body: None,
     },
+    Example {
+        id: "add-hook",
+        method: "POST",
+        path: "/api/hooks",
+        title: "Add a webhook",
+        description: "`targetUrl` is required; `type` (one activity type, such as `leadAdded`) is optional: without it the hook gets every event. The answer holds the hook's `_id` (hoo_…) and its signing `secret`, shown this once. Private, loopback and link-local targets are refused unless the operator allows them. The Webhooks section above shows how to check a delivery.",
+        body: Some(r#"{"targetUrl": "https://hooks.example.com/keydesk", "type": "leadAdded"}"#),
+    },
+    Example {
+        id: "list-hooks",
+        method: "GET",
+        path: "/api/hooks",
+        title: "List webhooks",
+        description: "Each hook's `_id`, `targetUrl`, `type` and `createdAt` (never its secret).",
+        body: None,
+    },
+    Example {
+        id: "delete-hook",
+        method: "DELETE",
+        path: "/api/hooks/HOOK_ID",
+        title: "Delete a webhook",
+        description: "Answers with the deleted hook; 404 when there is none with this `_id`. Deliveries still queued for it are dropped.",
+        body: None,
+    },
 ];
 
 /// An endpoint as rendered: the three snippets ready to copy.

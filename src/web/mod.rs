@@ -17,6 +17,7 @@ pub mod static_files;
 pub mod team;
 pub mod team_requests;
 pub mod two_factor;
+pub mod webhooks;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(account::routes)
     .configure(settings::routes)
     .configure(keys::routes)
+    .configure(webhooks::routes)
     .configure(team::routes)
     .configure(invitations::routes)
     .configure(audit::routes)

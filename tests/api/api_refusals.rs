@@ -62,7 +62,11 @@ async fn call(app: &TestApp, method: &str, path: &str, key: Option<&str>) -> (St
         request = request.bearer_auth(key);
     }
     if verb == Method::POST {
-        request = request.json(&json!({"name": "Probe from A", "email": "probe@example.com"}));
+        request = request.json(&json!({
+            "name": "Probe from A",
+            "email": "probe@example.com",
+            "targetUrl": "http://93.184.216.34/probe-from-a",
+        }));
     }
     let response = request.send().await.unwrap();
     (response.status(), response.text().await.unwrap())
@@ -105,9 +109,18 @@ async fn every_api_route_refuses_strangers_and_other_workspaces_ids(app: TestApp
         .call(Method::POST, "/api/unsubscribes/zed%40example.com", None)
         .await;
     assert_eq!(status, StatusCode::OK);
+    let (status, b_hook) = b
+        .call(
+            Method::POST,
+            "/api/hooks",
+            Some(json!({"targetUrl": "http://93.184.216.34/eves-hook"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{b_hook}");
     let b_values = [
         ("campaignId", b_campaign_id.clone()),
         ("email", "zed%40example.com".to_string()),
+        ("hookId", b_hook["_id"].as_str().unwrap().to_string()),
     ];
     // What of B's must never reach A.
     let b_markers: Vec<String> = vec![
@@ -119,6 +132,7 @@ async fn every_api_route_refuses_strangers_and_other_workspaces_ids(app: TestApp
         b_lead["_id"].as_str().unwrap().into(),
         "zed@example.com".into(),
         b_unsubscribe["_id"].as_str().unwrap().into(),
+        "eves-hook".into(),
     ];
 
     // The writes last: once A has its own unsubscribe, DELETE would rightly find it.

@@ -43,3 +43,6 @@ mod team;
 mod team_access;
 mod team_leavers;
 mod two_factor;
+mod webhooks;
+mod webhooks_page;
+mod webhooks_restart;

@@ -43,6 +43,7 @@ struct IntegrationsTemplate {
     sort: Sort,
     pager: Pager,
     expiring_soon: Vec<String>,
+    webhooks: Vec<crate::web::webhooks::HookRow>,
 }
 
 pub async fn integrations_page(
@@ -83,6 +84,7 @@ pub async fn integrations_page(
             })
         })
         .await?;
+    let webhooks = crate::web::webhooks::rows(&state, workspace_id).await?;
     // Render against a time after the reads, so a use just recorded is never "in the future".
     let now = crate::db::now();
 
@@ -128,5 +130,6 @@ pub async fn integrations_page(
         sort,
         pager,
         expiring_soon,
+        webhooks,
     })
 }

@@ -13,3 +13,4 @@ mod help_article;
 mod journeys;
 mod phone;
 mod screenshots;
+mod webhooks;

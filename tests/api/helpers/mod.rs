@@ -3,11 +3,13 @@
 mod database;
 mod flows;
 mod pages;
+mod receiver;
 mod requests;
 mod server;
 
 pub use database::*;
 pub use pages::*;
+pub use receiver::*;
 pub use requests::*;
 pub use server::*;
 

@@ -108,6 +108,16 @@ pub async fn spawn_binary_listening_on(
     env: &[(&str, &str)],
 ) -> Option<TestApp> {
     let db = create_test_db(backend)?;
+    Some(spawn_binary_on(db, backend, host, env).await)
+}
+
+/// The real `keydesk serve` on an existing test database (e.g. again after [`TestApp::kill`]).
+pub async fn spawn_binary_on(
+    db: TestDb,
+    backend: Backend,
+    host: &str,
+    env: &[(&str, &str)],
+) -> TestApp {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -148,7 +158,7 @@ pub async fn spawn_binary_listening_on(
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    Some(TestApp::new(
+    TestApp::new(
         format!("http://127.0.0.1:{port}"),
         db,
         backend,
@@ -157,7 +167,7 @@ pub async fn spawn_binary_listening_on(
             logs,
             readers,
         },
-    ))
+    )
 }
 
 /// Copies everything a child writes to `pipe` into `logs`, until the pipe closes.
@@ -237,6 +247,15 @@ impl TestApp {
             }
             Server::Elsewhere => panic!("only the browser that started the server stops it"),
         }
+    }
+
+    /// Kills the child process at once (SIGKILL): no graceful shutdown, as in a crash.
+    pub fn kill(&mut self) {
+        let Server::ChildProcess { child, .. } = &mut self.server else {
+            panic!("only a server run as a child process can be killed");
+        };
+        child.kill().unwrap();
+        child.wait().unwrap();
     }
 
     /// Everything this test's `keydesk` child process has printed so far.
