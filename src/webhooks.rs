@@ -122,10 +122,14 @@ async fn record(
 /// the one connected to, so a second lookup cannot swap it.
 pub async fn resolve(target: &Target, allow_private: bool) -> Result<SocketAddr, TargetError> {
     let (host, port) = target.host_and_port();
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+    let addrs = tokio::net::lookup_host((host.as_str(), port))
         .await
-        .map_err(|_| TargetError::Unresolved)?
-        .collect();
+        .map_err(|_| TargetError::Unresolved)?;
+    checked(addrs.collect(), allow_private)
+}
+
+/// The first address, if there is one and none is out of bounds.
+fn checked(addrs: Vec<SocketAddr>, allow_private: bool) -> Result<SocketAddr, TargetError> {
     let first = *addrs.first().ok_or(TargetError::Unresolved)?;
     if !allow_private && addrs.iter().any(|a| webhook::is_private(a.ip())) {
         return Err(TargetError::Private);
@@ -177,13 +181,8 @@ fn describe(e: &reqwest::Error, timeout: Duration) -> String {
 pub fn resolve_blocking(target: &Target, allow_private: bool) -> Result<SocketAddr, TargetError> {
     use std::net::ToSocketAddrs;
     let (host, port) = target.host_and_port();
-    let addrs: Vec<SocketAddr> = (host.as_str(), port)
+    let addrs = (host.as_str(), port)
         .to_socket_addrs()
-        .map_err(|_| TargetError::Unresolved)?
-        .collect();
-    let first = *addrs.first().ok_or(TargetError::Unresolved)?;
-    if !allow_private && addrs.iter().any(|a| webhook::is_private(a.ip())) {
-        return Err(TargetError::Private);
-    }
-    Ok(first)
+        .map_err(|_| TargetError::Unresolved)?;
+    checked(addrs.collect(), allow_private)
 }

@@ -21,6 +21,9 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// A known path asked with a method it does not serve; `allow` lists those it does.
+    #[error("{message}")]
+    MethodNotAllowed { allow: String, message: String },
     #[error("rate limit exceeded")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("database unavailable")]
@@ -52,6 +55,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::BadRequest { .. } => "invalid_request",
             Self::Conflict(_) => "conflict",
+            Self::MethodNotAllowed { .. } => "method_not_allowed",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal_error",
@@ -98,6 +102,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -134,6 +139,9 @@ impl ResponseError for ApiError {
             }
             Self::Unauthorized { .. } => {
                 response.insert_header(("WWW-Authenticate", "Basic realm=\"Keydesk API\", Bearer"));
+            }
+            Self::MethodNotAllowed { allow, .. } => {
+                response.insert_header(("Allow", allow.as_str()));
             }
             _ => {}
         }

@@ -101,12 +101,40 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// Unknown paths under `/api`: the key is still checked first, then 404.
-async fn unknown_route(call: auth::ApiCall) -> Result<HttpResponse, ApiError> {
+/// Unknown paths under `/api`: the key is still checked first, then 405 with `Allow` for
+/// a known path asked with another method, else 404.
+async fn unknown_route(
+    req: actix_web::HttpRequest,
+    call: auth::ApiCall,
+) -> Result<HttpResponse, ApiError> {
     call.run(|_, _| Ok(())).await?;
+    let allowed = methods_of(req.path());
+    if !allowed.is_empty() {
+        return Err(ApiError::MethodNotAllowed {
+            message: format!(
+                "{} is not served on this endpoint; use {}.",
+                req.method(),
+                allowed.join(" or ")
+            ),
+            allow: allowed.join(", "),
+        });
+    }
     Err(ApiError::NotFound(
         "There is no such API endpoint. See /docs/api for the list.".into(),
     ))
+}
+
+/// The methods the route table serves at `path` (`/api/...`), upper case, HEAD with GET.
+fn methods_of(path: &str) -> Vec<String> {
+    let mut methods: Vec<String> = ROUTES
+        .iter()
+        .filter(|r| actix_web::dev::ResourceDef::new(format!("/api{}", r.path)).is_match(path))
+        .map(|r| r.method.to_uppercase())
+        .collect();
+    if methods.iter().any(|m| m == "GET") {
+        methods.push("HEAD".into());
+    }
+    methods
 }
 
 const JSON_TIME: &[BorrowedFormatItem<'static>] =

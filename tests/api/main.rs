@@ -7,6 +7,7 @@ mod account;
 mod api_auth;
 mod api_campaigns;
 mod api_leads;
+mod api_methods;
 mod api_refusals;
 mod api_usage;
 mod browser;
