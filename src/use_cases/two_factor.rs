@@ -112,23 +112,18 @@ pub fn regenerate_recovery_codes(
     })
 }
 
-/// Turns two-factor authentication off if `typed` is a right code (the password was
-/// checked before); the check's outcome.
-pub fn disable(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    user_id: i32,
-    typed: &str,
-) -> QueryResult<CodeCheck> {
+/// Turns two-factor authentication off (the password and a code were just checked);
+/// false if it already was.
+pub fn disable(conn: &mut DbConnection, actor: &Actor, user_id: i32) -> QueryResult<bool> {
     conn.transaction(|conn| {
         workspace::lock_for_writing(conn, actor.workspace_id)?;
-        let check = check_code(conn, user_id, typed, totp::unix_now())?;
-        if check == CodeCheck::Accepted {
-            user::disable_two_factor(conn, user_id)?;
-            recovery_code::delete_all(conn, user_id)?;
-            audit::record(conn, actor, Action::TwoFactorDisabled, &actor.name, "")?;
+        if user::two_factor(conn, user_id)?.is_none() {
+            return Ok(false);
         }
-        Ok(check)
+        user::disable_two_factor(conn, user_id)?;
+        recovery_code::delete_all(conn, user_id)?;
+        audit::record(conn, actor, Action::TwoFactorDisabled, &actor.name, "")?;
+        Ok(true)
     })
 }
 

@@ -106,14 +106,8 @@ async fn require_confirmed_access(
         return Ok(req.into_response(see_other(PATH)));
     };
     let code = typed(CODE_FIELD).unwrap_or_default();
-    let http = req.request();
-    let attempt = Attempt {
-        ip: client_ip(http),
-        device_cookie: http
-            .cookie(device::COOKIE_NAME)
-            .map(|c| c.value().to_owned()),
-    };
-    let state = AppState::of(http);
+    let attempt = Attempt::of(req.request());
+    let state = AppState::of(req.request());
     match check(&state, user_id, attempt, password, code).await? {
         Checked::Confirmed => {
             session.confirm_access(now())?;
@@ -171,12 +165,24 @@ fn kept_fields(fields: &[(String, String)]) -> Vec<(String, String)> {
         .collect()
 }
 
-struct Attempt {
+/// Where a password or code is typed from: what the login throttle counts by.
+pub(crate) struct Attempt {
     ip: String,
     device_cookie: Option<String>,
 }
 
-enum Checked {
+impl Attempt {
+    pub(crate) fn of(req: &actix_web::HttpRequest) -> Self {
+        Self {
+            ip: client_ip(req),
+            device_cookie: req
+                .cookie(device::COOKIE_NAME)
+                .map(|c| c.value().to_owned()),
+        }
+    }
+}
+
+pub(crate) enum Checked {
     Confirmed,
     Refused {
         errors: FieldErrors,
@@ -199,7 +205,7 @@ impl Checked {
 
 /// The password (argon2, off the async threads, with no connection held) and then the
 /// code, each attempt reserved against the login limits first, as at login.
-async fn check(
+pub(crate) async fn check(
     state: &AppState,
     user_id: i32,
     attempt: Attempt,

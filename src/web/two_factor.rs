@@ -2,8 +2,8 @@
 //! confirming code, recovery codes shown once, regenerate them, turn it off.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
-use actix_web::{HttpResponse, web};
+use actix_web::http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
@@ -242,49 +242,46 @@ async fn regenerate(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRe
     render_codes(&viewer, codes, false)
 }
 
+/// "Turn off": the password and a code, checked and throttled as on "Confirm access".
 async fn disable(
+    req: HttpRequest,
     state: web::Data<AppState>,
     viewer: Viewer,
     web::Form(form): web::Form<DisableForm>,
 ) -> Result<HttpResponse, AppError> {
-    let mut errors = FieldErrors::default();
-    let stored = viewer.user.password_hash.clone();
-    let password_ok = crate::auth::password::verify_off_thread(form.password, Some(stored)).await?;
-    if !password_ok {
-        errors.add("disable_password", "Incorrect password.");
-    }
-    if form.code.trim().is_empty() {
-        errors.add(
-            "disable_code",
-            "Enter a code from your authenticator app, or a recovery code.",
-        );
-    }
-    if !errors.is_empty() {
-        return render_page(
-            &state,
-            &viewer,
-            false,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
+    let user_id = viewer.user.id;
+    let attempt = confirmed::Attempt::of(&req);
+    let checked = confirmed::check(&state, user_id, attempt, form.password, form.code).await?;
+    if let confirmed::Checked::Refused {
+        errors,
+        retry_after,
+        status,
+    } = checked
+    {
+        let mut shown = FieldErrors::default();
+        if let Some(message) = errors.get("form").or(errors.get("confirm_password")) {
+            shown.add("disable_password", message);
+        }
+        if let Some(message) = errors.get("confirm_code") {
+            shown.add("disable_code", message);
+        }
+        let status = if status == StatusCode::TOO_MANY_REQUESTS {
+            status
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let mut response = render_page(&state, &viewer, false, shown, status).await?;
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        return Ok(response);
     }
     let actor = viewer.actor();
-    let user_id = viewer.user.id;
-    let check = state
-        .db(move |conn| Ok(use_case::disable(conn, &actor, user_id, &form.code)?))
+    state
+        .db(move |conn| Ok(use_case::disable(conn, &actor, user_id)?))
         .await?;
-    if let Some(message) = check.message() {
-        errors.add("disable_code", message);
-        return render_page(
-            &state,
-            &viewer,
-            false,
-            errors,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
     viewer
         .session
         .set_flash("Two-factor authentication is off.")?;

@@ -44,6 +44,7 @@ mod team;
 mod team_access;
 mod team_leavers;
 mod two_factor;
+mod two_factor_off;
 mod webhooks;
 mod webhooks_page;
 mod webhooks_restart;
