@@ -17,6 +17,7 @@ use crate::models::hook::{self, Hook};
 use crate::models::hook_delivery::{self, Delivery};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::use_cases::webhooks;
+use crate::web::confirm_access as confirmed;
 use crate::web::form::FieldErrors;
 
 const NEW_PATH: &str = "/settings/integrations/webhooks/new";
@@ -26,7 +27,11 @@ const RECENT: i64 = 5;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(NEW_PATH, web::get().to(new_page))
-        .route("/settings/integrations/webhooks", web::post().to(create))
+        // A new hook sends the workspace's activities out: sudo mode, like a new key.
+        .service(confirmed::post(
+            "/settings/integrations/webhooks",
+            web::post().to(create),
+        ))
         .route(
             "/settings/integrations/webhooks/{id}/test",
             web::post().to(send_test),

@@ -236,6 +236,10 @@ async fn every_guarded_action_is_held_after_the_window(app: TestApp) {
             vec![("require", "true")],
         ),
         ("/account/two-factor/recovery-codes".into(), vec![]),
+        (
+            "/settings/integrations/webhooks".into(),
+            vec![("target_url", "https://hooks.example.com/in")],
+        ),
     ];
     let page = app.get_html("/settings/integrations").await;
     for (path, fields) in &actions {
@@ -249,6 +253,8 @@ async fn every_guarded_action_is_held_after_the_window(app: TestApp) {
     assert!(team.contains("bob@example.com"), "Bob was not removed");
     assert!(!team.contains("carol@example.com"), "Carol was not invited");
     assert_eq!(app.key_id("Airbyte").await, key, "the key is still there");
+    let integrations = app.get_html("/settings/integrations").await;
+    assert!(integrations.contains("No webhooks yet."), "no webhook was added");
     let audit = html_unescape(&app.get_html("/settings/audit").await);
     assert!(!audit.contains("Key regenerated") && !audit.contains("Role changed"));
 }
