@@ -201,6 +201,22 @@ async fn every_guarded_action_is_held_after_the_window(app: TestApp) {
         .await;
     let key = app.key_id("Airbyte").await;
     let bob = app.member_id("bob@example.com").await;
+    let bob_browser = app.log_in_as("bob@example.com").await;
+    let notice = bob_browser.get_html("/settings/integrations").await;
+    let asked = bob_browser
+        .submit(
+            &notice,
+            "/settings/integrations/access-request",
+            &[("reason", "CRM")],
+        )
+        .await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let team = app.get_html("/settings/team").await;
+    let marker = "id=\"request-";
+    let start = team.find(marker).expect("Bob's request is listed") + marker.len();
+    let request: i32 = team[start..start + team[start..].find('"').unwrap()]
+        .parse()
+        .unwrap();
     confirmed_ago(&app, WINDOW + 1);
     let actions: Vec<(String, Vec<(&str, &str)>)> = vec![
         (
@@ -227,6 +243,7 @@ async fn every_guarded_action_is_held_after_the_window(app: TestApp) {
             vec![("api_access", "true")],
         ),
         (format!("/settings/team/members/{bob}/remove"), vec![]),
+        (format!("/settings/team/requests/{request}/approve"), vec![]),
         (
             "/settings/team/invitations".into(),
             vec![("email", "carol@example.com"), ("role", "member")],
@@ -251,10 +268,17 @@ async fn every_guarded_action_is_held_after_the_window(app: TestApp) {
     }
     let team = app.get_html("/settings/team").await;
     assert!(team.contains("bob@example.com"), "Bob was not removed");
+    assert!(
+        team.contains(">Access requests</h2>"),
+        "Bob's request still waits"
+    );
     assert!(!team.contains("carol@example.com"), "Carol was not invited");
     assert_eq!(app.key_id("Airbyte").await, key, "the key is still there");
     let integrations = app.get_html("/settings/integrations").await;
-    assert!(integrations.contains("No webhooks yet."), "no webhook was added");
+    assert!(
+        integrations.contains("No webhooks yet."),
+        "no webhook was added"
+    );
     let audit = html_unescape(&app.get_html("/settings/audit").await);
     assert!(!audit.contains("Key regenerated") && !audit.contains("Role changed"));
 }
