@@ -45,7 +45,12 @@ fn parse_body(body: &[u8]) -> Result<VerifyRequest, ApiError> {
     };
     let key = match object.get("key") {
         Some(Value::String(raw)) => PlainKey::parse(raw),
-        Some(_) => return Err(ApiError::bad_field("key", "key must be a string.")),
+        Some(_) => {
+            return Err(ApiError::bad_field(
+                "key",
+                "key must be a string: the key your service received, as it was received.",
+            ));
+        }
         None => {
             return Err(ApiError::bad_field(
                 "key",
@@ -61,7 +66,12 @@ fn parse_body(body: &[u8]) -> Result<VerifyRequest, ApiError> {
                 "ip must be an IPv4 or IPv6 address, such as 203.0.113.7, or be left out.",
             )
         })?),
-        Some(_) => return Err(ApiError::bad_field("ip", "ip must be a string.")),
+        Some(_) => {
+            return Err(ApiError::bad_field(
+                "ip",
+                "ip must be a string holding an IPv4 or IPv6 address, such as 203.0.113.7.",
+            ));
+        }
     };
     Ok(VerifyRequest { key, ip })
 }

@@ -23,6 +23,7 @@ mod keys_paging;
 mod keys_policy;
 mod keys_regenerate;
 mod keys_scopes;
+mod keys_verify;
 mod log_redaction;
 mod login;
 mod login_device;
