@@ -113,7 +113,7 @@ fn utc(at: SystemTime) -> PrimitiveDateTime {
 
 impl Verification {
     fn refused(refusal: Refusal, workspace: Option<WorkspaceRef>) -> Self {
-        let mut answer = Self::about(refusal.key.as_ref(), workspace, None);
+        let mut answer = Self::about(refusal.key.as_deref(), workspace, None);
         answer.code = refusal.code;
         answer.message = refusal.message;
         answer

@@ -17,7 +17,8 @@ use crate::models::api_key::{self, ApiKey};
 pub struct Refusal {
     pub code: &'static str,
     pub message: String,
-    pub key: Option<ApiKey>,
+    /// Boxed: a refusal travels in a `Result` beside the much smaller happy path.
+    pub key: Option<Box<ApiKey>>,
 }
 
 impl Refusal {
@@ -31,7 +32,7 @@ impl Refusal {
 
     fn of(key: ApiKey, code: &'static str, message: impl Into<String>) -> Self {
         Self {
-            key: Some(key),
+            key: Some(Box::new(key)),
             ..Self::new(code, message)
         }
     }
