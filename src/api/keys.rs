@@ -19,7 +19,7 @@ use super::error::ApiError;
 use super::json_time;
 use super::standing::{self, Refusal};
 use crate::app::AppState;
-use crate::db;
+use crate::db::{self, DbConnection};
 use crate::domain::api_key::{KeyFormatError, PlainKey};
 use crate::domain::key_settings::AllowedIps;
 use crate::metering::rate_limit::Allowance;
@@ -112,34 +112,52 @@ fn utc(at: SystemTime) -> PrimitiveDateTime {
 }
 
 impl Verification {
-    fn refused(refusal: Refusal, workspace: Option<WorkspaceRef>) -> Self {
-        let mut answer = Self::about(refusal.key.as_deref(), workspace, None);
-        answer.code = refusal.code;
-        answer.message = refusal.message;
-        answer
-    }
-
-    fn about(
-        key: Option<&ApiKey>,
-        workspace: Option<WorkspaceRef>,
-        allowance: Option<Allowance>,
-    ) -> Self {
+    /// An answer about no entry (a malformed, unknown or foreign key).
+    fn new(valid: bool, code: &'static str, message: String) -> Self {
         Self {
-            valid: false,
-            code: "",
-            message: String::new(),
-            key_id: key.map(|k| derived_public_id("key", k.id)),
-            name: key.map(|k| k.name.clone()),
-            workspace: key.and(workspace),
-            scopes: key.map(|k| k.grants().codes()),
-            expires: key.and_then(|k| k.expires_at).map(json_time),
-            rate_limit: allowance.map(|a| RateLimit {
-                limit: a.limit,
-                remaining: a.remaining,
-                reset: json_time(utc(a.reset_at)),
-            }),
+            valid,
+            code,
+            message,
+            key_id: None,
+            name: None,
+            workspace: None,
+            scopes: None,
+            expires: None,
+            rate_limit: None,
         }
     }
+
+    /// With the entry of the caller's workspace that the key is.
+    fn about(self, key: &ApiKey, workspace: WorkspaceRef) -> Self {
+        Self {
+            key_id: Some(derived_public_id("key", key.id)),
+            name: Some(key.name.clone()),
+            workspace: Some(workspace),
+            scopes: Some(key.grants().codes()),
+            expires: key.expires_at.map(json_time),
+            ..self
+        }
+    }
+
+    /// With the key's rate limit, once this answer was counted against it.
+    fn counted(self, allowance: Allowance) -> Self {
+        Self {
+            rate_limit: Some(RateLimit {
+                limit: allowance.limit,
+                remaining: allowance.remaining,
+                reset: json_time(utc(allowance.reset_at)),
+            }),
+            ..self
+        }
+    }
+}
+
+fn workspace_ref(conn: &mut DbConnection, id: i32) -> diesel::QueryResult<WorkspaceRef> {
+    let found = workspace::find(conn, id)?;
+    Ok(WorkspaceRef {
+        id: derived_public_id("tea", found.id),
+        name: found.name,
+    })
 }
 
 /// The key's allow-list against the address its holder called from.
@@ -176,46 +194,49 @@ pub async fn verify_key(
     let answer = call
         .run(move |conn, caller| {
             let request = request?;
-            let team = workspace::find(conn, caller.workspace_id)?;
-            let team = || WorkspaceRef {
-                id: derived_public_id("tea", team.id),
-                name: team.name.clone(),
-            };
             let digest = match &request.key {
                 Ok(plain) => plain.digest(),
                 Err(problem) => {
-                    return Ok(Verification::refused(standing::malformed(problem.clone()), None));
+                    let Refusal { code, message, .. } = standing::malformed(problem.clone());
+                    return Ok(Verification::new(false, code, message));
                 }
             };
             let now = db::now();
             let key = match standing::check(conn, &digest, now, Some(caller.workspace_id))? {
                 Ok(key) => key,
-                Err(refusal) => return Ok(Verification::refused(refusal, Some(team()))),
+                Err(Refusal { code, message, key }) => {
+                    let answer = Verification::new(false, code, message);
+                    return Ok(match key {
+                        Some(key) => answer.about(&key, workspace_ref(conn, key.workspace_id)?),
+                        None => answer,
+                    });
+                }
             };
+            let team = workspace_ref(conn, key.workspace_id)?;
             if let Some((code, message)) = address_refusal(&key, request.ip) {
-                let mut answer = Verification::about(Some(&key), Some(team()), None);
-                (answer.code, answer.message) = (code, message);
-                return Ok(answer);
+                return Ok(Verification::new(false, code, message).about(&key, team));
             }
             let allowance = state.rate_limiter.check(key.id);
-            let mut answer = Verification::about(Some(&key), Some(team()), Some(allowance));
-            match allowance.retry_after {
-                Some(wait) => {
-                    answer.code = "rate_limited";
-                    answer.message = format!(
+            let answer = match allowance.retry_after {
+                Some(wait) => Verification::new(
+                    false,
+                    "rate_limited",
+                    format!(
                         "This API key has made its {} requests of the current window: it may be used again in {} s.",
                         allowance.limit,
                         wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
-                    );
-                }
+                    ),
+                ),
                 None => {
                     state.usage.record(key.id, now, &client_ip, &agent);
-                    answer.valid = true;
-                    answer.code = "valid";
-                    answer.message = format!("The API key \"{}\" is valid.", key.name);
+                    Verification::new(
+                        true,
+                        "valid",
+                        format!("The API key \"{}\" is valid.", key.name),
+                    )
                 }
-            }
-            Ok(answer)
+            };
+            Ok(answer.about(&key, team).counted(allowance))
         })
         .await?;
     Ok(HttpResponse::Ok().json(answer))

@@ -210,6 +210,13 @@ async fn each_way_a_key_fails_has_its_own_code_and_message(app: TestApp) {
         );
         assert_eq!(body["name"].as_str(), entry, "{code}");
         assert_eq!(body["rateLimit"], Value::Null, "{code}: not counted");
+        if entry.is_none() {
+            assert_eq!(body["workspace"], Value::Null, "{code}");
+        }
+        assert!(
+            !text.contains("Elsewhere") && !text.contains("Eve"),
+            "nothing of another workspace is told: {text}"
+        );
         assert_not_echoed(&text, &key);
     }
     assert_eq!(
