@@ -212,7 +212,8 @@ fn candidate(req: &ServiceRequest, state: &AppState) -> Result<KeyCandidate, Api
 /// Looks the key up and checks everything it allows; returns the caller or the refusal.
 fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey, ApiError> {
     let key = standing::check(conn, &candidate.digest, db::now(), None)?
-        .map_err(|refusal| unauthorized(refusal.code, refusal.message))?;
+        .map_err(|refusal| unauthorized(refusal.code, refusal.message))?
+        .key;
     let allowed = AllowedIps::from_stored(&key.allowed_ips);
     if !allowed.is_empty() && !candidate.ip.is_some_and(|ip| allowed.allows(ip)) {
         return Err(ApiError::Forbidden {

@@ -139,6 +139,15 @@ impl Verification {
         }
     }
 
+    /// With when the secret sent stops working: the old secret of a regenerated key stops
+    /// at the end of its grace period, whatever the key's own expiry.
+    fn until(self, until: Option<PrimitiveDateTime>) -> Self {
+        Self {
+            expires: until.map(json_time),
+            ..self
+        }
+    }
+
     /// With the key's rate limit, once this answer was counted against it.
     fn counted(self, allowance: Allowance) -> Self {
         Self {
@@ -202,8 +211,8 @@ pub async fn verify_key(
                 }
             };
             let now = db::now();
-            let key = match standing::check(conn, &digest, now, Some(caller.workspace_id))? {
-                Ok(key) => key,
+            let (key, until) = match standing::check(conn, &digest, now, Some(caller.workspace_id))? {
+                Ok(working) => (working.key, working.until),
                 Err(Refusal { code, message, key }) => {
                     let answer = Verification::new(false, code, message);
                     return Ok(match key {
@@ -236,7 +245,7 @@ pub async fn verify_key(
                     )
                 }
             };
-            Ok(answer.about(&key, team).counted(allowance))
+            Ok(answer.about(&key, team).until(until).counted(allowance))
         })
         .await?;
     Ok(HttpResponse::Ok().json(answer))

@@ -52,6 +52,13 @@ pub fn malformed(problem: KeyFormatError) -> Refusal {
     Refusal::new(code, problem.to_string())
 }
 
+/// A key that works now, and until when this secret works (its expiry, or the end of the
+/// grace period when it is the old secret of a regenerated key).
+pub struct Working {
+    pub key: ApiKey,
+    pub until: Option<PrimitiveDateTime>,
+}
+
 /// The key with this digest if it works now; with `workspace`, a key of any other
 /// workspace is refused first.
 pub fn check(
@@ -59,7 +66,7 @@ pub fn check(
     digest: &KeyDigest,
     now: PrimitiveDateTime,
     workspace: Option<i32>,
-) -> diesel::QueryResult<Result<ApiKey, Refusal>> {
+) -> diesel::QueryResult<Result<Working, Refusal>> {
     let Some((key, previous)) = api_key::find_by_digest(conn, digest)? else {
         return Ok(Err(Refusal::new(
             "key_unknown",
@@ -75,8 +82,9 @@ pub fn check(
     Ok(standing(key, previous, now))
 }
 
-fn standing(key: ApiKey, previous: bool, now: PrimitiveDateTime) -> Result<ApiKey, Refusal> {
-    if previous && key.grace_until(now).is_none() {
+fn standing(key: ApiKey, previous: bool, now: PrimitiveDateTime) -> Result<Working, Refusal> {
+    let grace = key.grace_until(now);
+    if previous && grace.is_none() {
         return Err(Refusal::of(
             key,
             "key_regenerated",
@@ -104,5 +112,10 @@ fn standing(key: ApiKey, previous: bool, now: PrimitiveDateTime) -> Result<ApiKe
         );
         return Err(Refusal::of(key, "key_expired", message));
     }
-    Ok(key)
+    let until = match (previous, grace, key.expires_at) {
+        (true, Some(grace), Some(expires)) => Some(grace.min(expires)),
+        (true, Some(grace), None) => Some(grace),
+        _ => key.expires_at,
+    };
+    Ok(Working { key, until })
 }

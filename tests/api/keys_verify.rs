@@ -28,6 +28,7 @@ on_both_databases!(
     a_key_without_verify_keys_gets_403_naming_the_permission,
     a_bad_body_gets_400_and_never_repeats_the_key,
     a_key_limited_to_some_addresses_needs_the_holders_address,
+    an_old_secret_in_its_grace_period_is_valid_until_the_grace_ends,
 );
 
 /// The user agent of the verifying service in these tests.
@@ -348,4 +349,40 @@ async fn a_key_limited_to_some_addresses_needs_the_holders_address(app: TestApp)
         );
         assert_not_echoed(&text, &office);
     }
+}
+
+async fn an_old_secret_in_its_grace_period_is_valid_until_the_grace_ends(app: TestApp) {
+    app.set_up().await;
+    let gateway = gateway_key(&app).await;
+    let old = app.create_key_with("Rotating", &[("expiry", "365")]).await;
+    let id = app.key_id("Rotating").await;
+    let path = format!("/settings/integrations/keys/{id}/regenerate");
+    let page = app.get_html(&path).await;
+    let token = form_token(&page);
+    let response = app
+        .submit(
+            &page,
+            &path,
+            &[("grace_hours", "1"), ("form_token", &token)],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let new = revealed_key(&response.text().await.unwrap());
+
+    let in_an_hour = keydesk::api::json_time(now() + time::Duration::minutes(61));
+    let (_, text, body) = verify(&app, &gateway, json!({"key": old})).await;
+    assert_eq!(body["code"], "valid", "{text}");
+    let expires = body["expires"].as_str().unwrap();
+    assert!(
+        expires < in_an_hour.as_str(),
+        "the old secret stops with its grace period, not in a year: {expires}"
+    );
+    let (_, text, body) = verify(&app, &gateway, json!({"key": new})).await;
+    assert_eq!(body["code"], "valid", "{text}");
+    let expires = body["expires"].as_str().unwrap();
+    assert!(
+        expires > in_an_hour.as_str(),
+        "the new secret has the key's expiry"
+    );
+    assert_not_echoed(&text, &new);
 }
