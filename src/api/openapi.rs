@@ -165,7 +165,7 @@ fn paths_and_schemas(server: &str) -> Value {
         "info": {
             "title": "Keydesk API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "lemlist-compatible API. Authenticate with HTTP Basic (empty username, the key as password), ?access_token=KEY, or Authorization: Bearer KEY. Rate limit per key and per instance; every response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. Each operation needs a scope (x-keydesk-scope, also named in its security requirement): resource:read for GET, resource:write otherwise, over the resources team, campaigns, leads, activities, unsubscribes and hooks. A key without it gets 403 insufficient_scope."
+            "description": "lemlist-compatible API. Authenticate with HTTP Basic (empty username, the key as password), ?access_token=KEY, or Authorization: Bearer KEY. Rate limit per key and per instance; every response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. Each operation needs a scope (x-keydesk-scope, also named in its security requirement): resource:read for GET, resource:write otherwise, over the resources team, campaigns, leads, activities, unsubscribes and hooks. A key without it gets 403 insufficient_scope. POST /keys/verify needs keys:verify instead, the \"Verify keys\" permission, which no access level includes."
         },
         "servers": [{"url": format!("{server}/api")}],
         "security": [{"basicAuth": []}, {"accessToken": []}, {"bearerAuth": []}],
