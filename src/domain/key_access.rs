@@ -2,7 +2,7 @@
 //! which lets it ask `POST /api/keys/verify` about other keys of its workspace. An API
 //! route asks for one or the other (`Need`); `KeyAccess::allows` decides.
 
-use super::scopes::{Permission, Resource, Scopes};
+use super::scopes::{Level, Permission, Resource, Scopes, ScopesError};
 
 /// The scope code of "Verify keys", as the API's 403, OpenAPI and the docs name it.
 pub const VERIFY_KEYS_CODE: &str = "keys:verify";
@@ -58,6 +58,26 @@ impl KeyAccess {
     /// The form field of the "Verify keys" checkbox.
     pub const VERIFY_FIELD: &'static str = "verify_keys";
 
+    /// Custom access to no resource: with "Verify keys", the least a verifying service
+    /// needs; alone, it is refused (`ScopesError::NothingAllowed`).
+    pub const NO_DATA: Scopes = Scopes::Custom([Level::None; 6]);
+
+    /// From the form's choices: a Custom key with no resource is accepted only when it
+    /// verifies keys.
+    pub fn from_choices(
+        scopes: Result<Scopes, ScopesError>,
+        verify_keys: bool,
+    ) -> Result<Self, ScopesError> {
+        let scopes = match scopes {
+            Err(ScopesError::NothingAllowed) if verify_keys => Self::NO_DATA,
+            other => other?,
+        };
+        Ok(Self {
+            scopes,
+            verify_keys,
+        })
+    }
+
     /// The checkbox as submitted: absent or empty is unticked, "on" (what browsers send)
     /// or "true" is ticked.
     pub fn parse_verify(raw: &str) -> Result<bool, VerifyChoiceError> {
@@ -79,6 +99,9 @@ impl KeyAccess {
     /// In words, as the list, "Edit access", "Check a key" and the audit log show it:
     /// "Read only · Verify keys".
     pub fn describe(&self) -> String {
+        if self.scopes == Self::NO_DATA && self.verify_keys {
+            return "Verify keys only".into();
+        }
         let scopes = self.scopes.describe();
         if self.verify_keys {
             format!("{scopes} · Verify keys")
@@ -93,7 +116,7 @@ impl KeyAccess {
         let mut codes: Vec<String> = Resource::ALL
             .into_iter()
             .map(|resource| (resource, self.scopes.level(resource)))
-            .filter(|(_, level)| *level != super::scopes::Level::None)
+            .filter(|(_, level)| *level != Level::None)
             .map(|(resource, level)| Permission::new(resource, level).code())
             .collect();
         if self.verify_keys {
@@ -106,7 +129,6 @@ impl KeyAccess {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::scopes::Level;
 
     #[test]
     fn verify_keys_is_granted_on_its_own_whatever_the_access() {
@@ -143,6 +165,29 @@ mod tests {
         };
         assert_eq!(plain.describe(), "Read only");
         assert_eq!(plain.codes().len(), Resource::ALL.len());
+    }
+
+    #[test]
+    fn a_custom_key_with_no_resource_is_only_accepted_to_verify_keys() {
+        let nothing = || Scopes::parse("custom", [("scope_leads", "none")]);
+        assert_eq!(
+            KeyAccess::from_choices(nothing(), false),
+            Err(ScopesError::NothingAllowed)
+        );
+        let verifier = KeyAccess::from_choices(nothing(), true).unwrap();
+        assert_eq!(verifier.describe(), "Verify keys only");
+        assert_eq!(verifier.codes(), ["keys:verify"]);
+        let (read_only, stored) = verifier.scopes.to_stored();
+        assert_eq!(
+            Scopes::from_stored(read_only, stored.as_deref()),
+            KeyAccess::NO_DATA,
+            "it reads back as it was stored"
+        );
+        let unknown = Scopes::parse("custom", [("scope_billing", "read")]);
+        assert!(
+            KeyAccess::from_choices(unknown, true).is_err(),
+            "other refusals stay"
+        );
     }
 
     #[test]

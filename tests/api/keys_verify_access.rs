@@ -13,6 +13,7 @@ on_both_databases!(
     a_bad_verify_keys_value_is_refused_beside_the_box_and_the_form_kept,
     edit_access_grants_and_withdraws_verify_keys_and_is_audited,
     regenerate_keeps_verify_keys,
+    a_key_may_verify_keys_and_nothing_else,
     the_docs_and_the_openapi_document_describe_verification,
 );
 
@@ -177,6 +178,46 @@ async fn regenerate_keeps_verify_keys(app: TestApp) {
     );
     let list = html_unescape(&app.get_html("/settings/integrations").await);
     assert!(list.contains("<span class=\"key-access\">Full access · Verify keys</span>"));
+}
+
+async fn a_key_may_verify_keys_and_nothing_else(app: TestApp) {
+    app.set_up().await;
+    let mut fields = vec![("access", "custom")];
+    fields.extend(keydesk::domain::scopes::Resource::ALL.map(|r| (r.field(), "none")));
+    let nothing = [fields.as_slice(), &[("verify_keys", "true")]].concat();
+    let verifier = app.create_key_with("Verifier only", &nothing).await;
+    let target = app.create_key("Target").await;
+    assert_eq!(
+        verify_status(&app, &verifier, &target).await.0,
+        StatusCode::OK
+    );
+    let (status, body) = status_and_json(
+        app.api(Method::GET, "/api/team")
+            .bearer_auth(&verifier)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::FORBIDDEN, &json!("insufficient_scope")),
+        "no data at all"
+    );
+    let list = html_unescape(&app.get_html("/settings/integrations").await);
+    assert!(list.contains("<span class=\"key-access\">Verify keys only</span>"));
+
+    // Without "Verify keys" the same choice gives nothing at all, and is refused.
+    let form = app.get_html("/settings/integrations/keys/new").await;
+    let token = form_token(&form);
+    let mut refused = vec![("name", "Useless"), ("form_token", token.as_str())];
+    refused.extend_from_slice(&fields);
+    let response = app
+        .submit(&form, "/settings/integrations/keys", &refused)
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = html_unescape(&response.text().await.unwrap());
+    assert!(html.contains("or tick \"Verify keys\" for a key that only verifies keys."));
 }
 
 async fn the_docs_and_the_openapi_document_describe_verification(app: TestApp) {

@@ -88,22 +88,18 @@ pub fn parse_access(
     verify_keys: &str,
     errors: &mut FieldErrors,
 ) -> Option<KeyAccess> {
-    let parsed = Scopes::parse(access, fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let scopes = match parsed {
-        Ok(scopes) => Some(scopes),
-        Err(e) => {
-            errors.add(e.field(), e.to_string());
-            None
-        }
-    };
     let verify_keys = errors.check(
         KeyAccess::VERIFY_FIELD,
         KeyAccess::parse_verify(verify_keys),
     );
-    Some(KeyAccess {
-        scopes: scopes?,
-        verify_keys: verify_keys?,
-    })
+    let parsed = Scopes::parse(access, fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    match KeyAccess::from_choices(parsed, verify_keys.unwrap_or(false)) {
+        Ok(access) => verify_keys.map(|_| access),
+        Err(e) => {
+            errors.add(e.field(), e.to_string());
+            None
+        }
+    }
 }
 
 #[derive(Default, Deserialize)]
