@@ -211,7 +211,8 @@ pub async fn verify_key(
                 }
             };
             let now = db::now();
-            let (key, until) = match standing::check(conn, &digest, now, Some(caller.workspace_id))? {
+            let checked = standing::check(conn, &digest, now, Some(caller.workspace_id))?;
+            let (key, until) = match checked {
                 Ok(working) => (working.key, working.until),
                 Err(Refusal { code, message, key }) => {
                     let answer = Verification::new(false, code, message);
