@@ -1,8 +1,8 @@
 //! Who is calling the API. The middleware parses the key (prefix, length, checksum)
 //! before any database work; then each handler runs its queries through `ApiCall::run`,
-//! which in the same blocking call looks the key up by digest (one indexed query,
-//! no cache: a deleted, regenerated or expired key is refused on the very next request
-//! on every instance), checks expiry, grace period, IP allow-list and the scope the
+//! which in the same blocking call looks the key up by digest (`standing`: one indexed
+//! query, no cache: a deleted, regenerated or expired key is refused on the very next
+//! request on every instance), checks expiry, grace period, IP allow-list and what the
 //! matched route needs (`api::ROUTES`), and only then counts the request against the
 //! rate limit and records its use. One hop to
 //! the blocking pool per request, and the refusal always comes before any other error.
@@ -17,16 +17,15 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use base64::Engine;
 
-use super::ApiRoute;
 use super::error::ApiError;
+use super::{ApiRoute, standing};
 use crate::app::AppState;
 use crate::db::{self, DbConnection};
 use crate::domain::api_key::{KeyDigest, KeyFormatError, PlainKey};
+use crate::domain::key_access::Need;
 use crate::domain::key_settings::AllowedIps;
-use crate::domain::scopes::{Permission, Scopes};
-use crate::format;
+use crate::domain::scopes::Scopes;
 use crate::metering::rate_limit::Allowance;
-use crate::models::api_key;
 
 /// The key a request was authenticated with.
 #[derive(Debug, Clone)]
@@ -44,8 +43,8 @@ struct KeyCandidate {
     safe_method: bool,
     ip: Option<IpAddr>,
     agent: String,
-    /// The scope the matched route needs (none for an unknown path, which answers 404).
-    needs: Option<Permission>,
+    /// What the matched route needs (none for an unknown path, which answers 404).
+    needs: Option<Need>,
 }
 
 /// A handler's access to the database as the caller's key (see the module doc).
@@ -81,6 +80,14 @@ impl FromRequest for ApiCall {
 }
 
 impl ApiCall {
+    /// The caller's address and user agent, as "Last used" records them.
+    pub fn client(&self) -> (String, String) {
+        (
+            crate::client_ip::display(self.candidate.ip),
+            self.candidate.agent.clone(),
+        )
+    }
+
     /// Verifies the key, counts the request, then runs `f` on the same connection.
     pub fn config(&self) -> &crate::config::Config {
         &self.state.config
@@ -182,16 +189,8 @@ fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
 }
 
 fn format_problem(problem: KeyFormatError) -> ApiError {
-    let code = match problem {
-        KeyFormatError::Empty => "missing_key",
-        KeyFormatError::Whitespace => "key_has_whitespace",
-        KeyFormatError::WrongPrefix => "not_a_keydesk_key",
-        KeyFormatError::Truncated => "key_truncated",
-        KeyFormatError::TooLong => "key_too_long",
-        KeyFormatError::InvalidCharacters => "key_invalid_characters",
-        KeyFormatError::BadChecksum => "key_bad_checksum",
-    };
-    unauthorized(code, problem.to_string())
+    let refusal = standing::malformed(problem);
+    unauthorized(refusal.code, refusal.message)
 }
 
 /// The middleware's part: a well-formed key, or the reason there is none.
@@ -221,45 +220,9 @@ fn candidate(req: &ServiceRequest, state: &AppState) -> Result<KeyCandidate, Api
 
 /// Looks the key up and checks everything it allows; returns the caller or the refusal.
 fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey, ApiError> {
-    let found = api_key::find_by_digest(conn, &candidate.digest)?;
-    let now = db::now();
-    let Some((key, previous)) = found else {
-        return Err(unauthorized(
-            "key_unknown",
-            "This API key is not valid: it was deleted or regenerated, or never issued. Generate a new key in Settings → Integrations and update the integration.",
-        ));
-    };
-    if previous && key.grace_until(now).is_none() {
-        return Err(unauthorized(
-            "key_regenerated",
-            "This API key was regenerated and this old secret no longer works. Use the new secret.",
-        ));
-    }
-    if let Some(at) = key.disabled_at {
-        let by = key.disabled_by_name.as_deref().unwrap_or("an admin");
-        return Err(unauthorized(
-            "key_disabled",
-            match key.disabled_unused_days {
-                Some(days) => format!(
-                    "This API key was disabled by the workspace's {by} on {} after {days} days unused. Ask an admin to enable it in Settings → Integrations.",
-                    format::exact(at)
-                ),
-                None => format!(
-                    "This API key was disabled by {by} on {}. Ask them (or another admin) to enable it in Settings → Integrations.",
-                    format::exact(at)
-                ),
-            },
-        ));
-    }
-    if let Some(expired) = key.expires_at.filter(|t| *t <= now) {
-        return Err(unauthorized(
-            "key_expired",
-            format!(
-                "This API key expired on {}. Regenerate it in Settings → Integrations.",
-                format::exact(expired)
-            ),
-        ));
-    }
+    let key = standing::check(conn, &candidate.digest, db::now(), None)?
+        .map_err(|refusal| unauthorized(refusal.code, refusal.message))?
+        .key;
     let allowed = AllowedIps::from_stored(&key.allowed_ips);
     if !allowed.is_empty() && !candidate.ip.is_some_and(|ip| allowed.allows(ip)) {
         return Err(ApiError::Forbidden {
@@ -274,8 +237,10 @@ fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey
             ),
         });
     }
-    let access = key.access();
-    if access == Scopes::ReadOnly && !candidate.safe_method {
+    let access = key.grants();
+    // "Verify keys" changes no data, so a Read only key may hold it and use it.
+    let verifying = candidate.needs == Some(Need::VerifyKeys);
+    if access.scopes == Scopes::ReadOnly && !candidate.safe_method && !verifying {
         return Err(ApiError::Forbidden {
             code: "read_only_key",
             message: format!(

@@ -7,8 +7,10 @@ pub mod auth;
 pub mod campaigns;
 pub mod error;
 pub mod hooks;
+pub mod keys;
 pub mod leads;
 pub mod openapi;
+mod standing;
 pub mod team;
 pub mod unsubscribes;
 
@@ -18,17 +20,18 @@ use time::PrimitiveDateTime;
 use time::format_description::BorrowedFormatItem;
 use time::macros::format_description;
 
+use crate::domain::key_access::Need;
 use crate::domain::scopes::{Level, Permission, Resource};
 use error::ApiError;
 
-/// One key-authenticated route: its method, its path under `/api`, and the scope it needs.
+/// One key-authenticated route: its method, its path under `/api`, and what it needs.
 #[derive(Debug, Clone, Copy)]
 pub struct ApiRoute {
     /// Lower case, as written in the table: "get", "post", "delete".
     pub method: &'static str,
     pub path: &'static str,
-    /// What a Custom key must hold to call it (Read for GET, Write otherwise).
-    pub needs: Permission,
+    /// A scope (Read for GET, Write otherwise), or the "Verify keys" permission.
+    pub needs: Need,
 }
 
 impl ApiRoute {
@@ -46,21 +49,31 @@ impl ApiRoute {
     }
 }
 
-/// Declares every key-authenticated route once, with the scope it needs: the router,
-/// the scope check, the OpenAPI document and the tests all read it. A route cannot be
-/// declared without a scope.
+/// Declares every key-authenticated route once, with what it needs: the router, the
+/// access check, the OpenAPI document and the tests all read it. A route cannot be
+/// declared without a scope (`Resource: Level`) or `VerifyKeys`.
 macro_rules! api_routes {
-    ($($method:ident $path:literal ($resource:ident: $level:ident) => $handler:path;)+) => {
+    ($($method:ident $path:literal ($($need:tt)+) => $handler:path;)+) => {
         /// Every route under `/api`, as registered.
         pub const ROUTES: &[ApiRoute] = &[$(ApiRoute {
             method: stringify!($method),
             path: $path,
-            needs: Permission::new(Resource::$resource, Level::$level),
+            needs: need!($($need)+),
         }),+];
 
         fn register(scope: actix_web::Scope) -> actix_web::Scope {
             scope$(.route($path, web::$method().to($handler)))+
         }
+    };
+}
+
+/// One route's need, as written in the table.
+macro_rules! need {
+    (VerifyKeys) => {
+        Need::VerifyKeys
+    };
+    ($resource:ident: $level:ident) => {
+        Need::Scope(Permission::new(Resource::$resource, Level::$level))
     };
 }
 
@@ -79,6 +92,7 @@ api_routes! {
     get "/hooks" (Hooks: Read) => hooks::list_hooks;
     post "/hooks" (Hooks: Write) => hooks::create_hook;
     delete "/hooks/{hookId}" (Hooks: Write) => hooks::delete_hook;
+    post "/keys/verify" (VerifyKeys) => keys::verify_key;
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -212,16 +226,15 @@ mod tests {
     #[test]
     fn reads_need_read_and_every_other_method_write() {
         for route in ROUTES {
+            let Need::Scope(needs) = route.needs else {
+                continue;
+            };
             let expected = if route.method == "get" {
                 Level::Read
             } else {
                 Level::Write
             };
-            assert_eq!(
-                route.needs.level, expected,
-                "{} {}",
-                route.method, route.path
-            );
+            assert_eq!(needs.level, expected, "{} {}", route.method, route.path);
         }
     }
 
@@ -232,6 +245,8 @@ mod tests {
         let route = ApiRoute::matched("HEAD", "/api/campaigns/{campaignId}/leads/{email}");
         assert!(route.is_none(), "no GET on that path");
         assert!(ApiRoute::matched("GET", "/api/nowhere").is_none());
+        let verify = ApiRoute::matched("POST", "/api/keys/verify").unwrap();
+        assert_eq!(verify.needs, Need::VerifyKeys);
     }
 
     #[test]

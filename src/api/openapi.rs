@@ -58,6 +58,53 @@ fn operation(
     op
 }
 
+/// The answer of `POST /keys/verify`: the key's own fields are null when it has no entry
+/// in the caller's workspace, `rateLimit` when it was not counted.
+fn verification_schema() -> Value {
+    let nullable = |t: &str| json!({"type": [t, "null"]});
+    json!({"type": "object",
+    "required": ["valid", "code", "message", "keyId", "name", "workspace", "scopes", "expires", "rateLimit"],
+    "properties": {
+        "valid": {"type": "boolean"},
+        "code": {"type": "string", "enum": [
+            "valid", "missing_key", "key_has_whitespace", "not_a_keydesk_key", "key_truncated", "key_too_long",
+            "key_invalid_characters", "key_bad_checksum", "key_unknown", "key_other_workspace", "key_regenerated",
+            "key_disabled", "key_expired", "ip_not_allowed", "ip_required", "rate_limited"]},
+        "message": {"type": "string"},
+        "keyId": nullable("string"),
+        "name": nullable("string"),
+        "workspace": {"type": ["object", "null"], "required": ["_id", "name"], "properties": {
+            "_id": {"type": "string"}, "name": {"type": "string"}}},
+        "scopes": {"type": ["array", "null"], "items": {"type": "string"}},
+        "expires": {"type": ["string", "null"], "format": "date-time"},
+        "rateLimit": {"type": ["object", "null"], "required": ["limit", "remaining", "reset"], "properties": {
+            "limit": {"type": "integer", "minimum": 1}, "remaining": {"type": "integer", "minimum": 0},
+            "reset": {"type": "string", "format": "date-time"}}}
+    }})
+}
+
+fn verify_operation() -> Value {
+    let body = json!({"type": "object", "required": ["key"], "properties": {
+        "key": {"type": "string", "description": "The key your service received, as received."},
+        "ip": {"type": "string", "oneOf": [{"format": "ipv4"}, {"format": "ipv6"}],
+            "description": "The address its holder called from; needed for keys limited to some addresses."}}});
+    let mut op = operation(
+        "Verify a key of this workspace",
+        vec![],
+        Some(body),
+        ok(
+            "Whether the key is valid (a key that does not work is valid: false with a code, not an error); when valid, counted as its use",
+            json!({"$ref": "#/components/schemas/Verification"}),
+        ),
+        &[(
+            "400",
+            "The body is not a JSON object with key as a string, or ip is not an address.",
+        )],
+    );
+    op["requestBody"]["required"] = json!(true);
+    op
+}
+
 /// Each operation's scope, from `api::ROUTES`: its `security` requirement names the
 /// scope as a role (OpenAPI 3.1 allows role names for non-OAuth schemes), plus an
 /// `x-keydesk-scope` string and the 403 a key without it gets.
@@ -71,20 +118,30 @@ fn add_scopes(doc: &mut Value) {
             {"basicAuth": [code]}, {"accessToken": [code]}, {"bearerAuth": [code]}
         ]);
         op["x-keydesk-scope"] = json!(code);
-        op["description"] = json!(format!(
-            "Needs the scope `{code}` ({}): Full access keys have it{}; Custom keys need {} or more on {}.",
-            route.needs.words(),
-            if route.needs.level == crate::domain::scopes::Level::Read {
-                ", and so do Read only keys"
-            } else {
-                ""
-            },
-            route.needs.level.label(),
-            route.needs.resource
-        ));
-        op["responses"]["403"] = error(&format!(
-            "The key lacks the scope {code} (error insufficient_scope), is read only (read_only_key), or the request's address is not allowed (ip_not_allowed)."
-        ));
+        op["description"] = json!(match route.needs.scope() {
+            Some(needs) => format!(
+                "Needs the scope `{code}` ({}): Full access keys have it{}; Custom keys need {} or more on {}.",
+                needs.words(),
+                if needs.level == crate::domain::scopes::Level::Read {
+                    ", and so do Read only keys"
+                } else {
+                    ""
+                },
+                needs.level.label(),
+                needs.resource
+            ),
+            None => format!(
+                "Needs `{code}`: the \"Verify keys\" permission, ticked on its own at \"Generate\" or \"Edit access\", whatever the key's access level."
+            ),
+        });
+        op["responses"]["403"] = error(&match route.needs.scope() {
+            Some(_) => format!(
+                "The key lacks the scope {code} (error insufficient_scope), is read only (read_only_key), or the request's address is not allowed (ip_not_allowed)."
+            ),
+            None => format!(
+                "The key lacks {code}, the \"Verify keys\" permission (error insufficient_scope), or the request's address is not allowed (ip_not_allowed)."
+            ),
+        });
     }
 }
 
@@ -108,7 +165,7 @@ fn paths_and_schemas(server: &str) -> Value {
         "info": {
             "title": "Keydesk API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "lemlist-compatible API. Authenticate with HTTP Basic (empty username, the key as password), ?access_token=KEY, or Authorization: Bearer KEY. Rate limit per key and per instance; every response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. Each operation needs a scope (x-keydesk-scope, also named in its security requirement): resource:read for GET, resource:write otherwise, over the resources team, campaigns, leads, activities, unsubscribes and hooks. A key without it gets 403 insufficient_scope."
+            "description": "lemlist-compatible API. Authenticate with HTTP Basic (empty username, the key as password), ?access_token=KEY, or Authorization: Bearer KEY. Rate limit per key and per instance; every response carries X-RateLimit-Limit, X-RateLimit-Remaining and X-RateLimit-Reset. Each operation needs a scope (x-keydesk-scope, also named in its security requirement): resource:read for GET, resource:write otherwise, over the resources team, campaigns, leads, activities, unsubscribes and hooks. A key without it gets 403 insufficient_scope. POST /keys/verify needs keys:verify instead, the \"Verify keys\" permission, which no access level includes."
         },
         "servers": [{"url": format!("{server}/api")}],
         "security": [{"basicAuth": []}, {"accessToken": []}, {"bearerAuth": []}],
@@ -139,6 +196,7 @@ fn paths_and_schemas(server: &str) -> Value {
                     "_id": {"type": "string"}, "targetUrl": {"type": "string", "format": "uri"}, "type": {"type": ["string", "null"]},
                     "createdAt": {"type": "string", "format": "date-time"},
                     "secret": {"type": "string", "description": "Only in the answer to POST /hooks: the signing secret, shown once."}}},
+                "Verification": verification_schema(),
                 "Unsubscribe": {"type": "object", "properties": {
                     "_id": {"type": "string"}, "value": {"type": "string"}, "source": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"}}}
             }
@@ -188,6 +246,7 @@ fn paths_and_schemas(server: &str) -> Value {
             "/hooks/{hookId}": {
                 "delete": operation("Delete a webhook", vec![path_param("hookId", "A hook id (hoo_…).")], None, ok("The deleted hook", json!({"$ref": "#/components/schemas/Hook"})), &[("403", "Read-only key or address not allowed."), ("404", "Hook not found.")])
             },
+            "/keys/verify": {"post": verify_operation()},
             "/unsubscribes/{email}": {
                 "post": operation("Unsubscribe an email (or @domain)", vec![email.clone()], None, ok("The entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed.")]),
                 "delete": operation("Remove an email from the unsubscribe list", vec![email], None, ok("The removed entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed."), ("404", "Unsubscribe not found.")])

@@ -108,6 +108,7 @@ diesel::table! {
         scopes -> Nullable<Text>,
         enabled_at -> Nullable<Timestamp>,
         disabled_unused_days -> Nullable<Integer>,
+        verify_keys -> Bool,
     }
 }
 

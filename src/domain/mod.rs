@@ -6,6 +6,7 @@ pub mod device;
 mod email;
 pub mod form_token;
 pub mod hints;
+pub mod key_access;
 pub mod key_policy;
 pub mod key_settings;
 pub mod leaver_keys;

@@ -156,7 +156,7 @@ pub enum ScopesError {
     #[error("Choose None, Read or Write for {}.", .0.as_str())]
     UnknownLevel(Resource),
     #[error(
-        "A Custom key needs Read or Write on at least one resource. Choose one below, or pick Read only or Full access."
+        "A Custom key needs Read or Write on at least one resource. Choose one below, pick Read only or Full access, or tick \"Verify keys\" for a key that only verifies keys."
     )]
     NothingAllowed,
 }

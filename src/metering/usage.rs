@@ -157,7 +157,10 @@ mod tests {
                     note: "",
                     digest: plain.digest(),
                     last4: &plain.last4(),
-                    access: crate::domain::scopes::Scopes::Full,
+                    access: crate::domain::key_access::KeyAccess {
+                        scopes: crate::domain::scopes::Scopes::Full,
+                        verify_keys: false,
+                    },
                     allowed_ips: "",
                     expires_in_days: None,
                     expires_at: None,

@@ -6,6 +6,7 @@ use time::PrimitiveDateTime;
 use crate::db::DbConnection;
 use crate::db::schema::api_keys;
 use crate::domain::api_key::KeyDigest;
+use crate::domain::key_access::KeyAccess;
 use crate::domain::scopes::Scopes;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -38,6 +39,8 @@ pub struct ApiKey {
     pub enabled_at: Option<PrimitiveDateTime>,
     /// Set when the key policy disabled the key: after how many days unused.
     pub disabled_unused_days: Option<i32>,
+    /// "Verify keys": may ask `POST /api/keys/verify` about other keys of the workspace.
+    pub verify_keys: bool,
 }
 
 impl ApiKey {
@@ -55,9 +58,17 @@ impl ApiKey {
         self.rotated_at.unwrap_or(self.created_at)
     }
 
-    /// What the key may do.
+    /// What the key may do with the workspace's data.
     pub fn access(&self) -> Scopes {
         Scopes::from_stored(self.read_only, self.scopes.as_deref())
+    }
+
+    /// Everything the key is granted: its scopes and "Verify keys".
+    pub fn grants(&self) -> KeyAccess {
+        KeyAccess {
+            scopes: self.access(),
+            verify_keys: self.verify_keys,
+        }
     }
 }
 
@@ -76,7 +87,7 @@ pub struct NewApiKey<'a> {
     pub note: &'a str,
     pub digest: KeyDigest,
     pub last4: &'a str,
-    pub access: Scopes,
+    pub access: KeyAccess,
     pub allowed_ips: &'a str,
     pub expires_in_days: Option<i32>,
     pub expires_at: Option<PrimitiveDateTime>,
@@ -93,8 +104,9 @@ pub fn insert(conn: &mut DbConnection, new: &NewApiKey<'_>) -> QueryResult<i32> 
             api_keys::note.eq(new.note),
             api_keys::key_hash.eq(new.digest.0.to_vec()),
             api_keys::last4.eq(new.last4),
-            api_keys::read_only.eq(new.access.to_stored().0),
-            api_keys::scopes.eq(new.access.to_stored().1),
+            api_keys::read_only.eq(new.access.scopes.to_stored().0),
+            api_keys::scopes.eq(new.access.scopes.to_stored().1),
+            api_keys::verify_keys.eq(new.access.verify_keys),
             api_keys::allowed_ips.eq(new.allowed_ips),
             api_keys::expires_in_days.eq(new.expires_in_days),
             api_keys::expires_at.eq(new.expires_at),
@@ -220,12 +232,13 @@ pub fn set_disabled(
 }
 
 /// Changes what a key may do ("Edit access"); effective on its next request.
-pub fn set_access(conn: &mut DbConnection, id: i32, access: Scopes) -> QueryResult<usize> {
-    let (read_only, scopes) = access.to_stored();
+pub fn set_access(conn: &mut DbConnection, id: i32, access: KeyAccess) -> QueryResult<usize> {
+    let (read_only, scopes) = access.scopes.to_stored();
     diesel::update(api_keys::table.find(id))
         .set((
             api_keys::read_only.eq(read_only),
             api_keys::scopes.eq(scopes),
+            api_keys::verify_keys.eq(access.verify_keys),
         ))
         .execute(conn)
 }

@@ -17,6 +17,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Placeholders the reader replaces.
 pub const KEY_PLACEHOLDER: &str = "YOUR_API_KEY";
 pub const CAMPAIGN_PLACEHOLDER: &str = "CAMPAIGN_ID";
+pub const VERIFY_PLACEHOLDER: &str = "KEY_TO_VERIFY";
 
 struct Example {
     id: &'static str,
@@ -134,6 +135,14 @@ const EXAMPLES: &[Example] = &[
         title: "Delete a webhook",
         description: "Answers with the deleted hook; 404 when there is none with this `_id`. Deliveries still queued for it are dropped.",
         body: None,
+    },
+    Example {
+        id: "verify-key",
+        method: "POST",
+        path: "/api/keys/verify",
+        title: "Verify a key for your own service",
+        description: "Your key needs \"Verify keys\". Send the key your service received as `key` (and `ip`, the address it came from, for keys limited to some addresses). Answers `valid`, `code`, `message`, `keyId`, `name`, `workspace`, `scopes`, `expires` and `rateLimit`; a valid answer counts as the verified key's use. See Verify keys above.",
+        body: Some(r#"{"key": "KEY_TO_VERIFY"}"#),
     },
 ];
 
@@ -253,6 +262,7 @@ fn code_spans(text: &str) -> String {
 struct ApiDocsTemplate {
     base: String,
     key_placeholder: &'static str,
+    verify_placeholder: &'static str,
     limit: u32,
     window_secs: u64,
     examples: Vec<RenderedExample>,
@@ -273,6 +283,7 @@ async fn api_docs(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             .collect(),
         base,
         key_placeholder: KEY_PLACEHOLDER,
+        verify_placeholder: VERIFY_PLACEHOLDER,
         limit: state.config.rate_limit_requests,
         window_secs: state.config.rate_limit_window.as_secs(),
     })

@@ -168,7 +168,11 @@ async fn the_curl_examples_of_the_docs_run_as_written(app: TestApp) {
         );
         return;
     }
-    let key = app.set_up_with_key().await;
+    app.set_up().await;
+    // "Verify keys" too, so the verify example runs; it verifies the key itself.
+    let key = app
+        .create_key_with("Integration", &[("verify_keys", "true")])
+        .await;
     let docs = app.get_html("/docs/api").await;
     assert!(
         docs.contains(&format!("{}/api", app.address)),
@@ -186,6 +190,7 @@ async fn the_curl_examples_of_the_docs_run_as_written(app: TestApp) {
         let command = html_unescape(&rest[..rest.find("</code>").unwrap()]);
         let command = command
             .replace("YOUR_API_KEY", &key)
+            .replace("KEY_TO_VERIFY", &key)
             .replace("CAMPAIGN_ID", &campaign_id)
             .replace("HOOK_ID", &hook_id)
             // The example's host is not resolvable here: a public address stands in for it.
@@ -215,7 +220,7 @@ async fn the_curl_examples_of_the_docs_run_as_written(app: TestApp) {
         }
         ran += 1;
     }
-    assert_eq!(ran, 13, "every endpoint has a cURL example");
+    assert_eq!(ran, 14, "every endpoint has a cURL example");
     assert!(docs.contains("language-js") && docs.contains("language-python"));
 }
 

@@ -76,9 +76,13 @@ async fn every_route_answers_each_level_of_the_resource_it_governs(app: TestApp)
     assert!(ROUTES.len() >= 11, "the route table is read");
     for route in ROUTES {
         let what = format!("{} /api{}", route.method, route.path);
+        // "Verify keys" is granted on its own: none of these keys holds it (keys_verify).
+        let Some(needs) = route.needs.scope() else {
+            continue;
+        };
         for (resource, level, name, key) in &keys {
             let (status, body) = call_route(&app, route, key).await;
-            let allowed = *resource != route.needs.resource || *level >= route.needs.level;
+            let allowed = *resource != needs.resource || *level >= needs.level;
             if allowed {
                 assert!(
                     status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN,

@@ -126,3 +126,54 @@ async fn invite_and_reset_tokens_never_reach_the_log(app: TestApp) {
         "no part of the token is logged:\n{logs}"
     );
 }
+
+on_both_databases!(in_a_child_process: a_key_sent_for_verification_never_reaches_the_log);
+
+/// `POST /api/keys/verify` carries a key in its body, valid or not, well-formed or not,
+/// in the right field or not: none of it is logged, not even in a 400's message.
+async fn a_key_sent_for_verification_never_reaches_the_log(app: TestApp) {
+    app.set_up().await;
+    let gateway = app
+        .create_key_with("Gateway", &[("verify_keys", "true")])
+        .await;
+    let key = app.create_key("Verified").await;
+    let mut typo = key.clone().into_bytes();
+    typo[10] = if typo[10] == b'a' { b'b' } else { b'a' };
+    let typo = String::from_utf8(typo).unwrap();
+    let bodies = [
+        (format!("{{\"key\": \"{key}\"}}"), "status=200"),
+        (format!("{{\"key\": \"{typo}\"}}"), "status=200"),
+        (format!("{{\"key\": \"{}\"}}", &key[..30]), "status=200"),
+        (format!("{{\"token\": \"{key}\"}}"), "status=400"),
+        (
+            format!("{{\"key\": \"{key}\", \"ip\": \"{key}\"}}"),
+            "status=400",
+        ),
+        (format!("{{\"key\": \"{key}\""), "status=400"),
+    ];
+    for (i, (body, status)) in bodies.into_iter().enumerate() {
+        let response = app
+            .api(Method::POST, &format!("/api/keys/verify?case={i}"))
+            .basic_auth("", Some(&gateway))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let logged = format!("target=/api/keys/verify?case={i} {status}");
+        assert_eq!(
+            response.status().as_u16().to_string(),
+            status.trim_start_matches("status="),
+            "{logged}"
+        );
+        app.logs_containing(&logged).await;
+    }
+    let logs = app.logs();
+    assert_eq!(leaked_keys(&logs), Vec::<String>::new(), "{logs}");
+    for secret in [&key, &typo, &gateway] {
+        assert!(
+            !logs.contains(&secret[3..19]),
+            "no part of a key is logged:\n{logs}"
+        );
+    }
+}

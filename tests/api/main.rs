@@ -25,6 +25,8 @@ mod keys_paging;
 mod keys_policy;
 mod keys_regenerate;
 mod keys_scopes;
+mod keys_verify;
+mod keys_verify_access;
 mod log_redaction;
 mod login;
 mod login_device;

@@ -13,6 +13,7 @@ use super::{key_scope, visible_key};
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::masked;
+use crate::domain::key_access::KeyAccess;
 use crate::domain::scopes::{Level, Resource, Scopes};
 use crate::error::AppError;
 use crate::models::api_key::{self, ApiKey};
@@ -79,15 +80,21 @@ pub fn fields_of(access: Scopes) -> (String, BTreeMap<String, String>) {
     (access.access_value().to_string(), levels)
 }
 
-/// The key's access from the submitted fields, or the message beside the field at fault.
+/// The key's access from the submitted fields (the access choice, the levels and the
+/// "Verify keys" box), or the messages beside the fields at fault.
 pub fn parse_access(
     access: &str,
     fields: &BTreeMap<String, String>,
+    verify_keys: &str,
     errors: &mut FieldErrors,
-) -> Option<Scopes> {
+) -> Option<KeyAccess> {
+    let verify_keys = errors.check(
+        KeyAccess::VERIFY_FIELD,
+        KeyAccess::parse_verify(verify_keys),
+    );
     let parsed = Scopes::parse(access, fields.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    match parsed {
-        Ok(scopes) => Some(scopes),
+    match KeyAccess::from_choices(parsed, verify_keys.unwrap_or(false)) {
+        Ok(access) => verify_keys.map(|_| access),
         Err(e) => {
             errors.add(e.field(), e.to_string());
             None
@@ -99,6 +106,9 @@ pub fn parse_access(
 pub struct AccessForm {
     #[serde(default)]
     access: String,
+    /// The "Verify keys" checkbox: "on" when ticked, absent otherwise.
+    #[serde(default)]
+    verify_keys: String,
     /// `scope_<resource>` levels (and any other field, such as the CSRF token).
     #[serde(flatten)]
     levels: BTreeMap<String, String>,
@@ -113,6 +123,7 @@ struct AccessTemplate<'a> {
     masked: String,
     current: String,
     access: &'a str,
+    verify_keys: bool,
     choices: Vec<ResourceChoice>,
     errors: FieldErrors,
 }
@@ -130,8 +141,9 @@ fn render_access(
             id: key.id,
             name: &key.name,
             masked: masked(&key.last4),
-            current: key.access().describe(),
+            current: key.grants().describe(),
             access: &form.access,
+            verify_keys: KeyAccess::parse_verify(&form.verify_keys).unwrap_or(false),
             choices: resource_choices(&form.levels, &errors),
             errors,
         },
@@ -146,7 +158,12 @@ pub async fn access_page(
 ) -> Result<HttpResponse, AppError> {
     let key = visible_key(&state, &viewer, id.into_inner()).await?;
     let (access, levels) = fields_of(key.access());
-    let form = AccessForm { access, levels };
+    let verify_keys = if key.verify_keys { "on" } else { "" }.to_string();
+    let form = AccessForm {
+        access,
+        verify_keys,
+        levels,
+    };
     render_access(&viewer, &key, &form, FieldErrors::default(), StatusCode::OK)
 }
 
@@ -169,7 +186,8 @@ pub async fn change_access(
 ) -> Result<HttpResponse, AppError> {
     let key = visible_key(&state, &viewer, id.into_inner()).await?;
     let mut errors = FieldErrors::default();
-    let Some(access) = parse_access(&form.access, &form.levels, &mut errors) else {
+    let Some(access) = parse_access(&form.access, &form.levels, &form.verify_keys, &mut errors)
+    else {
         return render_access(
             &viewer,
             &key,
@@ -189,7 +207,7 @@ pub async fn change_access(
                     let Some(key) = api_key::find_visible(conn, scope, key_id)? else {
                         return Ok(Changed::NotFound);
                     };
-                    let before = key.access();
+                    let before = key.grants();
                     if before == access {
                         return Ok(Changed::Nothing);
                     }

@@ -73,7 +73,7 @@ pub async fn check_key(
                         None => "never used".into(),
                     };
                     let entry = format!("\"{}\" ({})", key.name, masked(&key.last4));
-                    let access = format!("Its access: {}.", key.access().describe());
+                    let access = format!("Its access: {}.", key.grants().describe());
                     if let Some(at) = key.disabled_at {
                         Verdict {
                             ok: false,

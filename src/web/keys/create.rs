@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::api_key::PlainKey;
 use crate::domain::form_token::FormToken;
+use crate::domain::key_access::KeyAccess;
 use crate::domain::key_policy::KeyPolicy;
 use crate::domain::key_settings::{AllowedIps, Expiry};
 use crate::domain::{Name, Note};
@@ -38,6 +39,9 @@ pub struct KeyForm {
     pub note: String,
     #[serde(default)]
     pub access: String,
+    /// The "Verify keys" checkbox: "on" when ticked, absent otherwise.
+    #[serde(default)]
+    pub verify_keys: String,
     #[serde(default)]
     pub allowed_ips: String,
     #[serde(default)]
@@ -55,6 +59,8 @@ pub struct KeyForm {
 struct NewKeyTemplate<'a> {
     ctx: PageContext,
     form: &'a KeyForm,
+    /// Whether "Verify keys" shows ticked: as submitted, unticked when unreadable.
+    verify_keys: bool,
     errors: FieldErrors,
     choices: Vec<ResourceChoice>,
     /// The expiries the key policy allows (all of them without a policy).
@@ -74,6 +80,7 @@ fn render_form(
     let template = NewKeyTemplate {
         ctx: PageContext::new(viewer, "Generate an API key", SettingsTab::Integrations)?,
         form,
+        verify_keys: KeyAccess::parse_verify(&form.verify_keys).unwrap_or(false),
         choices: resource_choices(&form.levels, &errors),
         errors,
         expiry_choices: policy.expiry_choices(),
@@ -149,7 +156,7 @@ pub async fn create_key(
     let mut errors = FieldErrors::default();
     let name = errors.check("name", Name::parse(&form.name));
     let note = errors.check("note", Note::parse(&form.note));
-    let access = parse_access(&form.access, &form.levels, &mut errors);
+    let access = parse_access(&form.access, &form.levels, &form.verify_keys, &mut errors);
     let allowed_ips = errors.check("allowed_ips", AllowedIps::parse(&form.allowed_ips));
     let expiry = errors.check("expiry", Expiry::parse(&form.expiry));
     let token = errors.check("form", FormToken::parse(&form.form_token));

@@ -147,7 +147,7 @@ fn key_row(
         name: key.name.clone(),
         note: key.note.clone(),
         masked: masked(&key.last4),
-        access: key.access().describe(),
+        access: key.grants().describe(),
         allowed_ips: AllowedIps::from_stored(&key.allowed_ips).display(),
         created_date: format::date(key.created_at),
         created_exact: format::exact(key.created_at),
