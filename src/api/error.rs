@@ -21,6 +21,12 @@ pub enum ApiError {
     },
     #[error("{0}")]
     Conflict(String),
+    /// A lemlist operation Keydesk has no meaning for (`api::unserved`): 404.
+    #[error("{message}")]
+    NotServed {
+        operation: &'static str,
+        message: String,
+    },
     #[error("rate limit exceeded")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("database unavailable")]
@@ -36,6 +42,8 @@ struct Body<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation: Option<&'a str>,
 }
 
 impl ApiError {
@@ -52,6 +60,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::BadRequest { .. } => "invalid_request",
             Self::Conflict(_) => "conflict",
+            Self::NotServed { .. } => "not_served",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal_error",
@@ -95,7 +104,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::NotServed { .. } => StatusCode::NOT_FOUND,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -137,11 +146,16 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        let operation = match self {
+            Self::NotServed { operation, .. } => Some(*operation),
+            _ => None,
+        };
         response.json(Body {
             ok: false,
             error: self.code(),
             message,
             field,
+            operation,
         })
     }
 }
