@@ -1,7 +1,9 @@
 //! Dates in query strings (`minDate`, `maxDate`, `startDate`, `endDate`), as lemlist
 //! clients send them: an RFC 3339 date-time (`2024-01-07T22:00:00.000Z`, any offset),
 //! a date-time without offset or a plain date (`2024-01-07`), both read in UTC, or
-//! Unix time in milliseconds. A plain date as an upper bound means the whole day.
+//! Unix time in milliseconds. An upper bound includes the whole of the last unit it
+//! names: a plain date its day, a time in milliseconds (as lemlist writes `createdAt`)
+//! its millisecond, so that passing an activity's own `createdAt` includes it.
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
@@ -30,6 +32,19 @@ pub fn parse(field: &'static str, raw: &str, bound: Bound) -> Result<PrimitiveDa
 }
 
 fn read(raw: &str, bound: Bound) -> Option<PrimitiveDateTime> {
+    let at = read_start(raw)?;
+    Some(match bound {
+        Bound::Start => at,
+        Bound::End if raw.len() == "2024-01-07".len() => at + Duration::DAY - Duration::NANOSECOND,
+        Bound::End if at.nanosecond() % 1_000_000 == 0 => {
+            at + Duration::MILLISECOND - Duration::NANOSECOND
+        }
+        Bound::End => at,
+    })
+}
+
+/// The first instant `raw` names.
+fn read_start(raw: &str) -> Option<PrimitiveDateTime> {
     if let Ok(at) = OffsetDateTime::parse(raw, &Rfc3339) {
         let utc = at.to_offset(UtcOffset::UTC);
         return Some(PrimitiveDateTime::new(utc.date(), utc.time()));
@@ -47,11 +62,7 @@ fn read(raw: &str, bound: Bound) -> Option<PrimitiveDateTime> {
         return Some(at);
     }
     let day = Date::parse(raw, format_description!("[year]-[month]-[day]")).ok()?;
-    Some(match bound {
-        Bound::Start => PrimitiveDateTime::new(day, Time::MIDNIGHT),
-        Bound::End => PrimitiveDateTime::new(day, Time::MIDNIGHT) + Duration::DAY
-            - Duration::NANOSECOND,
-    })
+    Some(PrimitiveDateTime::new(day, Time::MIDNIGHT))
 }
 
 /// Both ends of a window, each optional; an end before the start is refused.
@@ -92,6 +103,7 @@ mod tests {
             ("2024-01-07", Bound::Start, datetime!(2024-01-07 0:00)),
             ("2024-01-07", Bound::End, datetime!(2024-01-07 23:59:59.999999999)),
             ("1704664800000", Bound::Start, datetime!(2024-01-07 22:00)),
+            ("2024-01-07T22:00:00.123Z", Bound::End, datetime!(2024-01-07 22:00:00.123999999)),
         ];
         for (raw, bound, expected) in cases {
             assert_eq!(parse("minDate", raw, bound).unwrap(), expected, "{raw}");

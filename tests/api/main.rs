@@ -4,10 +4,14 @@ mod helpers;
 
 mod access_requests;
 mod account;
+mod api_activity_details;
 mod api_auth;
+mod api_campaign_ops;
 mod api_campaigns;
+mod api_lead_pause;
 mod api_leads;
 mod api_refusals;
+mod api_unserved;
 mod api_usage;
 mod browser;
 mod connection_loss;
