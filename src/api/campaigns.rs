@@ -157,7 +157,9 @@ pub async fn list_campaigns(
         .await?;
     let listed: Vec<Value> = campaigns.iter().map(campaign_json).collect();
     Ok(HttpResponse::Ok().json(match paged {
-        Some((page, total)) => json!({"campaigns": listed, "pagination": pagination_json(page, total)}),
+        Some((page, total)) => {
+            json!({"campaigns": listed, "pagination": pagination_json(page, total)})
+        }
         None => Value::Array(listed),
     }))
 }

@@ -97,13 +97,33 @@ mod tests {
     #[test]
     fn every_form_a_lemlist_client_sends_is_read_in_utc() {
         let cases = [
-            ("2024-01-07T22:00:00.000Z", Bound::Start, datetime!(2024-01-07 22:00)),
-            ("2024-01-08T00:00:00+02:00", Bound::Start, datetime!(2024-01-07 22:00)),
-            ("2024-01-07T22:00:00", Bound::Start, datetime!(2024-01-07 22:00)),
+            (
+                "2024-01-07T22:00:00.000Z",
+                Bound::Start,
+                datetime!(2024-01-07 22:00),
+            ),
+            (
+                "2024-01-08T00:00:00+02:00",
+                Bound::Start,
+                datetime!(2024-01-07 22:00),
+            ),
+            (
+                "2024-01-07T22:00:00",
+                Bound::Start,
+                datetime!(2024-01-07 22:00),
+            ),
             ("2024-01-07", Bound::Start, datetime!(2024-01-07 0:00)),
-            ("2024-01-07", Bound::End, datetime!(2024-01-07 23:59:59.999999999)),
+            (
+                "2024-01-07",
+                Bound::End,
+                datetime!(2024-01-07 23:59:59.999999999),
+            ),
             ("1704664800000", Bound::Start, datetime!(2024-01-07 22:00)),
-            ("2024-01-07T22:00:00.123Z", Bound::End, datetime!(2024-01-07 22:00:00.123999999)),
+            (
+                "2024-01-07T22:00:00.123Z",
+                Bound::End,
+                datetime!(2024-01-07 22:00:00.123999999),
+            ),
         ];
         for (raw, bound, expected) in cases {
             assert_eq!(parse("minDate", raw, bound).unwrap(), expected, "{raw}");
@@ -124,7 +144,10 @@ mod tests {
         );
         assert!(matches!(
             inverted,
-            Err(ApiError::BadRequest { field: Some("maxDate"), .. })
+            Err(ApiError::BadRequest {
+                field: Some("maxDate"),
+                ..
+            })
         ));
     }
 }

@@ -174,14 +174,7 @@ pub async fn add_lead(
         .run(move |conn, key| {
             let email = parse_email(&email)?;
             let variables = parse_variables(&body)?;
-            insert_lead(
-                conn,
-                key,
-                &campaign_id,
-                &email,
-                &variables,
-                deduplicate,
-            )
+            insert_lead(conn, key, &campaign_id, &email, &variables, deduplicate)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))

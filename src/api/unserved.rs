@@ -23,7 +23,8 @@ pub struct Unserved {
     pub reason: &'static str,
 }
 
-const NO_SENDING: &str = "Keydesk sends no messages, so its campaigns have no senders, schedules, sequences or runs.";
+const NO_SENDING: &str =
+    "Keydesk sends no messages, so its campaigns have no senders, schedules, sequences or runs.";
 const NO_ENRICHMENT: &str = "Keydesk holds no enrichment or people data.";
 const NO_REPLIES: &str = "Keydesk tracks no replies, so a lead cannot be marked interested or not.";
 

@@ -9,10 +9,10 @@ use actix_web::{HttpResponse, web};
 use diesel::Connection;
 use serde_json::json;
 
+use super::activities::{record_for_email, record_for_lead};
 use super::auth::ApiCall;
 use super::error::ApiError;
 use super::{Paging, json_time};
-use super::activities::{record_for_email, record_for_lead};
 use crate::domain::Email;
 use crate::models::unsubscribe::{self, Unsubscribe};
 use crate::models::{lead, workspace};

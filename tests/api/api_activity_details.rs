@@ -19,7 +19,11 @@ on_both_databases!(
 
 async fn campaign_with_ada(api: &Api<'_>) -> (String, Value) {
     let (_, created) = api
-        .call(Method::POST, "/api/campaigns", Some(json!({"name": "Launch"})))
+        .call(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "Launch"})),
+        )
         .await;
     let cam = created["_id"].as_str().unwrap().to_string();
     let (status, lead) = api
@@ -61,11 +65,17 @@ async fn an_activity_carries_lemlists_fields_and_the_leads_variables(app: TestAp
         added["metaData"],
         json!({"teamId": team["_id"], "campaignId": cam, "leadId": lead["_id"], "type": "leadAdded", "createdBy": admin})
     );
-    assert_eq!(&added["createdBy"], admin, "the member whose key added the lead");
+    assert_eq!(
+        &added["createdBy"], admin,
+        "the member whose key added the lead"
+    );
     assert_eq!(&added["userId"], admin);
     assert_eq!(added["sequenceStep"], 0);
     assert_eq!(added["isFirst"], true);
-    assert_eq!(added["firstName"], "Ada", "the lead's variables at the top level");
+    assert_eq!(
+        added["firstName"], "Ada",
+        "the lead's variables at the top level"
+    );
     assert_eq!(added["companyName"], "Engines");
     assert_eq!(added["shoeSize"], "38", "custom variables too");
     assert_eq!(added["email"], "ada@example.com");
@@ -74,7 +84,11 @@ async fn an_activity_carries_lemlists_fields_and_the_leads_variables(app: TestAp
 
     // The same person in another campaign is the same contact, another lead.
     let (_, other) = api
-        .call(Method::POST, "/api/campaigns", Some(json!({"name": "Other"})))
+        .call(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "Other"})),
+        )
         .await;
     let other = other["_id"].as_str().unwrap();
     api.call(
@@ -91,8 +105,14 @@ async fn an_activity_carries_lemlists_fields_and_the_leads_variables(app: TestAp
     .await;
     let list = activities(&api, &format!("?campaignId={other}")).await;
     assert_eq!(list.len(), 2);
-    let ada = list.iter().find(|a| a["email"] == "ada@example.com").unwrap();
-    let bob = list.iter().find(|a| a["email"] == "bob@example.com").unwrap();
+    let ada = list
+        .iter()
+        .find(|a| a["email"] == "ada@example.com")
+        .unwrap();
+    let bob = list
+        .iter()
+        .find(|a| a["email"] == "bob@example.com")
+        .unwrap();
     assert_eq!(ada["contactId"], contact);
     assert_ne!(ada["leadId"], lead["_id"]);
     assert_ne!(bob["contactId"], contact);
@@ -119,7 +139,10 @@ async fn is_first_keeps_each_leads_first_activity_of_a_type(app: TestApp) {
     }
     let all = activities(&api, "").await;
     assert_eq!(types(&all), ["paused", "resumed", "paused", "leadAdded"]);
-    let firsts: Vec<bool> = all.iter().map(|a| a["isFirst"].as_bool().unwrap()).collect();
+    let firsts: Vec<bool> = all
+        .iter()
+        .map(|a| a["isFirst"].as_bool().unwrap())
+        .collect();
     assert_eq!(firsts, [false, true, true, true]);
 
     let first = activities(&api, "?isFirst=true").await;
@@ -152,19 +175,35 @@ async fn min_and_max_date_bound_the_activities(app: TestApp) {
     let at = |i: usize| all[i]["createdAt"].as_str().unwrap().to_string();
 
     let from_pause = activities(&api, &format!("?minDate={}", at(1))).await;
-    assert_eq!(types(&from_pause), ["resumed", "paused"], "minDate is included");
+    assert_eq!(
+        types(&from_pause),
+        ["resumed", "paused"],
+        "minDate is included"
+    );
     let until_pause = activities(&api, &format!("?maxDate={}", at(1))).await;
-    assert_eq!(types(&until_pause), ["paused", "leadAdded"], "maxDate is included");
+    assert_eq!(
+        types(&until_pause),
+        ["paused", "leadAdded"],
+        "maxDate is included"
+    );
     let only_pause = activities(&api, &format!("?minDate={}&maxDate={}", at(1), at(1))).await;
     assert_eq!(types(&only_pause), ["paused"]);
     let aliases = activities(&api, &format!("?startDate={}&endDate={}", at(1), at(1))).await;
-    assert_eq!(types(&aliases), ["paused"], "startDate and endDate are aliases");
+    assert_eq!(
+        types(&aliases),
+        ["paused"],
+        "startDate and endDate are aliases"
+    );
 
     let day = &at(0)[..10];
     let today = activities(&api, &format!("?minDate={day}&maxDate={day}")).await;
     assert_eq!(today.len(), 3, "plain dates cover their whole day");
     assert!(activities(&api, "?maxDate=2001-01-01").await.is_empty());
-    assert!(activities(&api, "?minDate=2999-01-01T00:00:00Z").await.is_empty());
+    assert!(
+        activities(&api, "?minDate=2999-01-01T00:00:00Z")
+            .await
+            .is_empty()
+    );
 }
 
 async fn bad_activity_filters_get_400_naming_the_field(app: TestApp) {
@@ -196,7 +235,11 @@ async fn unsubscribing_an_email_leaves_an_activity_on_each_of_its_leads(app: Tes
     };
     let (cam, lead) = campaign_with_ada(&api).await;
     let (_, other) = api
-        .call(Method::POST, "/api/campaigns", Some(json!({"name": "Other"})))
+        .call(
+            Method::POST,
+            "/api/campaigns",
+            Some(json!({"name": "Other"})),
+        )
         .await;
     let other = other["_id"].as_str().unwrap().to_string();
     let (_, second) = api
@@ -225,7 +268,11 @@ async fn unsubscribing_an_email_leaves_an_activity_on_each_of_its_leads(app: Tes
         assert_eq!(list[0]["metaData"]["leadId"], *lead_id);
         assert_eq!(list[0]["email"], "ada@example.com");
     }
-    let in_campaign = activities(&api, &format!("?campaignId={cam}&type=variableUnsubscribed")).await;
+    let in_campaign = activities(
+        &api,
+        &format!("?campaignId={cam}&type=variableUnsubscribed"),
+    )
+    .await;
     assert_eq!(in_campaign.len(), 1, "the campaign's own history shows it");
 
     // A domain reaches every lead of it; an email of no lead is still recorded.

@@ -36,7 +36,10 @@ async fn one_campaign_is_lemlists_campaign_object_and_another_workspaces_is_404(
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(found["_id"], second.as_str());
-    assert_eq!(found["name"], "Second", "the campaign asked for, not the first");
+    assert_eq!(
+        found["name"], "Second",
+        "the campaign asked for, not the first"
+    );
     assert_eq!(found["status"], "draft");
     assert_eq!(found["teamId"], team["_id"]);
     assert_eq!(found["createdBy"], team["createdBy"]);
@@ -65,8 +68,12 @@ async fn one_campaign_is_lemlists_campaign_object_and_another_workspaces_is_404(
 }
 
 async fn stats(api: &Api<'_>, cam: &str, query: &str) -> (StatusCode, Value) {
-    api.call(Method::GET, &format!("/api/campaigns/{cam}/stats{query}"), None)
-        .await
+    api.call(
+        Method::GET,
+        &format!("/api/campaigns/{cam}/stats{query}"),
+        None,
+    )
+    .await
 }
 
 async fn campaign_stats_count_the_leads_added_within_the_window(app: TestApp) {
@@ -127,13 +134,17 @@ async fn campaign_stats_count_the_leads_added_within_the_window(app: TestApp) {
     assert!(all.get("sentCount").is_none(), "no invented message counts");
 
     // The window, as n8n sends it: date-times with a timezone.
-    let (_, lead) = api.call(Method::GET, "/api/leads/a%40example.com", None).await;
+    let (_, lead) = api
+        .call(Method::GET, "/api/leads/a%40example.com", None)
+        .await;
     let added = lead["createdAt"].as_str().unwrap().to_string();
     let day = &added[..10];
     let (status, within) = stats(
         &api,
         &cam,
-        &format!("?startDate={day}T00:00:00.000Z&endDate={day}T23:59:59.999Z&timezone=Europe/Paris"),
+        &format!(
+            "?startDate={day}T00:00:00.000Z&endDate={day}T23:59:59.999Z&timezone=Europe/Paris"
+        ),
     )
     .await;
     assert_eq!(status, StatusCode::OK);
@@ -148,7 +159,10 @@ async fn campaign_stats_count_the_leads_added_within_the_window(app: TestApp) {
     let (_, after) = stats(&api, &cam, "?startDate=2999-01-01").await;
     assert_eq!(after["leadTotal"], 0);
     let (_, by_day) = stats(&api, &cam, &format!("?startDate={day}&endDate={day}")).await;
-    assert_eq!(by_day["leadTotal"], 3, "a plain end date includes its whole day");
+    assert_eq!(
+        by_day["leadTotal"], 3,
+        "a plain end date includes its whole day"
+    );
 
     let (status, body) = stats(&api, "cam_doesnotexist0000", "").await;
     assert_eq!(
@@ -180,8 +194,12 @@ async fn campaign_stats_refuse_bad_dates_and_time_zones(app: TestApp) {
 }
 
 async fn page(api: &Api<'_>, query: &str) -> (StatusCode, Value) {
-    api.call(Method::GET, &format!("/api/campaigns?version=v2{query}"), None)
-        .await
+    api.call(
+        Method::GET,
+        &format!("/api/campaigns?version=v2{query}"),
+        None,
+    )
+    .await
 }
 
 fn names(page: &Value) -> Vec<&str> {
@@ -261,5 +279,8 @@ async fn v2_paging_refuses_bad_pages_and_limits(app: TestApp) {
     let (status, error) = api
         .call(Method::GET, "/api/campaigns?version=v9", None)
         .await;
-    assert_eq!((status, &error["field"]), (StatusCode::BAD_REQUEST, &json!("version")));
+    assert_eq!(
+        (status, &error["field"]),
+        (StatusCode::BAD_REQUEST, &json!("version"))
+    );
 }

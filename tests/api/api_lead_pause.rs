@@ -125,7 +125,12 @@ async fn a_lead_is_paused_and_resumed_in_one_campaign_or_all(app: TestApp) {
         .unwrap()
         .iter()
         .take(3)
-        .map(|a| (a["type"].as_str().unwrap(), a["campaignId"].as_str().unwrap()))
+        .map(|a| {
+            (
+                a["type"].as_str().unwrap(),
+                a["campaignId"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         types,
@@ -253,11 +258,15 @@ async fn one_unsubscribe_is_found_by_email_or_domain(app: TestApp) {
     let (status, domain) = api
         .call(Method::GET, "/api/unsubscribes/%40spam.example", None)
         .await;
-    assert_eq!((status, &domain["value"]), (StatusCode::OK, &json!("@spam.example")));
-    let (status, error) = api
-        .call(Method::GET, "/api/unsubscribes/nope", None)
-        .await;
-    assert_eq!((status, &error["field"]), (StatusCode::BAD_REQUEST, &json!("email")));
+    assert_eq!(
+        (status, &domain["value"]),
+        (StatusCode::OK, &json!("@spam.example"))
+    );
+    let (status, error) = api.call(Method::GET, "/api/unsubscribes/nope", None).await;
+    assert_eq!(
+        (status, &error["field"]),
+        (StatusCode::BAD_REQUEST, &json!("email"))
+    );
 
     let eve = app.log_in_to_another_workspace().await;
     let eve = Api {
@@ -267,5 +276,9 @@ async fn one_unsubscribe_is_found_by_email_or_domain(app: TestApp) {
     let (status, body): (StatusCode, Value) = eve
         .call(Method::GET, "/api/unsubscribes/bob%40example.com", None)
         .await;
-    assert_eq!(status, StatusCode::NOT_FOUND, "another workspace's list: {body}");
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another workspace's list: {body}"
+    );
 }

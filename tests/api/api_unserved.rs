@@ -29,11 +29,13 @@ async fn each_unserved_operation_answers_a_404_naming_it(app: TestApp) {
         let path = format!("/api{}", filled(op.path));
         let what = format!("{method} {path}");
 
-        let (status, error) = status_and_json(
-            app.api(method.clone(), &path).send().await.unwrap(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: the key comes first");
+        let (status, error) =
+            status_and_json(app.api(method.clone(), &path).send().await.unwrap()).await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{what}: the key comes first"
+        );
         assert_eq!(error["error"], "missing_key", "{what}");
 
         let (status, error) = status_and_json(
@@ -88,9 +90,9 @@ async fn the_docs_and_the_openapi_document_list_the_unserved_operations(app: Tes
         );
         assert!(docs.contains(&line), "/docs/api lists {line}");
         assert!(
-            listed
-                .iter()
-                .any(|l| l["method"] == op.method && l["path"] == op.path && l["operation"] == op.operation),
+            listed.iter().any(|l| l["method"] == op.method
+                && l["path"] == op.path
+                && l["operation"] == op.operation),
             "openapi lists {} {}",
             op.method,
             op.path
