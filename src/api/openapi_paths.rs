@@ -18,12 +18,8 @@ pub fn add(doc: &mut Value) {
         json!({"type": "string"}),
         "Only in this campaign (cam_…); every campaign of the lead otherwise.",
     );
-    let date = |description: &str| {
-        query_param(
-            description.split(':').next().unwrap_or_default(),
-            json!({"type": "string"}),
-            description,
-        )
+    let date = |name: &str, description: &str| {
+        query_param(name, json!({"type": "string"}), description)
     };
     let paused = ok(
         "The leads concerned, each with isPaused",
@@ -45,8 +41,8 @@ pub fn add(doc: &mut Value) {
         "Get a campaign's stats, over the leads added within the window",
         vec![
             campaign_id,
-            date("startDate: from this date (2024-01-31, UTC), date-time (2024-01-07T22:00:00.000Z) or Unix time in milliseconds."),
-            date("endDate: up to this date; a plain date includes the whole day."),
+            date("startDate", "From this date (2024-01-31, UTC), date-time (2024-01-07T22:00:00.000Z) or Unix time in milliseconds."),
+            date("endDate", "Up to this date; a plain date includes the whole day."),
             query_param("timezone", json!({"type": "string"}), "An IANA time zone name such as Europe/Paris; checked, while dates without an offset are read in UTC."),
         ],
         None,
