@@ -214,7 +214,7 @@ pub async fn list_activities(
                 Some(raw) => ("maxDate", Some(raw)),
                 None => ("endDate", text("endDate")),
             };
-            let (from, until) = dates::window(start, end)?;
+            let (from, until) = dates::window(start, end, &dates::Zone::utc())?;
             let filter = ActivityFilter {
                 kind: parse_type(&query)?,
                 campaign_public_id: text("campaignId"),

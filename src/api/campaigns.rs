@@ -242,7 +242,7 @@ pub async fn create_campaign(call: ApiCall, body: web::Bytes) -> Result<HttpResp
 }
 
 /// "Area/City" style names, letters, digits and `_+-/` only; "UTC" too.
-pub fn valid_timezone(tz: &str) -> bool {
+fn valid_timezone(tz: &str) -> bool {
     !tz.is_empty()
         && tz.len() <= 64
         && tz

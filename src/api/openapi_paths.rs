@@ -18,9 +18,8 @@ pub fn add(doc: &mut Value) {
         json!({"type": "string"}),
         "Only in this campaign (cam_…); every campaign of the lead otherwise.",
     );
-    let date = |name: &str, description: &str| {
-        query_param(name, json!({"type": "string"}), description)
-    };
+    let date =
+        |name: &str, description: &str| query_param(name, json!({"type": "string"}), description);
     let paused = ok(
         "The leads concerned, each with isPaused",
         json!({"type": "array", "items": {"$ref": "#/components/schemas/Lead"}}),
@@ -41,13 +40,13 @@ pub fn add(doc: &mut Value) {
         "Get a campaign's stats, over the leads added within the window",
         vec![
             campaign_id,
-            date("startDate", "From this date (2024-01-31, UTC), date-time (2024-01-07T22:00:00.000Z) or Unix time in milliseconds."),
+            date("startDate", "From this date (2024-01-31), date-time (2024-01-07T22:00:00.000Z) or Unix time in milliseconds."),
             date("endDate", "Up to this date; a plain date includes the whole day."),
-            query_param("timezone", json!({"type": "string"}), "An IANA time zone name such as Europe/Paris; checked, while dates without an offset are read in UTC."),
+            query_param("timezone", json!({"type": "string"}), "An IANA time zone name such as Europe/Paris: dates and date-times without an offset are read in it (UTC by default)."),
         ],
         None,
         ok("The stats", json!({"$ref": "#/components/schemas/CampaignStats"})),
-        &[("400", "A bad date, an end before the start, or a bad timezone."), ("404", "Campaign not found.")],
+        &[("400", "A bad date, an end before the start, or an unknown timezone."), ("404", "Campaign not found.")],
     )});
     paths["/leads/pause/{leadId}"] = json!({"post": operation(
         "Pause a lead",

@@ -67,7 +67,7 @@ const EXAMPLES: &[Example] = &[
         method: "GET",
         path: "/api/campaigns/CAMPAIGN_ID/stats?startDate=2024-01-01&endDate=2099-12-31&timezone=Europe/Paris",
         title: "Get a campaign's stats",
-        description: "Counts over the leads added between `startDate` and `endDate` (both optional; a date such as `2024-01-31`, a date-time such as `2024-01-07T22:00:00.000Z`, or Unix time in milliseconds; a plain date is a whole UTC day) and still in the campaign: `leadTotal`, `leadToLaunch` (neither paused nor stopped), `leadPaused`, `leadCompleted` (unsubscribed from the campaign). `timezone` is checked; dates without an offset are read in UTC. Keydesk sends no messages, so lemlist's message counters are not part of the answer.",
+        description: "Counts over the leads added between `startDate` and `endDate` (both optional; a date such as `2024-01-31`, a date-time such as `2024-01-07T22:00:00.000Z`, or Unix time in milliseconds; a plain date is a whole day) and still in the campaign: `leadTotal`, `leadToLaunch` (neither paused nor stopped), `leadPaused`, `leadCompleted` (unsubscribed from the campaign). Dates and date-times without an offset are read in `timezone` (an IANA name, UTC by default). Keydesk sends no messages, so lemlist's message counters are not part of the answer.",
         body: None,
     },
     Example {
@@ -109,7 +109,7 @@ const EXAMPLES: &[Example] = &[
         method: "GET",
         path: "/api/activities?type=leadAdded&limit=10",
         title: "List activities",
-        description: "Newest first, in lemlist's shape: `_id`, `type`, `createdAt`, `campaignId`, `leadId`, `leadEmail`, `contactId` (one per person), `sequenceStep`, `createdBy` and `userId` (the member whose key made it), `isFirst`, `metaData` (`teamId`, `campaignId`, `leadId`, `type`, `createdBy`), and the lead's variables at the top level. Keydesk records `leadAdded`, `leadRemoved`, `apiUnsubscribed` (lead stopped in a campaign), `paused`, `resumed`, `variableUnsubscribed` (unsubscribe list: one per lead of that email, tied to its campaign) and `variableSubscribed`. Filters: `type`, `campaignId`, `leadId`, `isFirst` (true: each lead's first activity of its type), `minDate` and `maxDate` (or `startDate` and `endDate`; dates as for campaign stats, both ends included), `offset`, `limit`.",
+        description: "Newest first, in lemlist's shape: `_id`, `type`, `createdAt`, `campaignId`, `leadId`, `leadEmail`, `contactId` (one per person), `sequenceStep`, `createdBy` and `userId` (the member whose key made it), `isFirst`, `metaData` (`teamId`, `campaignId`, `leadId`, `type`, `createdBy`), and the lead's variables at the top level. Keydesk records `leadAdded`, `leadRemoved`, `apiUnsubscribed` (lead stopped in a campaign), `paused`, `resumed`, `variableUnsubscribed` (unsubscribe list: one per lead of that email, tied to its campaign) and `variableSubscribed`. Filters: `type`, `campaignId`, `leadId`, `isFirst` (true: each lead's first activity of its type), `minDate` and `maxDate` (or `startDate` and `endDate`; dates as for campaign stats, in UTC when without an offset, both ends included), `offset`, `limit`.",
         body: None,
     },
     Example {

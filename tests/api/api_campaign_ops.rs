@@ -2,6 +2,9 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
 
 use crate::helpers::*;
 use crate::on_both_databases;
@@ -150,6 +153,22 @@ async fn campaign_stats_count_the_leads_added_within_the_window(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(within["leadTotal"], 3);
     assert_eq!(within["startDate"], format!("{day}T00:00:00.000Z"));
+    // A wall-clock end two hours after the lead was added: in UTC it includes the
+    // leads, in Tokyo (UTC+9 all year) it ends seven hours before them.
+    let added_at = OffsetDateTime::parse(&added, &Rfc3339).unwrap();
+    let wall = (added_at + time::Duration::hours(2))
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second]"
+        ))
+        .unwrap();
+    for (zone, expected) in [("UTC", 3), ("Asia/Tokyo", 0), ("America/New_York", 3)] {
+        let (status, zoned) = stats(&api, &cam, &format!("?endDate={wall}&timezone={zone}")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            zoned["leadTotal"], expected,
+            "endDate {wall} in {zone}: {zoned}"
+        );
+    }
     let (_, before) = stats(&api, &cam, "?startDate=2001-01-01&endDate=2001-12-31").await;
     assert_eq!(
         (&before["leadTotal"], &before["leadToLaunch"]),
@@ -182,6 +201,7 @@ async fn campaign_stats_refuse_bad_dates_and_time_zones(app: TestApp) {
         ("?endDate=2024-02-30", "endDate"),
         ("?startDate=2024-02-01&endDate=2024-01-01", "endDate"),
         ("?timezone=Not%20a%20zone", "timezone"),
+        ("?timezone=Mars/Olympus&startDate=2024-01-01", "timezone"),
     ] {
         let (status, error) = stats(&api, &cam, query).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
