@@ -10,6 +10,7 @@ mod api_campaign_ops;
 mod api_campaigns;
 mod api_lead_pause;
 mod api_leads;
+mod api_lemlist_docs;
 mod api_refusals;
 mod api_unserved;
 mod api_usage;
