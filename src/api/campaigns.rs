@@ -123,19 +123,19 @@ pub async fn list_campaigns(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let v2 = match query.get("version").map(String::as_str) {
-        None | Some("") | Some("v1") => false,
-        Some("v2") => true,
-        Some(other) => {
-            return Err(ApiError::bad_field(
-                "version",
-                format!("version can be v2 (or left out), not \"{other}\"."),
-            ));
-        }
-    };
     let (campaigns, paged) = call
         .run(move |conn, key| {
-            let page = if v2 { Some(page_of(&query)?) } else { None };
+            // Inside `run`: a bad key is refused before any parameter is judged.
+            let page = match query.get("version").map(String::as_str) {
+                None | Some("") | Some("v1") => None,
+                Some("v2") => Some(page_of(&query)?),
+                Some(other) => {
+                    return Err(ApiError::bad_field(
+                        "version",
+                        format!("version can be v2 (or left out), not \"{other}\"."),
+                    ));
+                }
+            };
             let params = list_params(&query, page.is_some())?;
             let mut filter = CampaignFilter {
                 status: params.status.as_deref(),

@@ -296,6 +296,16 @@ async fn v2_paging_refuses_bad_pages_and_limits(app: TestApp) {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(error["field"], field, "{query}: {error}");
     }
+    let stranger = app
+        .api(Method::GET, "/api/campaigns?version=v9&page=0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stranger.status(),
+        StatusCode::UNAUTHORIZED,
+        "the key is checked before the parameters"
+    );
     let (status, error) = api
         .call(Method::GET, "/api/campaigns?version=v9", None)
         .await;
