@@ -296,8 +296,10 @@ async fn v2_paging_refuses_bad_pages_and_limits(app: TestApp) {
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
         assert_eq!(error["field"], field, "{query}: {error}");
     }
+    let never_issued = keydesk::domain::api_key::PlainKey::generate();
     let stranger = app
         .api(Method::GET, "/api/campaigns?version=v9&page=0")
+        .bearer_auth(never_issued.expose())
         .send()
         .await
         .unwrap();
