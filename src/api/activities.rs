@@ -1,23 +1,30 @@
-//! `GET /api/activities`: what happened to leads, newest first.
+//! `GET /api/activities`: what happened to leads, newest first, in lemlist's shape
+//! (`metaData`, `createdBy`, `userId`, `contactId`, `sequenceStep`, the lead's variables
+//! at the top level), filtered by `type`, `campaignId`, `leadId`, `isFirst`, `minDate`
+//! and `maxDate`. The writers of activities call `record_for_lead` or `record`.
 
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
-use super::auth::ApiCall;
+use super::auth::{ApiCall, AuthedKey};
 use super::error::ApiError;
-use super::{Paging, json_time};
-use crate::models::activity::{self, Activity, ActivityFilter};
-use crate::models::derived_public_id;
+use super::{Paging, dates, json_time};
+use crate::db::DbConnection;
+use crate::models::activity::{self, Activity, ActivityFilter, Subject};
+use crate::models::lead::Lead;
+use crate::models::{derived_public_id, stable_public_id};
 
 /// The activity types Keydesk writes.
-pub const KEYDESK_TYPES: [&str; 5] = [
+pub const KEYDESK_TYPES: [&str; 7] = [
     "leadAdded",
     "leadRemoved",
     "apiUnsubscribed",
     "variableUnsubscribed",
     "variableSubscribed",
+    "paused",
+    "resumed",
 ];
 
 /// lemlist's other activity types: accepted as filters (a lemlist client may ask
@@ -39,8 +46,6 @@ pub const LEMLIST_TYPES: &[&str] = &[
     "linkedinInviteAccepted",
     "linkedinVisitDone",
     "manualUnsubscribed",
-    "paused",
-    "resumed",
     "stopped",
     "skipped",
     "meetingBooked",
@@ -49,8 +54,76 @@ pub const LEMLIST_TYPES: &[&str] = &[
     "entitySubscribed",
 ];
 
-fn activity_json(a: &Activity, team_id: &str) -> serde_json::Value {
-    json!({
+/// The member (usr_…) whose key makes a change; none once they have left.
+pub fn creator_of(key: &AuthedKey) -> Option<String> {
+    key.created_by.map(|id| derived_public_id("usr", id))
+}
+
+/// The contact behind a lead: one person (an email) of a workspace, whatever the
+/// campaign, as lemlist's `contactId`.
+pub fn contact_id(workspace_id: i32, email: &str) -> String {
+    stable_public_id("ctc", &format!("{workspace_id}:{email}"))
+}
+
+/// The lead's variables, a JSON object of strings.
+pub fn variables_of(lead: &Lead) -> Map<String, Value> {
+    serde_json::from_str(&lead.variables).unwrap_or_default()
+}
+
+/// Records an activity about a lead in a campaign, with its variables as they are.
+pub fn record_for_lead(
+    conn: &mut DbConnection,
+    key: &AuthedKey,
+    kind: &str,
+    lead: &Lead,
+    campaign: (&str, &str),
+) -> Result<(), ApiError> {
+    let variables = variables_of(lead);
+    let text = |k: &str| variables.get(k).and_then(Value::as_str);
+    let creator = creator_of(key);
+    record(
+        conn,
+        key.workspace_id,
+        kind,
+        &Subject {
+            campaign_public_id: Some(campaign.0),
+            campaign_name: Some(campaign.1),
+            lead_public_id: Some(&lead.public_id),
+            lead_email: Some(&lead.email),
+            lead_first_name: text("firstName"),
+            lead_last_name: text("lastName"),
+            lead_company_name: text("companyName"),
+            created_by: creator.as_deref(),
+            variables: Some(&lead.variables),
+        },
+    )?;
+    Ok(())
+}
+
+/// Records an activity about an email alone (the unsubscribe list).
+pub fn record_for_email(
+    conn: &mut DbConnection,
+    key: &AuthedKey,
+    kind: &str,
+    email: &str,
+) -> Result<(), ApiError> {
+    let creator = creator_of(key);
+    let subject = Subject {
+        lead_email: Some(email),
+        created_by: creator.as_deref(),
+        ..Subject::default()
+    };
+    Ok(record(conn, key.workspace_id, kind, &subject)?)
+}
+
+fn activity_json(a: &Activity, team_id: &str) -> Value {
+    // The lead's variables first, so that the fields below always win.
+    let mut body: Map<String, Value> = a
+        .variables
+        .as_deref()
+        .and_then(|v| serde_json::from_str(v).ok())
+        .unwrap_or_default();
+    let fields = json!({
         "_id": a.public_id,
         "type": a.kind,
         "createdAt": json_time(a.created_at),
@@ -60,22 +133,71 @@ fn activity_json(a: &Activity, team_id: &str) -> serde_json::Value {
         "name": a.campaign_name,
         "leadId": a.lead_public_id,
         "leadEmail": a.lead_email,
+        "email": a.lead_email,
         "leadFirstName": a.lead_first_name,
         "leadLastName": a.lead_last_name,
         "leadCompanyName": a.lead_company_name,
+        "contactId": a.lead_email.as_deref().map(|e| contact_id(a.workspace_id, e)),
+        // Keydesk's campaigns have no sequence to move through: a lead stays at step 0.
+        "sequenceStep": a.campaign_public_id.as_ref().map(|_| 0),
+        "createdBy": a.created_by,
+        "userId": a.created_by,
         "userName": "api",
-        "isFirst": false,
+        "isFirst": a.is_first,
         "bot": false,
-    })
+        "metaData": {
+            "teamId": team_id,
+            "campaignId": a.campaign_public_id,
+            "leadId": a.lead_public_id,
+            "type": a.kind,
+            "createdBy": a.created_by,
+        },
+    });
+    if let Value::Object(fields) = fields {
+        body.extend(fields);
+    }
+    Value::Object(body)
+}
+
+fn parse_type(query: &HashMap<String, String>) -> Result<Option<&str>, ApiError> {
+    let kind = query
+        .get("type")
+        .filter(|s| !s.is_empty())
+        .map(String::as_str);
+    if let Some(kind) = kind
+        && !KEYDESK_TYPES.contains(&kind)
+        && !LEMLIST_TYPES.contains(&kind)
+    {
+        return Err(ApiError::bad_field(
+            "type",
+            format!(
+                "Unknown activity type \"{kind}\". Keydesk records: {}.",
+                KEYDESK_TYPES.join(", ")
+            ),
+        ));
+    }
+    Ok(kind)
+}
+
+fn parse_is_first(query: &HashMap<String, String>) -> Result<Option<bool>, ApiError> {
+    match query.get("isFirst").map(String::as_str) {
+        None | Some("") => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(ApiError::bad_field(
+            "isFirst",
+            format!("isFirst must be true or false, not \"{other}\"."),
+        )),
+    }
 }
 
 /// Records an activity and queues it for the workspace's webhooks, in the caller's
 /// transaction: the event and its deliveries are written together or not at all.
-pub fn record(
-    conn: &mut crate::db::DbConnection,
+fn record(
+    conn: &mut DbConnection,
     workspace_id: i32,
     kind: &str,
-    subject: &activity::Subject<'_>,
+    subject: &Subject<'_>,
 ) -> diesel::QueryResult<()> {
     use diesel::Connection;
     conn.transaction(|conn| {
@@ -99,29 +221,29 @@ pub async fn list_activities(
     let (found, workspace_id) = call
         .run(move |conn, key| {
             let paging = Paging::from_query(&query)?;
-            let kind = query.get("type").filter(|s| !s.is_empty());
-            if let Some(kind) = kind
-                && !KEYDESK_TYPES.contains(&kind.as_str())
-                && !LEMLIST_TYPES.contains(&kind.as_str())
-            {
-                return Err(ApiError::bad_field(
-                    "type",
-                    format!(
-                        "Unknown activity type \"{kind}\". Keydesk records: {}.",
-                        KEYDESK_TYPES.join(", ")
-                    ),
-                ));
-            }
             let text = |name: &str| {
                 query
                     .get(name)
                     .filter(|s| !s.is_empty())
                     .map(String::as_str)
             };
+            // lemlist also reads startDate and endDate here, as aliases.
+            let start = match text("minDate") {
+                Some(raw) => ("minDate", Some(raw)),
+                None => ("startDate", text("startDate")),
+            };
+            let end = match text("maxDate") {
+                Some(raw) => ("maxDate", Some(raw)),
+                None => ("endDate", text("endDate")),
+            };
+            let (from, until) = dates::window(start, end, &dates::Zone::utc())?;
             let filter = ActivityFilter {
-                kind: text("type"),
+                kind: parse_type(&query)?,
                 campaign_public_id: text("campaignId"),
                 lead_public_id: text("leadId"),
+                is_first: parse_is_first(&query)?,
+                from,
+                until,
                 offset: paging.offset,
                 limit: paging.limit,
             };

@@ -1,4 +1,5 @@
-//! `GET /api/campaigns` and `POST /api/campaigns`.
+//! `GET /api/campaigns` (a bare array, or with `version=v2` lemlist's page shape
+//! `{campaigns, pagination}`), `POST /api/campaigns` and `GET /api/campaigns/{campaignId}`.
 
 use std::collections::HashMap;
 
@@ -35,8 +36,13 @@ struct ListParams {
     newest_first: bool,
 }
 
-fn list_params(query: &HashMap<String, String>) -> Result<ListParams, ApiError> {
-    let paging = Paging::from_query(query)?;
+/// `paged`: the v2 form, whose `page` and `limit` are read by `page_of` instead.
+fn list_params(query: &HashMap<String, String>, paged: bool) -> Result<ListParams, ApiError> {
+    let paging = if paged {
+        Paging::parse(None, None)?
+    } else {
+        Paging::from_query(query)?
+    };
     let status = query.get("status").filter(|s| !s.is_empty()).cloned();
     if let Some(s) = &status
         && !STATUSES.contains(&s.as_str())
@@ -73,25 +79,110 @@ fn list_params(query: &HashMap<String, String>) -> Result<ListParams, ApiError> 
     })
 }
 
+/// lemlist's `version=v2` paging: `page` from 1 (default 1) and `limit` from 1 to 100.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    page: i64,
+    limit: i64,
+}
+
+fn page_of(query: &HashMap<String, String>) -> Result<Page, ApiError> {
+    if query.get("offset").is_some_and(|s| !s.is_empty()) {
+        return Err(ApiError::bad_field(
+            "offset",
+            "With version=v2, page through campaigns with page (from 1) and limit, not offset.",
+        ));
+    }
+    let page = match query.get("page").filter(|s| !s.is_empty()) {
+        None => 1,
+        Some(raw) => raw.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            ApiError::bad_field(
+                "page",
+                format!("page must be a whole number of 1 or more, not \"{raw}\"."),
+            )
+        })?,
+    };
+    let limit = Paging::parse(None, query.get("limit").map(String::as_str))?.limit;
+    Ok(Page { page, limit })
+}
+
+fn pagination_json(page: Page, total: i64) -> Value {
+    let total_pages = (total + page.limit - 1) / page.limit;
+    json!({
+        "page": page.page,
+        "limit": page.limit,
+        "totalRecords": total,
+        "currentPage": page.page,
+        "nextPage": if page.page < total_pages { Some(page.page + 1) } else { None },
+        "totalPage": total_pages,
+    })
+}
+
 pub async fn list_campaigns(
     call: ApiCall,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let campaigns = call
+    let (campaigns, paged) = call
         .run(move |conn, key| {
-            let params = list_params(&query)?;
-            let filter = CampaignFilter {
+            // Inside `run`: a bad key is refused before any parameter is judged.
+            let page = match query.get("version").map(String::as_str) {
+                None | Some("") | Some("v1") => None,
+                Some("v2") => Some(page_of(&query)?),
+                Some(other) => {
+                    return Err(ApiError::bad_field(
+                        "version",
+                        format!("version can be v2 (or left out), not \"{other}\"."),
+                    ));
+                }
+            };
+            let params = list_params(&query, page.is_some())?;
+            let mut filter = CampaignFilter {
                 status: params.status.as_deref(),
                 created_by: params.created_by.as_deref(),
                 newest_first: params.newest_first,
                 offset: params.paging.offset,
                 limit: params.paging.limit,
             };
-            Ok(campaign::list(conn, key.workspace_id, &filter)?)
+            let paged = match page {
+                Some(page) => {
+                    filter.limit = page.limit;
+                    filter.offset = (page.page - 1).saturating_mul(page.limit);
+                    Some((page, campaign::count(conn, key.workspace_id, &filter)?))
+                }
+                None => None,
+            };
+            Ok((campaign::list(conn, key.workspace_id, &filter)?, paged))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(campaigns.iter().map(campaign_json).collect::<Vec<_>>()))
+    let listed: Vec<Value> = campaigns.iter().map(campaign_json).collect();
+    Ok(HttpResponse::Ok().json(match paged {
+        Some((page, total)) => {
+            json!({"campaigns": listed, "pagination": pagination_json(page, total)})
+        }
+        None => Value::Array(listed),
+    }))
+}
+
+/// `GET /api/campaigns/{campaignId}`: lemlist's campaign object.
+pub async fn get_campaign(
+    call: ApiCall,
+    campaign_id: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let campaign_id = campaign_id.into_inner();
+    let (found, workspace_id) = call
+        .run(move |conn, key| {
+            let found = campaign::find(conn, key.workspace_id, &campaign_id)?
+                .ok_or_else(|| ApiError::NotFound("Campaign not found".into()))?;
+            Ok((found, key.workspace_id))
+        })
+        .await?;
+    let mut body = campaign_json(&found);
+    body["teamId"] = json!(derived_public_id("tea", workspace_id));
+    body["hasError"] = json!(false);
+    body["errors"] = json!([]);
+    body["senders"] = json!([]);
+    Ok(HttpResponse::Ok().json(body))
 }
 
 /// The body of `POST /api/campaigns`: a name and an optional time zone.

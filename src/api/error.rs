@@ -24,6 +24,12 @@ pub enum ApiError {
     /// A known path asked with a method it does not serve; `allow` lists those it does.
     #[error("{message}")]
     MethodNotAllowed { allow: String, message: String },
+    /// A lemlist operation Keydesk has no meaning for (`api::unserved`): 404.
+    #[error("{message}")]
+    NotServed {
+        operation: &'static str,
+        message: String,
+    },
     #[error("rate limit exceeded")]
     TooManyRequests { retry_after_secs: u64 },
     #[error("database unavailable")]
@@ -39,6 +45,8 @@ struct Body<'a> {
     message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    operation: Option<&'a str>,
 }
 
 impl ApiError {
@@ -56,6 +64,7 @@ impl ApiError {
             Self::BadRequest { .. } => "invalid_request",
             Self::Conflict(_) => "conflict",
             Self::MethodNotAllowed { .. } => "method_not_allowed",
+            Self::NotServed { .. } => "not_served",
             Self::TooManyRequests { .. } => "rate_limited",
             Self::Unavailable => "unavailable",
             Self::Internal(_) => "internal_error",
@@ -99,7 +108,7 @@ impl ResponseError for ApiError {
         match self {
             Self::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
             Self::Forbidden { .. } => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::NotServed { .. } => StatusCode::NOT_FOUND,
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
@@ -145,11 +154,16 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
+        let operation = match self {
+            Self::NotServed { operation, .. } => Some(*operation),
+            _ => None,
+        };
         response.json(Body {
             ok: false,
             error: self.code(),
             message,
             field,
+            operation,
         })
     }
 }

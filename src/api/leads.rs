@@ -6,12 +6,12 @@ use actix_web::{HttpResponse, web};
 use diesel::Connection;
 use serde_json::{Map, Value, json};
 
-use super::auth::ApiCall;
+use super::activities::{record_for_lead, variables_of};
+use super::auth::{ApiCall, AuthedKey};
 use super::error::ApiError;
 use super::json_time;
 use crate::db::DbConnection;
 use crate::domain::Email;
-use crate::models::activity::Subject;
 use crate::models::campaign::{self, Campaign};
 use crate::models::lead::{self, Lead, LeadCampaign};
 use crate::models::unsubscribe;
@@ -20,10 +20,6 @@ use crate::models::unsubscribe;
 const RESERVED: [&str; 5] = ["_id", "email", "campaignId", "campaignName", "isPaused"];
 const MAX_VARIABLES: usize = 100;
 const MAX_VALUE_CHARS: usize = 5_000;
-
-fn variables_of(lead: &Lead) -> Map<String, Value> {
-    serde_json::from_str(&lead.variables).unwrap_or_default()
-}
 
 /// The flat shape lemlist returns when adding, removing or (v1) getting a lead.
 fn lead_json(lead: &Lead, campaign: &LeadCampaign) -> Value {
@@ -133,12 +129,13 @@ fn lead_not_found() -> ApiError {
 
 fn insert_lead(
     conn: &mut DbConnection,
-    workspace_id: i32,
+    key: &AuthedKey,
     campaign_id: &str,
     email: &Email,
     variables: &Map<String, Value>,
     deduplicate: bool,
 ) -> Result<Value, ApiError> {
+    let workspace_id = key.workspace_id;
     conn.transaction(|conn| {
         let campaign =
             campaign::find(conn, workspace_id, campaign_id)?.ok_or_else(campaign_not_found)?;
@@ -159,35 +156,9 @@ fn insert_lead(
         }
         let stored = serde_json::to_string(variables).map_err(|e| ApiError::Internal(e.into()))?;
         let lead = lead::insert(conn, workspace_id, campaign.id, email.as_str(), &stored)?;
-        record_activity(conn, workspace_id, "leadAdded", &lead, &campaign, variables)?;
+        record_for_lead(conn, key, "leadAdded", &lead, (&campaign.public_id, &campaign.name))?;
         Ok(lead_json(&lead, &shown(&campaign)))
     })
-}
-
-fn record_activity(
-    conn: &mut DbConnection,
-    workspace_id: i32,
-    kind: &str,
-    lead: &Lead,
-    campaign: &Campaign,
-    variables: &Map<String, Value>,
-) -> Result<(), ApiError> {
-    let text = |k: &str| variables.get(k).and_then(Value::as_str);
-    super::activities::record(
-        conn,
-        workspace_id,
-        kind,
-        &Subject {
-            campaign_public_id: Some(&campaign.public_id),
-            campaign_name: Some(&campaign.name),
-            lead_public_id: Some(&lead.public_id),
-            lead_email: Some(&lead.email),
-            lead_first_name: text("firstName"),
-            lead_last_name: text("lastName"),
-            lead_company_name: text("companyName"),
-        },
-    )?;
-    Ok(())
 }
 
 /// `POST /api/campaigns/{campaignId}/leads/{email}` (lemlist's classic form).
@@ -203,14 +174,7 @@ pub async fn add_lead(
         .run(move |conn, key| {
             let email = parse_email(&email)?;
             let variables = parse_variables(&body)?;
-            insert_lead(
-                conn,
-                key.workspace_id,
-                &campaign_id,
-                &email,
-                &variables,
-                deduplicate,
-            )
+            insert_lead(conn, key, &campaign_id, &email, &variables, deduplicate)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -238,7 +202,7 @@ pub async fn add_lead_from_body(
                 })?;
             let email = parse_email(&email)?;
             let variables = parse_variables(&body)?;
-            insert_lead(conn, key.workspace_id, &campaign_id, &email, &variables, deduplicate)
+            insert_lead(conn, key, &campaign_id, &email, &variables, deduplicate)
         })
         .await?;
     Ok(HttpResponse::Ok().json(body))
@@ -304,13 +268,12 @@ pub async fn remove_lead(
                     found.state = "emailsUnsubscribed".into();
                     "apiUnsubscribed"
                 };
-                record_activity(
+                record_for_lead(
                     conn,
-                    key.workspace_id,
+                    key,
                     kind,
                     &found,
-                    &campaign,
-                    &variables_of(&found),
+                    (&campaign.public_id, &campaign.name),
                 )?;
                 Ok(lead_json(&found, &shown(&campaign)))
             })

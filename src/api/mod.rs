@@ -4,14 +4,19 @@
 
 pub mod activities;
 pub mod auth;
+pub mod campaign_stats;
 pub mod campaigns;
+pub mod dates;
 pub mod error;
 pub mod hooks;
 pub mod keys;
+pub mod lead_pause;
 pub mod leads;
 pub mod openapi;
+mod openapi_paths;
 mod standing;
 pub mod team;
+pub mod unserved;
 pub mod unsubscribes;
 
 use actix_web::middleware::from_fn;
@@ -81,12 +86,17 @@ api_routes! {
     get "/team" (Team: Read) => team::get_team;
     get "/campaigns" (Campaigns: Read) => campaigns::list_campaigns;
     post "/campaigns" (Campaigns: Write) => campaigns::create_campaign;
+    get "/campaigns/{campaignId}" (Campaigns: Read) => campaigns::get_campaign;
+    get "/campaigns/{campaignId}/stats" (Campaigns: Read) => campaign_stats::campaign_stats;
     post "/campaigns/{campaignId}/leads" (Leads: Write) => leads::add_lead_from_body;
     post "/campaigns/{campaignId}/leads/{email}" (Leads: Write) => leads::add_lead;
     delete "/campaigns/{campaignId}/leads/{email}" (Leads: Write) => leads::remove_lead;
     get "/leads/{email}" (Leads: Read) => leads::get_lead;
+    post "/leads/pause/{leadId}" (Leads: Write) => lead_pause::pause_lead;
+    post "/leads/start/{leadId}" (Leads: Write) => lead_pause::resume_lead;
     get "/activities" (Activities: Read) => activities::list_activities;
     get "/unsubscribes" (Unsubscribes: Read) => unsubscribes::list_unsubscribes;
+    get "/unsubscribes/{email}" (Unsubscribes: Read) => unsubscribes::get_unsubscribe;
     post "/unsubscribes/{email}" (Unsubscribes: Write) => unsubscribes::add_unsubscribe;
     delete "/unsubscribes/{email}" (Unsubscribes: Write) => unsubscribes::remove_unsubscribe;
     get "/hooks" (Hooks: Read) => hooks::list_hooks;
@@ -98,7 +108,7 @@ api_routes! {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/api/openapi.json", web::get().to(openapi::openapi_json))
         .service(
-            register(web::scope("/api"))
+            unserved::register(register(web::scope("/api")))
                 .app_data(web::QueryConfig::default().error_handler(|e, _| {
                     ApiError::BadRequest {
                         field: None,

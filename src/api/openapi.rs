@@ -10,30 +10,30 @@ pub fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", info.scheme(), info.host())
 }
 
-fn paging_params() -> Value {
+pub(super) fn paging_params() -> Value {
     json!([
         {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "Items to skip."},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100}, "description": "Items to return, at most 100."}
     ])
 }
 
-fn path_param(name: &str, description: &str) -> Value {
+pub(super) fn path_param(name: &str, description: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}, "description": description})
 }
 
-fn query_param(name: &str, schema: Value, description: &str) -> Value {
+pub(super) fn query_param(name: &str, schema: Value, description: &str) -> Value {
     json!({"name": name, "in": "query", "schema": schema, "description": description})
 }
 
-fn ok(description: &str, schema: Value) -> Value {
+pub(super) fn ok(description: &str, schema: Value) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": schema}}})
 }
 
-fn error(description: &str) -> Value {
+pub(super) fn error(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
 }
 
-fn operation(
+pub(super) fn operation(
     summary: &str,
     params: Vec<Value>,
     body: Option<Value>,
@@ -148,6 +148,7 @@ fn add_scopes(doc: &mut Value) {
 /// The document, with `server` as the base URL.
 pub fn document(server: &str) -> Value {
     let mut doc = paths_and_schemas(server);
+    super::openapi_paths::add(&mut doc);
     add_scopes(&mut doc);
     doc
 }
@@ -158,6 +159,15 @@ fn paths_and_schemas(server: &str) -> Value {
         "jobTitle": {"type": "string"}, "companyDomain": {"type": "string"}, "phone": {"type": "string"},
         "linkedinUrl": {"type": "string"}, "picture": {"type": "string"}, "icebreaker": {"type": "string"}}});
     let lead = json!({"$ref": "#/components/schemas/Lead"});
+    let activity_schema = json!({"type": "object", "additionalProperties": {}, "description": "The lead's variables (firstName, companyName, custom ones) also appear at the top level.", "properties": {
+                    "_id": {"type": "string"}, "type": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
+                    "teamId": {"type": "string"}, "campaignId": {"type": ["string", "null"]}, "campaignName": {"type": ["string", "null"]},
+                    "leadId": {"type": ["string", "null"]}, "leadEmail": {"type": ["string", "null"]}, "email": {"type": ["string", "null"]},
+                    "contactId": {"type": ["string", "null"]}, "sequenceStep": {"type": ["integer", "null"]},
+                    "createdBy": {"type": ["string", "null"]}, "userId": {"type": ["string", "null"]}, "isFirst": {"type": "boolean"},
+                    "metaData": {"type": "object", "properties": {
+                        "teamId": {"type": "string"}, "campaignId": {"type": ["string", "null"]}, "leadId": {"type": ["string", "null"]},
+                        "type": {"type": "string"}, "createdBy": {"type": ["string", "null"]}}}}});
     let campaign_id = path_param("campaignId", "A campaign id (cam_…).");
     let email = path_param("email", "The lead's email address (URL-encode @ as %40).");
     json!({
@@ -189,9 +199,7 @@ fn paths_and_schemas(server: &str) -> Value {
                 "Lead": {"type": "object", "additionalProperties": {}, "properties": {
                     "_id": {"type": "string"}, "email": {"type": "string"}, "campaignId": {"type": "string"},
                     "campaignName": {"type": "string"}, "isPaused": {"type": "boolean"}, "state": {"type": "string"}}},
-                "Activity": {"type": "object", "properties": {
-                    "_id": {"type": "string"}, "type": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
-                    "campaignId": {"type": ["string", "null"]}, "leadId": {"type": ["string", "null"]}, "leadEmail": {"type": ["string", "null"]}}},
+                "Activity": activity_schema,
                 "Hook": {"type": "object", "required": ["_id", "targetUrl"], "properties": {
                     "_id": {"type": "string"}, "targetUrl": {"type": "string", "format": "uri"}, "type": {"type": ["string", "null"]},
                     "createdAt": {"type": "string", "format": "date-time"},
@@ -211,8 +219,13 @@ fn paths_and_schemas(server: &str) -> Value {
                     p.push(query_param("sortBy", json!({"enum": ["createdAt"]}), "Sort field."));
                     p.push(query_param("sortOrder", json!({"enum": ["asc", "desc"]}), "Sort order (asc by default)."));
                     p.push(query_param("createdBy", json!({"type": "string"}), "Only campaigns created by this user (usr_…)."));
+                    p.push(query_param("version", json!({"enum": ["v1", "v2"]}), "v2 answers lemlist's page shape {campaigns, pagination} and pages with page and limit instead of offset."));
+                    p.push(query_param("page", json!({"type": "integer", "minimum": 1, "default": 1}), "With version=v2: the page, from 1. A page past the end is empty."));
                     p
-                }, None, ok("Campaigns", json!({"type": "array", "items": {"$ref": "#/components/schemas/Campaign"}})), &[("400", "A bad parameter.")]),
+                }, None, ok("Campaigns: an array, or with version=v2 {campaigns, pagination}", json!({"oneOf": [
+                    {"type": "array", "items": {"$ref": "#/components/schemas/Campaign"}},
+                    {"$ref": "#/components/schemas/CampaignPage"}
+                ]})), &[("400", "A bad parameter (with version=v2, offset is refused: use page).")]),
                 "post": operation("Create a campaign", vec![], Some(json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "timezone": {"type": "string"}}})),
                     ok("The new campaign", json!({"$ref": "#/components/schemas/Campaign"})), &[("400", "Missing or bad name or timezone."), ("403", "Read-only key or address not allowed.")])
             },
@@ -230,9 +243,15 @@ fn paths_and_schemas(server: &str) -> Value {
                 None, ok("The newest lead with this email (v2: an array)", lead), &[("400", "Bad email."), ("404", "Lead not found.")])},
             "/activities": {"get": operation("List activities, newest first", {
                 let mut p = paging_params().as_array().cloned().unwrap_or_default();
-                p.push(query_param("type", json!({"type": "string"}), "leadAdded, leadRemoved, apiUnsubscribed, variableUnsubscribed or variableSubscribed."));
+                p.push(query_param("type", json!({"type": "string"}), "leadAdded, leadRemoved, apiUnsubscribed, variableUnsubscribed, variableSubscribed, paused or resumed (lemlist's other types match nothing)."));
                 p.push(query_param("campaignId", json!({"type": "string"}), "Only this campaign."));
                 p.push(query_param("leadId", json!({"type": "string"}), "Only this lead."));
+                p.push(query_param("isFirst", json!({"type": "boolean"}), "true: only each lead's first activity of its type; false: only the others."));
+                let date = json!({"type": "string", "description": "A date (2024-01-31, UTC), a date-time (2024-01-07T22:00:00.000Z) or Unix time in milliseconds."});
+                p.push(query_param("minDate", date.clone(), "Only activities created at or after this date (startDate is an alias)."));
+                p.push(query_param("maxDate", date.clone(), "Only activities created at or before this date; a plain date includes the whole day (endDate is an alias)."));
+                p.push(query_param("startDate", date.clone(), "Alias of minDate."));
+                p.push(query_param("endDate", date, "Alias of maxDate."));
                 p
             }, None, ok("Activities", json!({"type": "array", "items": {"$ref": "#/components/schemas/Activity"}})), &[("400", "A bad parameter.")])},
             "/unsubscribes": {"get": operation("List unsubscribed emails and domains", paging_params().as_array().cloned().unwrap_or_default(), None,

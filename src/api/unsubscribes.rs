@@ -1,4 +1,7 @@
-//! The unsubscribe list: `GET /api/unsubscribes`, `POST` and `DELETE /api/unsubscribes/{email}`.
+//! The unsubscribe list: `GET /api/unsubscribes`, and `GET`, `POST` and `DELETE
+//! /api/unsubscribes/{email}`. Unsubscribing an email (or a domain) that leads of the
+//! workspace use records one `variableUnsubscribed` activity per such lead, tied to the
+//! lead and its campaign, so a client following a lead or a campaign sees it.
 
 use std::collections::HashMap;
 
@@ -6,13 +9,13 @@ use actix_web::{HttpResponse, web};
 use diesel::Connection;
 use serde_json::json;
 
+use super::activities::{record_for_email, record_for_lead};
 use super::auth::ApiCall;
 use super::error::ApiError;
 use super::{Paging, json_time};
-use crate::db::DbConnection;
 use crate::domain::Email;
-use crate::models::activity::Subject;
 use crate::models::unsubscribe::{self, Unsubscribe};
+use crate::models::{lead, workspace};
 
 /// An email, or a whole domain written `@example.com`, lower-cased.
 fn parse_value(raw: &str) -> Result<String, ApiError> {
@@ -57,22 +60,20 @@ pub async fn list_unsubscribes(
     Ok(HttpResponse::Ok().json(rows.iter().map(unsubscribe_json).collect::<Vec<_>>()))
 }
 
-fn record(
-    conn: &mut DbConnection,
-    workspace_id: i32,
-    kind: &str,
-    value: &str,
-) -> Result<(), ApiError> {
-    let subject = Subject {
-        lead_email: Some(value),
-        ..Subject::default()
-    };
-    Ok(super::activities::record(
-        conn,
-        workspace_id,
-        kind,
-        &subject,
-    )?)
+/// `GET /api/unsubscribes/{email}`: the entry, or 404 when the email is not listed.
+pub async fn get_unsubscribe(
+    call: ApiCall,
+    email: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let email = email.into_inner();
+    let row = call
+        .run(move |conn, key| {
+            let value = parse_value(&email)?;
+            unsubscribe::find(conn, key.workspace_id, &value)?
+                .ok_or_else(|| ApiError::NotFound("Unsubscribe not found".into()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(unsubscribe_json(&row)))
 }
 
 /// Adds the email (idempotent: an email already listed returns its entry).
@@ -85,11 +86,19 @@ pub async fn add_unsubscribe(
         .run(move |conn, key| {
             let value = parse_value(&email)?;
             conn.transaction(|conn| {
+                workspace::lock_for_writing(conn, key.workspace_id)?;
                 if let Some(existing) = unsubscribe::find(conn, key.workspace_id, &value)? {
                     return Ok(existing);
                 }
                 let row = unsubscribe::insert(conn, key.workspace_id, &value, "api")?;
-                record(conn, key.workspace_id, "variableUnsubscribed", &value)?;
+                let covered = lead::covered_by(conn, key.workspace_id, &value)?;
+                for (lead, campaign) in &covered {
+                    let named = (campaign.public_id.as_str(), campaign.name.as_str());
+                    record_for_lead(conn, key, "variableUnsubscribed", lead, named)?;
+                }
+                if covered.is_empty() {
+                    record_for_email(conn, key, "variableUnsubscribed", &value)?;
+                }
                 Ok(row)
             })
         })
@@ -106,10 +115,11 @@ pub async fn remove_unsubscribe(
         .run(move |conn, key| {
             let value = parse_value(&email)?;
             conn.transaction(|conn| {
+                workspace::lock_for_writing(conn, key.workspace_id)?;
                 let row = unsubscribe::find(conn, key.workspace_id, &value)?
                     .ok_or_else(|| ApiError::NotFound("Unsubscribe not found".into()))?;
                 unsubscribe::delete(conn, row.id)?;
-                record(conn, key.workspace_id, "variableSubscribed", &value)?;
+                record_for_email(conn, key, "variableSubscribed", &value)?;
                 Ok(row)
             })
         })

@@ -191,6 +191,9 @@ diesel::table! {
         lead_last_name -> Nullable<Text>,
         lead_company_name -> Nullable<Text>,
         created_at -> Timestamp,
+        created_by -> Nullable<Text>,
+        variables -> Nullable<Text>,
+        is_first -> Bool,
     }
 }
 

@@ -88,3 +88,21 @@ pub fn list(
         .select(Campaign::as_select())
         .load(conn)
 }
+
+/// How many campaigns `list` pages through with this filter (offset and limit aside).
+pub fn count(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    filter: &CampaignFilter<'_>,
+) -> QueryResult<i64> {
+    let mut query = campaigns::table
+        .filter(campaigns::workspace_id.eq(workspace_id))
+        .into_boxed();
+    if let Some(status) = filter.status {
+        query = query.filter(campaigns::status.eq(status.to_string()));
+    }
+    if let Some(created_by) = filter.created_by {
+        query = query.filter(campaigns::created_by.eq(created_by.to_string()));
+    }
+    query.count().get_result(conn)
+}

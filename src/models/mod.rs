@@ -33,8 +33,14 @@ pub fn public_id(prefix: &str) -> String {
 
 /// The stable public id of a row known by its integer id (teams, users).
 pub fn derived_public_id(prefix: &str, id: i32) -> String {
+    stable_public_id(prefix, &id.to_string())
+}
+
+/// A public id that is always the same for the same `seed` (a contact: one person,
+/// by workspace and email, across campaigns).
+pub fn stable_public_id(prefix: &str, seed: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("keydesk:{prefix}:{id}").as_bytes());
+    let digest = Sha256::digest(format!("keydesk:{prefix}:{seed}").as_bytes());
     let mut out = format!("{prefix}_");
     for byte in &digest[..17] {
         const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -6,6 +6,7 @@ use askama::Template;
 
 use crate::api::ApiRoute;
 use crate::api::openapi::base_url;
+use crate::api::unserved::Unserved;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::templates::render;
@@ -43,7 +44,7 @@ const EXAMPLES: &[Example] = &[
         method: "GET",
         path: "/api/campaigns?offset=0&limit=100",
         title: "List campaigns",
-        description: "A JSON array, oldest first. Filters: `status` (running, draft, archived, ended, paused, errors), `createdBy`, `sortBy=createdAt`, `sortOrder` (asc, desc).",
+        description: "A JSON array, oldest first. Filters: `status` (running, draft, archived, ended, paused, errors), `createdBy`, `sortBy=createdAt`, `sortOrder` (asc, desc). With `?version=v2`, lemlist's page shape instead: `{campaigns, pagination: {page, limit, totalRecords, currentPage, nextPage, totalPage}}`, paged by `page` (from 1) and `limit` (1 to 100); a page past the end is empty, and `nextPage` is null on the last page.",
         body: None,
     },
     Example {
@@ -53,6 +54,22 @@ const EXAMPLES: &[Example] = &[
         title: "Create a campaign",
         description: "`name` is required; `timezone` is optional (default Europe/Paris). Answers with the new campaign and its `_id` (cam_…).",
         body: Some(r#"{"name": "Q4 outreach", "timezone": "Europe/Paris"}"#),
+    },
+    Example {
+        id: "get-campaign",
+        method: "GET",
+        path: "/api/campaigns/CAMPAIGN_ID",
+        title: "Get a campaign",
+        description: "lemlist's campaign object: `_id`, `name`, `labels`, `status`, `timezone`, `createdAt`, `createdBy`, `teamId`, `hasError`, `errors`, `senders`. 404 when there is no such campaign in your workspace.",
+        body: None,
+    },
+    Example {
+        id: "campaign-stats",
+        method: "GET",
+        path: "/api/campaigns/CAMPAIGN_ID/stats?startDate=2024-01-01&endDate=2099-12-31&timezone=Europe/Paris",
+        title: "Get a campaign's stats",
+        description: "Counts over the leads added between `startDate` and `endDate` (both optional; a date such as `2024-01-31`, a date-time such as `2024-01-07T22:00:00.000Z`, or Unix time in milliseconds; a plain date is a whole day) and still in the campaign: `leadTotal`, `leadToLaunch` (neither paused nor stopped), `leadPaused`, `leadCompleted` (unsubscribed from the campaign). Dates and date-times without an offset are read in `timezone` (an IANA name, UTC by default). Keydesk sends no messages, so lemlist's message counters are not part of the answer.",
+        body: None,
     },
     Example {
         id: "add-lead",
@@ -73,11 +90,27 @@ const EXAMPLES: &[Example] = &[
         body: None,
     },
     Example {
+        id: "pause-lead",
+        method: "POST",
+        path: "/api/leads/pause/ada%40example.com?campaignId=CAMPAIGN_ID",
+        title: "Pause a lead",
+        description: "The lead is named by its `_id` (lea_…) or its email; without `campaignId` it is paused in every campaign. Answers the array of leads concerned, each with `isPaused`, and records a `paused` activity for each lead it changed. 404 when there is no such lead (or campaign).",
+        body: None,
+    },
+    Example {
+        id: "resume-lead",
+        method: "POST",
+        path: "/api/leads/start/ada%40example.com?campaignId=CAMPAIGN_ID",
+        title: "Resume a lead",
+        description: "Like pausing, the other way, with a `resumed` activity. A lead unsubscribed from its campaign, or whose email is on the unsubscribe list, stays paused.",
+        body: None,
+    },
+    Example {
         id: "activities",
         method: "GET",
         path: "/api/activities?type=leadAdded&limit=10",
         title: "List activities",
-        description: "Newest first. Keydesk records `leadAdded`, `leadRemoved`, `apiUnsubscribed` (lead stopped in a campaign), `variableUnsubscribed` and `variableSubscribed` (unsubscribe list). Filters: `type`, `campaignId`, `leadId`, `offset`, `limit`.",
+        description: "Newest first, in lemlist's shape: `_id`, `type`, `createdAt`, `campaignId`, `leadId`, `leadEmail`, `contactId` (one per person), `sequenceStep`, `createdBy` and `userId` (the member whose key made it), `isFirst`, `metaData` (`teamId`, `campaignId`, `leadId`, `type`, `createdBy`), and the lead's variables at the top level. Keydesk records `leadAdded`, `leadRemoved`, `apiUnsubscribed` (lead stopped in a campaign), `paused`, `resumed`, `variableUnsubscribed` (unsubscribe list: one per lead of that email, tied to its campaign) and `variableSubscribed`. Filters: `type`, `campaignId`, `leadId`, `isFirst` (true: each lead's first activity of its type), `minDate` and `maxDate` (or `startDate` and `endDate`; dates as for campaign stats, in UTC when without an offset, both ends included), `offset`, `limit`.",
         body: None,
     },
     Example {
@@ -94,6 +127,14 @@ const EXAMPLES: &[Example] = &[
         path: "/api/unsubscribes/bob%40example.com",
         title: "Unsubscribe an email",
         description: "Adds an email, or a whole domain written `@example.com`, to the unsubscribe list. Adding one that is already there returns its entry.",
+        body: None,
+    },
+    Example {
+        id: "get-unsubscribe",
+        method: "GET",
+        path: "/api/unsubscribes/bob%40example.com",
+        title: "Get an unsubscribed email",
+        description: "The entry (`_id`, `value`, `source`, `createdAt`) of an email or `@domain` on the list; 404 when it is not there.",
         body: None,
     },
     Example {
@@ -267,6 +308,7 @@ struct ApiDocsTemplate {
     window_secs: u64,
     examples: Vec<RenderedExample>,
     scopes: Vec<ScopeRow>,
+    unserved: &'static [Unserved],
 }
 
 async fn api_docs(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -281,6 +323,7 @@ async fn api_docs(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 scope: r.needs.code(),
             })
             .collect(),
+        unserved: crate::api::unserved::UNSERVED,
         base,
         key_placeholder: KEY_PLACEHOLDER,
         verify_placeholder: VERIFY_PLACEHOLDER,

@@ -128,6 +128,7 @@ async fn every_api_route_refuses_strangers_and_other_workspaces_ids(app: TestApp
         ("campaignId", b_campaign_id.clone()),
         ("email", "zed%40example.com".to_string()),
         ("hookId", b_hook["_id"].as_str().unwrap().to_string()),
+        ("leadId", b_lead["_id"].as_str().unwrap().to_string()),
     ];
     // What of B's must never reach A.
     let b_markers: Vec<String> = vec![

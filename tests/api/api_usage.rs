@@ -220,7 +220,7 @@ async fn the_curl_examples_of_the_docs_run_as_written(app: TestApp) {
         }
         ran += 1;
     }
-    assert_eq!(ran, 14, "every endpoint has a cURL example");
+    assert_eq!(ran, 19, "every endpoint has a cURL example");
     assert!(docs.contains("language-js") && docs.contains("language-python"));
 }
 

@@ -50,7 +50,8 @@ async fn call_route(app: &TestApp, route: &ApiRoute, key: &str) -> (StatusCode, 
     let path = route
         .path
         .replace("{campaignId}", "cam_0000000000000000")
-        .replace("{email}", "probe%40example.com");
+        .replace("{email}", "probe%40example.com")
+        .replace("{leadId}", "lea_0000000000000000");
     let method = Method::from_bytes(route.method.to_uppercase().as_bytes()).unwrap();
     let mut request = app
         .api(method.clone(), &format!("/api{path}"))

@@ -4,11 +4,16 @@ mod helpers;
 
 mod access_requests;
 mod account;
+mod api_activity_details;
 mod api_auth;
+mod api_campaign_ops;
 mod api_campaigns;
+mod api_lead_pause;
 mod api_leads;
+mod api_lemlist_docs;
 mod api_methods;
 mod api_refusals;
+mod api_unserved;
 mod api_usage;
 mod browser;
 mod confirm_access;
