@@ -15,6 +15,7 @@ pub mod settings;
 pub mod setup;
 pub mod static_files;
 pub mod team;
+pub mod team_members;
 pub mod team_requests;
 pub mod two_factor;
 pub mod webhooks;
