@@ -24,6 +24,7 @@ use crate::models::user;
 use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::web::form::FieldErrors;
+use crate::web::login_throttle::{Throttle, reserve};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(account_page))
@@ -225,7 +226,7 @@ async fn change_name(
 
 /// What the check of the current password found before argon2 ran.
 enum Reserved {
-    Throttled(crate::web::login::Throttle),
+    Throttled(Throttle),
     Hash(String),
 }
 
@@ -265,9 +266,7 @@ async fn change_password(
     let (reserve_email, reserve_ip) = (email.clone(), ip.clone());
     let reserved = state
         .db(move |conn| {
-            if let Some(throttle) =
-                crate::web::login::reserve(conn, &config, &reserve_email, &reserve_ip, None)?
-            {
+            if let Some(throttle) = reserve(conn, &config, &reserve_email, &reserve_ip, None)? {
                 return Ok(Reserved::Throttled(throttle));
             }
             let hash = user::find(conn, user_id)?

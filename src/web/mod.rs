@@ -11,6 +11,8 @@ pub mod invitations;
 pub mod keys;
 pub mod leaver_keys;
 pub mod login;
+pub mod login_code;
+pub mod login_throttle;
 pub mod settings;
 pub mod setup;
 pub mod static_files;
