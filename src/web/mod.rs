@@ -2,6 +2,7 @@
 
 pub mod access_log;
 pub mod account;
+pub mod account_sessions;
 pub mod audit;
 pub mod confirm_access;
 pub mod docs;
