@@ -197,8 +197,8 @@ proptest! {
         let _ = serde_urlencoded::from_str::<keydesk::web::login::LoginForm>(&body);
         let _ = serde_urlencoded::from_str::<keydesk::web::setup::SetupForm>(&body);
         let _ = serde_urlencoded::from_str::<keydesk::web::team::MemberForm>(&body);
-        let _ = serde_urlencoded::from_str::<keydesk::web::team::RoleForm>(&body);
-        let _ = serde_urlencoded::from_str::<keydesk::web::team::ApiAccessForm>(&body);
+        let _ = serde_urlencoded::from_str::<keydesk::web::team_members::RoleForm>(&body);
+        let _ = serde_urlencoded::from_str::<keydesk::web::team_members::ApiAccessForm>(&body);
         let encoded = serde_urlencoded::to_string(&fields).unwrap();
         prop_assert_eq!(serde_urlencoded::from_str::<Vec<(String, String)>>(&encoded).unwrap(), fields);
     }

@@ -1,9 +1,9 @@
-//! Profile → "Account": your name, your password, and your active sessions.
+//! Profile → "Account": the page, your name and your password (signing sessions out
+//! lives in `account_sessions`).
 //!
 //! A password change checks the current password like a login does: the attempt is
 //! counted against the login limits before argon2 runs (with no connection held), so a
 //! stolen session cannot be used to guess the password faster than the login form allows.
-//! Sessions are named in forms by a random public handle, never by their id.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
@@ -14,29 +14,23 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::Viewer;
-use crate::domain::device::Device;
 use crate::domain::{Name, Password};
 use crate::error::AppError;
 use crate::models::audit::{self, Action, person_label};
 use crate::models::login_failure::{self, Scope};
-use crate::models::session::{self, SessionRow};
+use crate::models::session;
 use crate::models::user;
 use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::web::account_sessions::SessionLine;
 use crate::web::form::FieldErrors;
+use crate::web::login_throttle::{Throttle, reserve};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(account_page))
         .route("/account/name", web::post().to(change_name))
         .route("/account/password", web::post().to(change_password))
-        .route(
-            "/account/sessions/sign-out-others",
-            web::post().to(sign_out_others),
-        )
-        .route(
-            "/account/sessions/{handle}/sign-out",
-            web::post().to(sign_out_session),
-        );
+        .configure(crate::web::account_sessions::routes);
 }
 
 const WRONG_PASSWORD: &str = "Your current password is incorrect.";
@@ -55,39 +49,6 @@ pub struct PasswordForm {
     new_password: String,
     #[serde(default)]
     new_password_again: String,
-}
-
-/// One line of "Active sessions".
-pub struct SessionLine {
-    pub handle: String,
-    pub device: String,
-    pub ip: String,
-    pub signed_in: String,
-    pub signed_in_exact: String,
-    pub last_seen: String,
-    pub last_seen_exact: String,
-    pub current: bool,
-}
-
-impl SessionLine {
-    fn of(row: SessionRow, mine: &str, now: time::PrimitiveDateTime) -> Self {
-        let last_seen = row.last_seen_at.unwrap_or(row.created_at);
-        let handle = row.handle.unwrap_or_default();
-        Self {
-            current: handle == mine,
-            handle,
-            device: Device::from_user_agent(row.user_agent.as_deref().unwrap_or_default())
-                .to_string(),
-            ip: row
-                .ip
-                .filter(|ip| !ip.is_empty())
-                .unwrap_or_else(|| "unknown".into()),
-            signed_in: crate::format::relative(row.created_at, now),
-            signed_in_exact: crate::format::exact(row.created_at),
-            last_seen: crate::format::relative(last_seen, now),
-            last_seen_exact: crate::format::exact(last_seen),
-        }
-    }
 }
 
 #[derive(Template)]
@@ -225,7 +186,7 @@ async fn change_name(
 
 /// What the check of the current password found before argon2 ran.
 enum Reserved {
-    Throttled(crate::web::login::Throttle),
+    Throttled(Throttle),
     Hash(String),
 }
 
@@ -265,9 +226,7 @@ async fn change_password(
     let (reserve_email, reserve_ip) = (email.clone(), ip.clone());
     let reserved = state
         .db(move |conn| {
-            if let Some(throttle) =
-                crate::web::login::reserve(conn, &config, &reserve_email, &reserve_ip, None)?
-            {
+            if let Some(throttle) = reserve(conn, &config, &reserve_email, &reserve_ip, None)? {
                 return Ok(Reserved::Throttled(throttle));
             }
             let hash = user::find(conn, user_id)?
@@ -329,82 +288,6 @@ async fn change_password(
         0 => "Password changed.".to_string(),
         1 => "Password changed. Your other session was signed out.".to_string(),
         n => format!("Password changed. Your {n} other sessions were signed out."),
-    })?;
-    Ok(see_other("/account"))
-}
-
-async fn sign_out_session(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-    handle: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let handle = handle.into_inner();
-    if handle == viewer.session.handle()? {
-        // "Sign out" of this very session is logging out.
-        viewer.session.log_out();
-        return Ok(see_other("/login"));
-    }
-    let actor = viewer.actor();
-    let user_id = viewer.user.id;
-    let subject = person_label(&viewer.user.name, &viewer.user.email);
-    let ended = state
-        .db(move |conn| {
-            Ok(conn.transaction(|conn| -> diesel::QueryResult<_> {
-                workspace::lock_for_writing(conn, actor.workspace_id)?;
-                let Some(row) = session::find_by_handle(conn, user_id, &handle)? else {
-                    return Ok(None);
-                };
-                session::delete(conn, &row.id)?;
-                let device = Device::from_user_agent(row.user_agent.as_deref().unwrap_or_default());
-                let ip = row.ip.unwrap_or_else(|| "unknown".into());
-                audit::record(
-                    conn,
-                    &actor,
-                    Action::SessionSignedOut,
-                    &subject,
-                    &format!("{device}, {ip}"),
-                )?;
-                Ok(Some(device))
-            })?)
-        })
-        .await?;
-    let Some(device) = ended else {
-        return Err(AppError::NotFound);
-    };
-    viewer
-        .session
-        .set_flash(format!("The session on {device} was signed out."))?;
-    Ok(see_other("/account"))
-}
-
-async fn sign_out_others(
-    state: web::Data<AppState>,
-    viewer: Viewer,
-) -> Result<HttpResponse, AppError> {
-    let keep = viewer.session.handle()?;
-    let actor = viewer.actor();
-    let user_id = viewer.user.id;
-    let subject = person_label(&viewer.user.name, &viewer.user.email);
-    let ended = state
-        .db(move |conn| {
-            Ok(conn.transaction(|conn| -> diesel::QueryResult<_> {
-                workspace::lock_for_writing(conn, actor.workspace_id)?;
-                let ended = session::delete_others(conn, user_id, &keep)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Action::OtherSessionsSignedOut,
-                    &subject,
-                    &format!("{ended} session(s)"),
-                )?;
-                Ok(ended)
-            })?)
-        })
-        .await?;
-    viewer.session.set_flash(match ended {
-        0 => "There were no other sessions to sign out.".to_string(),
-        1 => "Your other session was signed out.".to_string(),
-        n => format!("Your {n} other sessions were signed out."),
     })?;
     Ok(see_other("/account"))
 }

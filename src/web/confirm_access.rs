@@ -29,7 +29,7 @@ use crate::models::{login_failure, user};
 use crate::templates::{render_with_status, see_other};
 use crate::use_cases::two_factor::{self as two_factor, CodeCheck};
 use crate::web::form::FieldErrors;
-use crate::web::login::{attempt_scope, reserve};
+use crate::web::login_throttle::{attempt_scope, reserve};
 
 pub const PATH: &str = "/confirm-access";
 /// The confirmation's own fields, taken out of the form before the action sees it.

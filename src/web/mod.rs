@@ -2,6 +2,7 @@
 
 pub mod access_log;
 pub mod account;
+pub mod account_sessions;
 pub mod audit;
 pub mod confirm_access;
 pub mod docs;
@@ -11,10 +12,14 @@ pub mod invitations;
 pub mod keys;
 pub mod leaver_keys;
 pub mod login;
+pub mod login_code;
+pub mod login_throttle;
+pub mod one_time_links;
 pub mod settings;
 pub mod setup;
 pub mod static_files;
 pub mod team;
+pub mod team_members;
 pub mod team_requests;
 pub mod two_factor;
 pub mod webhooks;

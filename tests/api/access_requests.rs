@@ -1,6 +1,7 @@
 //! "Ask for API access" on the permission notice, and the admins' "Access requests" on
 //! Team: approve turns API access on, decline says why; one pending request per member;
-//! the Team tab counts them; every step is audited.
+//! the Team tab counts them; every step is audited. Requests answered by other Team
+//! actions are in `access_requests_answered`.
 
 use diesel::prelude::*;
 use reqwest::StatusCode;
@@ -16,23 +17,20 @@ on_both_databases!(
     answering_a_request_twice_says_it_was_already_answered,
     another_workspaces_request_is_not_found_and_members_cannot_answer,
     the_team_tab_counts_the_pending_requests,
-    a_removed_members_request_vanishes,
-    turning_api_access_on_directly_approves_the_pending_request,
-    making_the_member_an_admin_approves_the_pending_request,
     a_reason_over_500_characters_is_refused_beside_the_field_with_the_text_kept,
 );
 
-const MIA: &str = "mia@example.com";
+pub(crate) const MIA: &str = "mia@example.com";
 
 /// Adds Mia (a member without API access) and returns her logged-in browser.
-async fn mia_without_access(app: &TestApp) -> TestApp {
+pub(crate) async fn mia_without_access(app: &TestApp) -> TestApp {
     app.set_up().await;
     app.add_member("Mia Member", MIA, "member", false).await;
     app.log_in_as(MIA).await
 }
 
 /// Mia's "Ask for API access" from her notice; returns the answer to the POST.
-async fn ask(member: &TestApp, reason: &str) -> reqwest::Response {
+pub(crate) async fn ask(member: &TestApp, reason: &str) -> reqwest::Response {
     let notice = member.get_html("/settings/integrations").await;
     member
         .submit(
@@ -55,7 +53,7 @@ fn request_id_on(html: &str, name: &str) -> i32 {
 }
 
 /// The stored requests of the database, all workspaces: (status, reason).
-fn stored_requests(app: &TestApp) -> Vec<(String, String)> {
+pub(crate) fn stored_requests(app: &TestApp) -> Vec<(String, String)> {
     use keydesk::db::schema::access_requests;
     access_requests::table
         .order(access_requests::id.asc())
@@ -347,69 +345,6 @@ async fn the_team_tab_counts_the_pending_requests(app: TestApp) {
             .contains("pending request"),
         "members see no count"
     );
-}
-
-async fn a_removed_members_request_vanishes(app: TestApp) {
-    let mia = mia_without_access(&app).await;
-    ask(&mia, "Please").await;
-    let team = app.get_html("/settings/team").await;
-    let mia_id = member_id_on(&team, MIA);
-    let removed = app
-        .submit(
-            &team,
-            &format!("/settings/team/members/{mia_id}/remove"),
-            &[],
-        )
-        .await;
-    assert_eq!(
-        removed.status(),
-        StatusCode::SEE_OTHER,
-        "no keys: no question"
-    );
-    let team = app.get_html("/settings/team").await;
-    assert!(!team.contains(">Access requests</h2>"));
-    assert!(!team.contains("pending request"), "no badge");
-    assert!(stored_requests(&app).is_empty());
-}
-
-async fn turning_api_access_on_directly_approves_the_pending_request(app: TestApp) {
-    let mia = mia_without_access(&app).await;
-    ask(&mia, "").await;
-    let team = app.get_html("/settings/team").await;
-    let mia_id = member_id_on(&team, MIA);
-    app.submit(
-        &team,
-        &format!("/settings/team/members/{mia_id}/api-access"),
-        &[("enabled", "true")],
-    )
-    .await;
-    assert_eq!(stored_requests(&app), [("approved".into(), String::new())]);
-    let team = app.get_html("/settings/team").await;
-    assert!(!team.contains(">Access requests</h2>"));
-    let audit = html_unescape(&app.get_html("/settings/audit").await);
-    assert!(audit.contains("API access request approved"));
-    assert!(audit.contains("API access was turned on from the Team page"));
-}
-
-async fn making_the_member_an_admin_approves_the_pending_request(app: TestApp) {
-    let mia = mia_without_access(&app).await;
-    ask(&mia, "").await;
-    let team = app.get_html("/settings/team").await;
-    let mia_id = member_id_on(&team, MIA);
-    app.submit(
-        &team,
-        &format!("/settings/team/members/{mia_id}/role"),
-        &[("role", "admin")],
-    )
-    .await;
-    assert_eq!(stored_requests(&app), [("approved".into(), String::new())]);
-    assert!(
-        !app.get_html("/settings/team")
-            .await
-            .contains(">Access requests</h2>")
-    );
-    let audit = html_unescape(&app.get_html("/settings/audit").await);
-    assert!(audit.contains("Made an admin, who always has API access"));
 }
 
 async fn a_reason_over_500_characters_is_refused_beside_the_field_with_the_text_kept(app: TestApp) {

@@ -6,6 +6,7 @@ mod actions;
 mod audit;
 mod seed;
 mod session;
+mod visits;
 
 mod confirm_access;
 mod every_page;
