@@ -243,9 +243,8 @@ pub fn set_access(conn: &mut DbConnection, id: i32, access: KeyAccess) -> QueryR
         .execute(conn)
 }
 
-/// The enabled keys of a workspace with no sign of life since `cutoff`: not used, created,
-/// regenerated or enabled again after it. Each column is compared on its own, so the
-/// query needs no dialect's GREATEST.
+/// The enabled keys of a workspace not used, created, regenerated or enabled again since
+/// `cutoff`. Each column is compared on its own: no dialect's GREATEST is needed.
 pub fn unused_since(
     conn: &mut DbConnection,
     workspace_id: i32,
@@ -275,8 +274,7 @@ pub fn unused_since(
         .load(conn)
 }
 
-/// Disables a key on behalf of the key policy, noting after how many days unused;
-/// 0 rows when it was already disabled.
+/// Disables a key for the key policy, noting after how many days unused (0 rows if it was).
 pub fn disable_unused(
     conn: &mut DbConnection,
     id: i32,
