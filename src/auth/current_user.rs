@@ -57,9 +57,13 @@ pub fn client_ip(req: &HttpRequest) -> String {
 }
 
 /// While the workspace requires two-factor authentication and it is not set up, the
-/// setup pages are the only ones a person can reach (logging out needs no `Viewer`).
+/// setup pages are the only ones a person can reach (logging out needs no `Viewer`), and
+/// "Confirm access", which setting up asks for when the login is older than sudo mode's
+/// window (what it then continues to is checked again).
 fn may_set_up_two_factor(path: &str) -> bool {
-    path == crate::web::two_factor::PATH || path.starts_with("/account/two-factor/")
+    path == crate::web::two_factor::PATH
+        || path.starts_with("/account/two-factor/")
+        || path == crate::web::confirm_access::PATH
 }
 
 impl FromRequest for Viewer {
