@@ -201,14 +201,14 @@ fn record(
 ) -> diesel::QueryResult<()> {
     use diesel::Connection;
     conn.transaction(|conn| {
-        let recorded = activity::record(conn, workspace_id, kind, subject)?;
-        let team_id = derived_public_id("tea", workspace_id);
-        crate::use_cases::webhooks::announce(
-            conn,
-            workspace_id,
-            kind,
-            &activity_json(&recorded, &team_id),
-        )?;
+        let id = activity::record(conn, workspace_id, kind, subject)?;
+        crate::use_cases::webhooks::announce(conn, workspace_id, kind, |conn| {
+            let recorded = activity::find(conn, id)?;
+            Ok(activity_json(
+                &recorded,
+                &derived_public_id("tea", workspace_id),
+            ))
+        })?;
         Ok(())
     })
 }

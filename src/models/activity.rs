@@ -48,9 +48,9 @@ pub fn record(
     workspace_id: i32,
     kind: &str,
     subject: &Subject<'_>,
-) -> QueryResult<Activity> {
+) -> QueryResult<i32> {
     let is_first = !seen_before(conn, workspace_id, kind, subject)?;
-    let id = diesel::insert_into(activities::table)
+    diesel::insert_into(activities::table)
         .values((
             activities::public_id.eq(super::public_id("act")),
             activities::workspace_id.eq(workspace_id),
@@ -68,7 +68,10 @@ pub fn record(
             activities::is_first.eq(is_first),
         ))
         .returning(activities::id)
-        .get_result::<i32>(conn)?;
+        .get_result(conn)
+}
+
+pub fn find(conn: &mut DbConnection, id: i32) -> QueryResult<Activity> {
     activities::table
         .find(id)
         .select(Activity::as_select())

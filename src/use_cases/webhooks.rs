@@ -12,16 +12,19 @@ use crate::models::{hook_delivery, workspace};
 /// The event type of "Send test event".
 pub const TEST_EVENT: &str = "test";
 
-/// Queues `payload` (an event of `event_type`) for every hook of the workspace that
-/// wants it. Call inside the transaction that records the event.
+/// Queues the event of `event_type` for every hook of the workspace that wants it; the
+/// payload is built only when one does. Call inside the transaction that records it.
 pub fn announce(
     conn: &mut DbConnection,
     workspace_id: i32,
     event_type: &str,
-    payload: &serde_json::Value,
+    payload: impl FnOnce(&mut DbConnection) -> QueryResult<serde_json::Value>,
 ) -> QueryResult<usize> {
     let hooks = hook::matching(conn, workspace_id, event_type)?;
-    let body = payload.to_string();
+    if hooks.is_empty() {
+        return Ok(0);
+    }
+    let body = payload(conn)?.to_string();
     for hook in &hooks {
         hook_delivery::insert(conn, hook.id, event_type, &body)?;
     }
