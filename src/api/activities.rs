@@ -160,10 +160,7 @@ fn activity_json(a: &Activity, team_id: &str) -> Value {
 }
 
 fn parse_type(query: &HashMap<String, String>) -> Result<Option<&str>, ApiError> {
-    let kind = query
-        .get("type")
-        .filter(|s| !s.is_empty())
-        .map(String::as_str);
+    let kind = query.get("type").map(String::as_str);
     if let Some(kind) = kind
         && !KEYDESK_TYPES.contains(&kind)
         && !LEMLIST_TYPES.contains(&kind)
@@ -181,7 +178,7 @@ fn parse_type(query: &HashMap<String, String>) -> Result<Option<&str>, ApiError>
 
 fn parse_is_first(query: &HashMap<String, String>) -> Result<Option<bool>, ApiError> {
     match query.get("isFirst").map(String::as_str) {
-        None | Some("") => Ok(None),
+        None => Ok(None),
         Some("true") => Ok(Some(true)),
         Some("false") => Ok(Some(false)),
         Some(other) => Err(ApiError::bad_field(
@@ -228,15 +225,12 @@ pub async fn list_activities(
                     .map(String::as_str)
             };
             // lemlist also reads startDate and endDate here, as aliases.
-            let start = match text("minDate") {
-                Some(raw) => ("minDate", Some(raw)),
-                None => ("startDate", text("startDate")),
-            };
-            let end = match text("maxDate") {
-                Some(raw) => ("maxDate", Some(raw)),
-                None => ("endDate", text("endDate")),
-            };
-            let (from, until) = dates::window(start, end, &dates::Zone::utc())?;
+            let (from, until) = dates::window(
+                &query,
+                &["minDate", "startDate"],
+                &["maxDate", "endDate"],
+                &dates::Zone::utc(),
+            )?;
             let filter = ActivityFilter {
                 kind: parse_type(&query)?,
                 campaign_public_id: text("campaignId"),

@@ -26,21 +26,11 @@ pub async fn campaign_stats(
     let query = query.into_inner();
     let (found, counts, window) = call
         .run(move |conn, key| {
-            let text = |name: &str| {
-                query
-                    .get(name)
-                    .filter(|s| !s.is_empty())
-                    .map(String::as_str)
-            };
-            let zone = match text("timezone") {
+            let zone = match query.get("timezone") {
                 Some(tz) => dates::Zone::parse("timezone", tz)?,
                 None => dates::Zone::utc(),
             };
-            let window = dates::window(
-                ("startDate", text("startDate")),
-                ("endDate", text("endDate")),
-                &zone,
-            )?;
+            let window = dates::window(&query, &["startDate"], &["endDate"], &zone)?;
             let found = campaign::find(conn, key.workspace_id, &campaign_id)?
                 .ok_or_else(|| ApiError::NotFound("Campaign not found".into()))?;
             let counts = lead::counts(conn, found.id, window.0, window.1)?;

@@ -36,41 +36,13 @@ struct ListParams {
     newest_first: bool,
 }
 
-/// `paged`: the v2 form, whose `page` and `limit` are read by `page_of` instead.
-fn list_params(query: &HashMap<String, String>, paged: bool) -> Result<ListParams, ApiError> {
-    let paging = if paged {
-        Paging::parse(None, None)?
-    } else {
-        Paging::from_query(query)?
-    };
-    let status = query.get("status").filter(|s| !s.is_empty()).cloned();
-    if let Some(s) = &status
-        && !STATUSES.contains(&s.as_str())
-    {
-        return Err(ApiError::bad_field(
-            "status",
-            format!("status must be one of {}.", STATUSES.join(", ")),
-        ));
-    }
-    let newest_first = match query.get("sortOrder").map(String::as_str) {
-        None | Some("") | Some("asc") => false,
-        Some("desc") => true,
-        Some(other) => {
-            return Err(ApiError::bad_field(
-                "sortOrder",
-                format!("sortOrder must be asc or desc, not \"{other}\"."),
-            ));
-        }
-    };
-    if let Some(sort_by) = query
-        .get("sortBy")
-        .filter(|s| !s.is_empty() && s.as_str() != "createdAt")
-    {
-        return Err(ApiError::bad_field(
-            "sortBy",
-            format!("sortBy can only be createdAt, not \"{sort_by}\"."),
-        ));
-    }
+/// Every parameter is checked whichever form is asked for; in the v2 form `page` and
+/// `limit` say which campaigns (`page_of`), and `offset` is not used.
+fn list_params(query: &HashMap<String, String>) -> Result<ListParams, ApiError> {
+    let paging = Paging::from_query(query)?;
+    let status = super::one_of(query, "status", &STATUSES)?.map(str::to_string);
+    let newest_first = super::one_of(query, "sortOrder", &["asc", "desc"])? == Some("desc");
+    super::one_of(query, "sortBy", &["createdAt"])?;
     Ok(ListParams {
         paging,
         status,
@@ -86,21 +58,20 @@ struct Page {
     limit: i64,
 }
 
+/// The documented maximum of `page`.
+const MAX_PAGE: i64 = 10_000_000;
+
 fn page_of(query: &HashMap<String, String>) -> Result<Page, ApiError> {
-    if query.get("offset").is_some_and(|s| !s.is_empty()) {
-        return Err(ApiError::bad_field(
-            "offset",
-            "With version=v2, page through campaigns with page (from 1) and limit, not offset.",
-        ));
-    }
-    let page = match query.get("page").filter(|s| !s.is_empty()) {
+    let page = match query.get("page") {
         None => 1,
-        Some(raw) => raw.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            ApiError::bad_field(
-                "page",
-                format!("page must be a whole number of 1 or more, not \"{raw}\"."),
-            )
-        })?,
+        Some(raw) => super::whole_number(raw)
+            .filter(|n| (1..=MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_field(
+                    "page",
+                    format!("page must be a whole number from 1 to {MAX_PAGE}, not \"{raw}\"."),
+                )
+            })?,
     };
     let limit = Paging::parse(None, query.get("limit").map(String::as_str))?.limit;
     Ok(Page { page, limit })
@@ -126,17 +97,9 @@ pub async fn list_campaigns(
     let (campaigns, paged) = call
         .run(move |conn, key| {
             // Inside `run`: a bad key is refused before any parameter is judged.
-            let page = match query.get("version").map(String::as_str) {
-                None | Some("") | Some("v1") => None,
-                Some("v2") => Some(page_of(&query)?),
-                Some(other) => {
-                    return Err(ApiError::bad_field(
-                        "version",
-                        format!("version can be v2 (or left out), not \"{other}\"."),
-                    ));
-                }
-            };
-            let params = list_params(&query, page.is_some())?;
+            let params = list_params(&query)?;
+            let page = page_of(&query)?;
+            let paged = super::one_of(&query, "version", &["v1", "v2"])? == Some("v2");
             let mut filter = CampaignFilter {
                 status: params.status.as_deref(),
                 created_by: params.created_by.as_deref(),
@@ -144,7 +107,7 @@ pub async fn list_campaigns(
                 offset: params.paging.offset,
                 limit: params.paging.limit,
             };
-            let paged = match page {
+            let paged = match paged.then_some(page) {
                 Some(page) => {
                     filter.limit = page.limit;
                     filter.offset = (page.page - 1).saturating_mul(page.limit);
@@ -206,7 +169,7 @@ fn new_campaign(body: &[u8]) -> Result<(Name, String), ApiError> {
     };
     let timezone = match body.get("timezone") {
         None | Some(Value::Null) => "Europe/Paris".to_string(),
-        Some(Value::String(tz)) if valid_timezone(tz) => tz.clone(),
+        Some(Value::String(tz)) if super::inputs::is_time_zone(tz) => tz.clone(),
         Some(_) => {
             return Err(ApiError::bad_field(
                 "timezone",
@@ -239,14 +202,4 @@ pub async fn create_campaign(call: ApiCall, body: web::Bytes) -> Result<HttpResp
     body["teamId"] = json!(derived_public_id("tea", team.id));
     body["state"] = json!(created.status);
     Ok(HttpResponse::Ok().json(body))
-}
-
-/// "Area/City" style names, letters, digits and `_+-/` only; "UTC" too.
-fn valid_timezone(tz: &str) -> bool {
-    !tz.is_empty()
-        && tz.len() <= 64
-        && tz
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "_+-/".contains(c))
-        && (tz.contains('/') || tz == "UTC")
 }

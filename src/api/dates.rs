@@ -8,7 +8,7 @@
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
-use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Time};
 
 use super::error::ApiError;
 
@@ -30,7 +30,9 @@ impl Zone {
 
     /// An IANA time zone name such as `Europe/Paris`, from the `field` parameter.
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, ApiError> {
-        jiff::tz::TimeZone::get(raw.trim()).map(Self).map_err(|_| {
+        let known = super::inputs::is_time_zone(raw);
+        let found = jiff::tz::TimeZone::get(raw).ok().filter(|_| known);
+        found.map(Self).ok_or_else(|| {
             ApiError::bad_field(
                 field,
                 format!(
@@ -41,8 +43,13 @@ impl Zone {
     }
 
     /// The UTC instant of a wall-clock time in this zone (the earlier one when the
-    /// clock goes back, the later side of a gap when it jumps forward).
-    fn to_utc(&self, civil: PrimitiveDateTime) -> Option<PrimitiveDateTime> {
+    /// clock goes back, the later side of a gap when it jumps forward); at the edges of
+    /// the representable years, where the zone cannot be applied, the time as UTC.
+    fn to_utc(&self, civil: PrimitiveDateTime) -> PrimitiveDateTime {
+        self.zoned(civil).unwrap_or(civil)
+    }
+
+    fn zoned(&self, civil: PrimitiveDateTime) -> Option<PrimitiveDateTime> {
         let wall = jiff::civil::DateTime::new(
             i16::try_from(civil.year()).ok()?,
             i8::try_from(u8::from(civil.month())).ok()?,
@@ -53,53 +60,62 @@ impl Zone {
             i32::try_from(civil.nanosecond()).ok()?,
         )
         .ok()?;
-        let nanos = self.0.to_timestamp(wall).ok()?.as_nanosecond();
-        let at = OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?;
-        Some(PrimitiveDateTime::new(at.date(), at.time()))
+        Some(utc(self.0.to_timestamp(wall).ok()?.as_nanosecond()))
     }
 }
 
-/// A date parameter as a UTC timestamp.
+/// The first and last instants a date parameter stands for: the years 0000 to 9999 in
+/// UTC, which every client can read back as RFC 3339.
+const EARLIEST: PrimitiveDateTime = time::macros::datetime!(0000-01-01 0:00);
+const LATEST: PrimitiveDateTime = time::macros::datetime!(9999-12-31 23:59:59.999_999_999);
+
+/// A date parameter as a UTC timestamp. The grammar is `inputs::DATE`; every string it
+/// allows is read (instants beyond the years 0000 to 9999 in UTC are held at the edge).
 pub fn parse(
     field: &'static str,
     raw: &str,
     bound: Bound,
     zone: &Zone,
 ) -> Result<PrimitiveDateTime, ApiError> {
-    let raw = raw.trim();
-    read(raw, bound, zone).ok_or_else(|| {
+    let refused = || {
         ApiError::bad_field(
             field,
             format!(
-                "{field} must be a date such as 2024-01-31, a date-time such as 2024-01-07T22:00:00.000Z, or Unix time in milliseconds, not \"{raw}\"."
+                "{field} must be a date such as 2024-01-31, a date-time such as 2024-01-07T22:00:00.000Z, or Unix time in milliseconds (at most 14 digits), not \"{raw}\"."
             ),
         )
-    })
+    };
+    if !super::inputs::is_date(raw) {
+        return Err(refused());
+    }
+    let raw = raw.strip_suffix('\n').unwrap_or(raw);
+    read(raw, bound, zone).ok_or_else(refused)
 }
 
 fn read(raw: &str, bound: Bound, zone: &Zone) -> Option<PrimitiveDateTime> {
     let (at, civil) = read_start(raw)?;
+    let last = |at: PrimitiveDateTime, span: Duration| {
+        at.checked_add(span - Duration::NANOSECOND)
+            .unwrap_or(LATEST)
+    };
     let at = match bound {
         Bound::Start => at,
-        Bound::End if raw.len() == "2024-01-07".len() => at + Duration::DAY - Duration::NANOSECOND,
-        Bound::End if at.nanosecond() % 1_000_000 == 0 => {
-            at + Duration::MILLISECOND - Duration::NANOSECOND
-        }
+        Bound::End if raw.len() == "2024-01-07".len() => last(at, Duration::DAY),
+        Bound::End if at.nanosecond() % 1_000_000 == 0 => last(at, Duration::MILLISECOND),
         Bound::End => at,
     };
-    if civil { zone.to_utc(at) } else { Some(at) }
+    let at = if civil { zone.to_utc(at) } else { at };
+    Some(at.clamp(EARLIEST, LATEST))
 }
 
 /// The first instant `raw` names, and whether it is a wall-clock time (no offset).
 fn read_start(raw: &str) -> Option<(PrimitiveDateTime, bool)> {
     if let Ok(at) = OffsetDateTime::parse(raw, &Rfc3339) {
-        let utc = at.to_offset(UtcOffset::UTC);
-        return Some((PrimitiveDateTime::new(utc.date(), utc.time()), false));
+        return Some((utc(at.unix_timestamp_nanos()), false));
     }
     if !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit()) {
         let millis: i128 = raw.parse().ok()?;
-        let at = OffsetDateTime::from_unix_timestamp_nanos(millis.checked_mul(1_000_000)?).ok()?;
-        return Some((PrimitiveDateTime::new(at.date(), at.time()), false));
+        return Some((utc(millis.checked_mul(1_000_000)?), false));
     }
     let naive = format_description!(
         version = 2,
@@ -112,29 +128,35 @@ fn read_start(raw: &str) -> Option<(PrimitiveDateTime, bool)> {
     Some((PrimitiveDateTime::new(day, Time::MIDNIGHT), true))
 }
 
-/// Both ends of a window, each optional; an end before the start is refused.
+/// The UTC date-time of a Unix time in nanoseconds, held within the representable years.
+fn utc(nanos: i128) -> PrimitiveDateTime {
+    match OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+        Ok(at) => PrimitiveDateTime::new(at.date(), at.time()),
+        Err(_) if nanos < 0 => EARLIEST,
+        Err(_) => LATEST,
+    }
+}
+
+/// Both ends of a window from a query, each optional and each named by a parameter or
+/// its alias (`[name, alias]`: the name wins; both are checked when both are sent). An
+/// end before the start is an empty window, not an error: nothing falls in it.
 pub fn window(
-    (start_field, start): (&'static str, Option<&str>),
-    (end_field, end): (&'static str, Option<&str>),
+    query: &std::collections::HashMap<String, String>,
+    start: &[&'static str],
+    end: &[&'static str],
     zone: &Zone,
 ) -> Result<(Option<PrimitiveDateTime>, Option<PrimitiveDateTime>), ApiError> {
-    let from = start
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| parse(start_field, s, Bound::Start, zone))
-        .transpose()?;
-    let until = end
-        .filter(|s| !s.trim().is_empty())
-        .map(|s| parse(end_field, s, Bound::End, zone))
-        .transpose()?;
-    if let (Some(from), Some(until)) = (from, until)
-        && until < from
-    {
-        return Err(ApiError::bad_field(
-            end_field,
-            format!("{end_field} is before {start_field}: the window would be empty."),
-        ));
-    }
-    Ok((from, until))
+    let read = |names: &[&'static str], bound| -> Result<Option<PrimitiveDateTime>, ApiError> {
+        let mut first = None;
+        for name in names {
+            if let Some(raw) = query.get(*name) {
+                let at = parse(name, raw, bound, zone)?;
+                first = first.or(Some(at));
+            }
+        }
+        Ok(first)
+    };
+    Ok((read(start, Bound::Start)?, read(end, Bound::End)?))
 }
 
 #[cfg(test)]
@@ -183,8 +205,8 @@ mod tests {
     }
 
     #[test]
-    fn nonsense_and_an_inverted_window_are_refused_naming_the_field() {
-        for raw in ["yesterday", "2024-13-01", "2024-01-07T25:00:00Z", "-5"] {
+    fn nonsense_is_refused_naming_the_field_and_an_inverted_window_is_empty() {
+        for raw in ["yesterday", "2024-13-01", "2024-01-07T25:00:00Z", "-5", ""] {
             let Err(ApiError::BadRequest { field, .. }) =
                 parse("maxDate", raw, Bound::End, &Zone::utc())
             else {
@@ -192,15 +214,23 @@ mod tests {
             };
             assert_eq!(field, Some("maxDate"));
         }
-        let inverted = window(
-            ("minDate", Some("2024-02-01")),
-            ("maxDate", Some("2024-01-01")),
-            &Zone::utc(),
-        );
+        let query = [("minDate", "2024-02-01"), ("maxDate", "2024-01-01")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into();
+        let (from, until) = window(&query, &["minDate"], &["maxDate"], &Zone::utc()).unwrap();
+        assert!(until.unwrap() < from.unwrap());
+    }
+
+    #[test]
+    fn an_alias_is_checked_even_when_its_name_wins() {
+        let query = [("minDate", "2024-02-01"), ("startDate", "soon")]
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .into();
+        let refused = window(&query, &["minDate", "startDate"], &[], &Zone::utc());
         assert!(matches!(
-            inverted,
+            refused,
             Err(ApiError::BadRequest {
-                field: Some("maxDate"),
+                field: Some("startDate"),
                 ..
             })
         ));

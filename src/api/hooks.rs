@@ -47,6 +47,19 @@ pub fn is_event_type(kind: &str) -> bool {
         || LEMLIST_HOOK_TYPES.contains(&kind)
 }
 
+/// Every type a hook may ask for, once each, for the OpenAPI document.
+pub fn event_types() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = KEYDESK_TYPES
+        .iter()
+        .chain(LEMLIST_TYPES)
+        .chain(LEMLIST_HOOK_TYPES)
+        .copied()
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
 pub fn hook_json(h: &Hook) -> Value {
     json!({
         "_id": h.public_id,

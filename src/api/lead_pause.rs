@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 use super::activities::{record_for_lead, variables_of};
 use super::auth::ApiCall;
 use super::error::ApiError;
-use crate::domain::Email;
 use crate::models::lead::{self, Lead, LeadCampaign};
 use crate::models::{campaign, unsubscribe, workspace};
 
@@ -32,18 +31,15 @@ fn paused_json(lead: &Lead, campaign: &LeadCampaign) -> Value {
 
 /// A `lea_…` id as it is; anything else must be an email, lower-cased.
 fn lead_key(raw: &str) -> Result<String, ApiError> {
-    let raw = raw.trim();
     if raw.starts_with("lea_") {
         return Ok(raw.to_string());
     }
-    Email::parse(raw)
-        .map(|e| e.as_str().to_string())
-        .map_err(|e| {
-            ApiError::bad_field(
-                "leadId",
-                format!("leadId must be a lead id (lea_…) or an email address: {e}"),
-            )
-        })
+    super::inputs::email("leadId", raw).map_err(|_| {
+        ApiError::bad_field(
+            "leadId",
+            "leadId must be a lead id (lea_…) or an email address like name@example.com.",
+        )
+    })
 }
 
 async fn set_paused(

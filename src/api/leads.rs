@@ -59,7 +59,8 @@ fn shown(campaign: &Campaign) -> LeadCampaign {
 }
 
 fn parse_email(raw: &str) -> Result<Email, ApiError> {
-    Email::parse(raw)
+    let email = super::inputs::email("email", raw)?;
+    Email::parse(&email)
         .map_err(|e| ApiError::bad_field("email", format!("Invalid email address: {e}")))
 }
 
@@ -83,9 +84,7 @@ fn parse_variables(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     }
     let mut variables = Map::new();
     for (name, value) in object {
-        if RESERVED.contains(&name.as_str()) {
-            continue;
-        }
+        let reserved = RESERVED.contains(&name.as_str());
         let text = match value {
             Value::String(s) => s,
             Value::Number(n) => n.to_string(),
@@ -97,6 +96,9 @@ fn parse_variables(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
                 )));
             }
         };
+        if reserved {
+            continue;
+        }
         if text.chars().count() > MAX_VALUE_CHARS {
             return Err(bad_variable(format!(
                 "{name} is longer than {MAX_VALUE_CHARS} characters."
@@ -115,8 +117,9 @@ fn bad_variable(message: String) -> ApiError {
     }
 }
 
-fn flag(query: &HashMap<String, String>, name: &str) -> bool {
-    query.get(name).is_some_and(|v| v == "true" || v == "1")
+/// A boolean query parameter: `true` or `false` when sent.
+fn flag(query: &HashMap<String, String>, name: &'static str) -> Result<bool, ApiError> {
+    Ok(super::one_of(query, name, &["true", "false"])? == Some("true"))
 }
 
 fn campaign_not_found() -> ApiError {
@@ -169,9 +172,9 @@ pub async fn add_lead(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (campaign_id, email) = path.into_inner();
-    let deduplicate = flag(&query, "deduplicate");
     let body = call
         .run(move |conn, key| {
+            let deduplicate = flag(&query, "deduplicate")?;
             let email = parse_email(&email)?;
             let variables = parse_variables(&body)?;
             insert_lead(conn, key, &campaign_id, &email, &variables, deduplicate)
@@ -188,9 +191,9 @@ pub async fn add_lead_from_body(
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let campaign_id = path.into_inner();
-    let deduplicate = flag(&query, "deduplicate");
     let body = call
         .run(move |conn, key| {
+            let deduplicate = flag(&query, "deduplicate")?;
             let email = serde_json::from_slice::<Value>(&body)
                 .ok()
                 .and_then(|v| v.get("email").and_then(Value::as_str).map(str::to_string))
@@ -216,16 +219,20 @@ pub async fn get_lead(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let email = email.into_inner();
-    let found = call
+    let (found, v2) = call
         .run(move |conn, key| {
+            let v2 = super::one_of(&query, "version", &["v1", "v2"])? == Some("v2");
             let email = parse_email(&email)?;
-            Ok(lead::find_by_email(conn, key.workspace_id, email.as_str())?)
+            Ok((
+                lead::find_by_email(conn, key.workspace_id, email.as_str())?,
+                v2,
+            ))
         })
         .await?;
     let Some((newest, campaign)) = found.first() else {
         return Err(lead_not_found());
     };
-    if query.get("version").map(String::as_str) == Some("v2") {
+    if v2 {
         let all: Vec<Value> = found.iter().map(|(l, c)| lead_json_v2(l, c)).collect();
         return Ok(HttpResponse::Ok().json(all));
     }
@@ -240,20 +247,10 @@ pub async fn remove_lead(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let (campaign_id, email) = path.into_inner();
-    let action = query.get("action").cloned().unwrap_or_default();
     let body = call
         .run(move |conn, key| {
             let email = parse_email(&email)?;
-            let remove = match action.as_str() {
-                "" => false,
-                "remove" => true,
-                other => {
-                    return Err(ApiError::bad_field(
-                        "action",
-                        format!("action can only be remove, not \"{other}\"."),
-                    ));
-                }
-            };
+            let remove = super::one_of(&query, "action", &["remove"])?.is_some();
             conn.transaction(|conn| {
                 let campaign = campaign::find(conn, key.workspace_id, &campaign_id)?
                     .ok_or_else(campaign_not_found)?;

@@ -9,6 +9,7 @@ pub mod campaigns;
 pub mod dates;
 pub mod error;
 pub mod hooks;
+pub mod inputs;
 pub mod keys;
 pub mod lead_pause;
 pub mod leads;
@@ -178,6 +179,8 @@ pub struct Paging {
 
 impl Paging {
     pub const MAX_LIMIT: i64 = 100;
+    /// As far as any list could reach; the documented maximum of `offset`.
+    pub const MAX_OFFSET: i64 = 1_000_000_000;
 
     /// From a request's `offset` and `limit` query parameters.
     pub fn from_query(query: &std::collections::HashMap<String, String>) -> Result<Self, ApiError> {
@@ -188,20 +191,23 @@ impl Paging {
     }
 
     pub fn parse(offset: Option<&str>, limit: Option<&str>) -> Result<Self, ApiError> {
-        let offset = match offset.filter(|s| !s.is_empty()) {
+        let offset = match offset {
             None => 0,
-            Some(raw) => raw.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {
-                ApiError::bad_field(
-                    "offset",
-                    format!("offset must be a whole number of 0 or more, not \"{raw}\"."),
-                )
-            })?,
+            Some(raw) => whole_number(raw)
+                .filter(|n| (0..=Self::MAX_OFFSET).contains(n))
+                .ok_or_else(|| {
+                    ApiError::bad_field(
+                        "offset",
+                        format!(
+                            "offset must be a whole number from 0 to {}, not \"{raw}\".",
+                            Self::MAX_OFFSET
+                        ),
+                    )
+                })?,
         };
-        let limit = match limit.filter(|s| !s.is_empty()) {
+        let limit = match limit {
             None => Self::MAX_LIMIT,
-            Some(raw) => raw
-                .parse::<i64>()
-                .ok()
+            Some(raw) => whole_number(raw)
                 .filter(|n| (1..=Self::MAX_LIMIT).contains(n))
                 .ok_or_else(|| {
                     ApiError::bad_field(
@@ -214,6 +220,41 @@ impl Paging {
                 })?,
         };
         Ok(Self { offset, limit })
+    }
+}
+
+/// An integer query parameter written as JSON writes integers (`0`, `42`, `-3`: no sign
+/// `+`, no leading zeros, no spaces); `None` for anything else, the empty string included.
+pub fn whole_number(raw: &str) -> Option<i64> {
+    let digits = raw.strip_prefix('-').unwrap_or(raw);
+    let canonical = !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'));
+    canonical.then(|| raw.parse().ok()).flatten()
+}
+
+/// A query parameter that may only take one of `allowed` (when sent at all).
+pub fn one_of<'q>(
+    query: &'q std::collections::HashMap<String, String>,
+    name: &'static str,
+    allowed: &[&str],
+) -> Result<Option<&'q str>, ApiError> {
+    match query.get(name).map(String::as_str) {
+        None => Ok(None),
+        Some(value) if allowed.contains(&value) => Ok(Some(value)),
+        Some(other) => Err(ApiError::bad_field(
+            name,
+            format!("{name} must be {}, not \"{other}\".", or_list(allowed)),
+        )),
+    }
+}
+
+/// `a`, `a or b`, `a, b or c`.
+fn or_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [only] => (*only).to_string(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
     }
 }
 
@@ -231,6 +272,13 @@ mod tests {
         assert!(Paging::parse(None, Some("0")).is_err());
         assert!(Paging::parse(Some("-1"), None).is_err());
         assert!(Paging::parse(Some("x"), None).is_err());
+        for not_a_number in ["", "+5", "05", " 5", "5 ", "1e3"] {
+            assert!(
+                Paging::parse(None, Some(not_a_number)).is_err(),
+                "{not_a_number:?}"
+            );
+        }
+        assert!(Paging::parse(Some("1000000001"), None).is_err());
     }
 
     #[test]

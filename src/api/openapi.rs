@@ -12,13 +12,23 @@ pub fn base_url(req: &HttpRequest) -> String {
 
 pub(super) fn paging_params() -> Value {
     json!([
-        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}, "description": "Items to skip."},
+        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": super::Paging::MAX_OFFSET, "default": 0}, "description": "Items to skip."},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 100}, "description": "Items to return, at most 100."}
     ])
 }
 
 pub(super) fn path_param(name: &str, description: &str) -> Value {
-    json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}, "description": description})
+    typed_path_param(name, json!({"type": "string"}), description)
+}
+
+pub(super) fn typed_path_param(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": schema, "description": description})
+}
+
+/// A required JSON body.
+pub(super) fn require_body(mut op: Value) -> Value {
+    op["requestBody"]["required"] = json!(true);
+    op
 }
 
 pub(super) fn query_param(name: &str, schema: Value, description: &str) -> Value {
@@ -86,7 +96,7 @@ fn verification_schema() -> Value {
 fn verify_operation() -> Value {
     let body = json!({"type": "object", "required": ["key"], "properties": {
         "key": {"type": "string", "description": "The key your service received, as received."},
-        "ip": {"type": "string", "oneOf": [{"format": "ipv4"}, {"format": "ipv6"}],
+        "ip": {"anyOf": [{"type": "string", "format": "ipv4"}, {"type": "string", "format": "ipv6"}, {"type": "null"}],
             "description": "The address its holder called from; needed for keys limited to some addresses."}}});
     let mut op = operation(
         "Verify a key of this workspace",
@@ -154,10 +164,16 @@ pub fn document(server: &str) -> Value {
 }
 
 fn paths_and_schemas(server: &str) -> Value {
-    let lead_vars = json!({"type": "object", "additionalProperties": {"type": "string"}, "properties": {
-        "firstName": {"type": "string"}, "lastName": {"type": "string"}, "companyName": {"type": "string"},
-        "jobTitle": {"type": "string"}, "companyDomain": {"type": "string"}, "phone": {"type": "string"},
-        "linkedinUrl": {"type": "string"}, "picture": {"type": "string"}, "icebreaker": {"type": "string"}}});
+    let value = json!({"type": ["string", "number", "boolean", "null"], "maxLength": 5000,
+        "description": "Stored as text (numbers and booleans too); null leaves the variable out."});
+    let lead_vars = json!({"type": "object", "maxProperties": 100, "additionalProperties": value,
+        "description": "The lead's variables (firstName, lastName, companyName, jobTitle, companyDomain, phone, linkedinUrl, picture, icebreaker or your own); _id, email, campaignId, campaignName and isPaused are not variables and are not stored."});
+    let lead_with_email = {
+        let mut body = lead_vars.clone();
+        body["required"] = json!(["email"]);
+        body["properties"] = json!({"email": super::inputs::email_schema()});
+        body
+    };
     let lead = json!({"$ref": "#/components/schemas/Lead"});
     let activity_schema = json!({"type": "object", "additionalProperties": {}, "description": "The lead's variables (firstName, companyName, custom ones) also appear at the top level.", "properties": {
                     "_id": {"type": "string"}, "type": {"type": "string"}, "createdAt": {"type": "string", "format": "date-time"},
@@ -169,7 +185,16 @@ fn paths_and_schemas(server: &str) -> Value {
                         "teamId": {"type": "string"}, "campaignId": {"type": ["string", "null"]}, "leadId": {"type": ["string", "null"]},
                         "type": {"type": "string"}, "createdBy": {"type": ["string", "null"]}}}}});
     let campaign_id = path_param("campaignId", "A campaign id (cam_…).");
-    let email = path_param("email", "The lead's email address (URL-encode @ as %40).");
+    let email = typed_path_param(
+        "email",
+        super::inputs::email_schema(),
+        "The lead's email address (URL-encode @ as %40).",
+    );
+    let email_or_domain = typed_path_param(
+        "email",
+        super::inputs::email_or_domain_schema(),
+        "The email address, or a whole domain written @example.com (URL-encode @ as %40).",
+    );
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -200,6 +225,11 @@ fn paths_and_schemas(server: &str) -> Value {
                     "_id": {"type": "string"}, "email": {"type": "string"}, "campaignId": {"type": "string"},
                     "campaignName": {"type": "string"}, "isPaused": {"type": "boolean"}, "state": {"type": "string"}}},
                 "Activity": activity_schema,
+                "LeadV2": {"type": "object", "required": ["_id", "campaign", "variables"], "properties": {
+                    "_id": {"type": "string"}, "isPaused": {"type": "boolean"}, "state": {"type": "string"}, "source": {"type": "string"},
+                    "createdAt": {"type": "string", "format": "date-time"}, "updatedAt": {"type": "string", "format": "date-time"},
+                    "campaign": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "status": {"type": "string"}}},
+                    "variables": {"type": "object", "additionalProperties": {"type": "string"}}}},
                 "Hook": {"type": "object", "required": ["_id", "targetUrl"], "properties": {
                     "_id": {"type": "string"}, "targetUrl": {"type": "string", "format": "uri"}, "type": {"type": ["string", "null"]},
                     "createdAt": {"type": "string", "format": "date-time"},
@@ -210,8 +240,8 @@ fn paths_and_schemas(server: &str) -> Value {
             }
         },
         "paths": {
-            "/team": {"get": operation("The workspace (team) of the key", vec![query_param("version", json!({"enum": ["v2"]}), "v2 adds users.")], None,
-                ok("The team", json!({"$ref": "#/components/schemas/Team"})), &[])},
+            "/team": {"get": operation("The workspace (team) of the key", vec![query_param("version", json!({"enum": ["v1", "v2"]}), "v2 adds users.")], None,
+                ok("The team", json!({"$ref": "#/components/schemas/Team"})), &[("400", "A bad parameter.")])},
             "/campaigns": {
                 "get": operation("List campaigns", {
                     let mut p = paging_params().as_array().cloned().unwrap_or_default();
@@ -220,18 +250,20 @@ fn paths_and_schemas(server: &str) -> Value {
                     p.push(query_param("sortOrder", json!({"enum": ["asc", "desc"]}), "Sort order (asc by default)."));
                     p.push(query_param("createdBy", json!({"type": "string"}), "Only campaigns created by this user (usr_…)."));
                     p.push(query_param("version", json!({"enum": ["v1", "v2"]}), "v2 answers lemlist's page shape {campaigns, pagination} and pages with page and limit instead of offset."));
-                    p.push(query_param("page", json!({"type": "integer", "minimum": 1, "default": 1}), "With version=v2: the page, from 1. A page past the end is empty."));
+                    p.push(query_param("page", json!({"type": "integer", "minimum": 1, "maximum": 10_000_000, "default": 1}), "With version=v2: the page, from 1 (offset is not used then). A page past the end is empty."));
                     p
                 }, None, ok("Campaigns: an array, or with version=v2 {campaigns, pagination}", json!({"oneOf": [
                     {"type": "array", "items": {"$ref": "#/components/schemas/Campaign"}},
                     {"$ref": "#/components/schemas/CampaignPage"}
-                ]})), &[("400", "A bad parameter (with version=v2, offset is refused: use page).")]),
-                "post": operation("Create a campaign", vec![], Some(json!({"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "timezone": {"type": "string"}}})),
-                    ok("The new campaign", json!({"$ref": "#/components/schemas/Campaign"})), &[("400", "Missing or bad name or timezone."), ("403", "Read-only key or address not allowed.")])
+                ]})), &[("400", "A bad parameter.")]),
+                "post": require_body(operation("Create a campaign", vec![], Some(json!({"type": "object", "required": ["name"], "properties": {
+                        "name": super::inputs::name_schema(200),
+                        "timezone": {"anyOf": [super::inputs::time_zone_schema(), {"type": "null"}], "description": "An IANA time zone name (Europe/Paris when left out)."}}})),
+                    ok("The new campaign", json!({"$ref": "#/components/schemas/Campaign"})), &[("400", "Missing or bad name or timezone."), ("403", "Read-only key or address not allowed.")]))
             },
             "/campaigns/{campaignId}/leads": {
-                "post": operation("Add a lead, email in the body", vec![campaign_id.clone(), query_param("deduplicate", json!({"type": "boolean"}), "Refuse (409) if the email is in another campaign.")],
-                    Some(lead_vars.clone()), ok("The lead", lead.clone()), &[("400", "Bad email, bad body, or lead already in the campaign."), ("403", "Read-only key or address not allowed."), ("404", "Campaign not found."), ("409", "Lead already in another campaign (deduplicate).")])
+                "post": require_body(operation("Add a lead, email in the body", vec![campaign_id.clone(), query_param("deduplicate", json!({"type": "boolean"}), "Refuse (409) if the email is in another campaign.")],
+                    Some(lead_with_email), ok("The lead", lead.clone()), &[("400", "Bad email, bad body, or lead already in the campaign."), ("403", "Read-only key or address not allowed."), ("404", "Campaign not found."), ("409", "Lead already in another campaign (deduplicate).")]))
             },
             "/campaigns/{campaignId}/leads/{email}": {
                 "post": operation("Add a lead to a campaign", vec![campaign_id.clone(), email.clone(), query_param("deduplicate", json!({"type": "boolean"}), "Refuse (409) if the email is in another campaign.")],
@@ -239,36 +271,36 @@ fn paths_and_schemas(server: &str) -> Value {
                 "delete": operation("Unsubscribe a lead from a campaign, or delete it with action=remove", vec![campaign_id, email.clone(), query_param("action", json!({"enum": ["remove"]}), "remove deletes the lead.")],
                     None, ok("The lead", lead.clone()), &[("400", "Bad email or action."), ("403", "Read-only key or address not allowed."), ("404", "Campaign or lead not found.")])
             },
-            "/leads/{email}": {"get": operation("Find a lead by email", vec![email.clone(), query_param("version", json!({"enum": ["v2"]}), "v2 returns one entry per campaign.")],
-                None, ok("The newest lead with this email (v2: an array)", lead), &[("400", "Bad email."), ("404", "Lead not found.")])},
+            "/leads/{email}": {"get": operation("Find a lead by email", vec![email.clone(), query_param("version", json!({"enum": ["v1", "v2"]}), "v2 returns one entry per campaign.")],
+                None, ok("The newest lead with this email (v2: an array, one entry per campaign)", json!({"oneOf": [lead, {"type": "array", "items": {"$ref": "#/components/schemas/LeadV2"}}]})), &[("400", "Bad email or version."), ("404", "Lead not found.")])},
             "/activities": {"get": operation("List activities, newest first", {
                 let mut p = paging_params().as_array().cloned().unwrap_or_default();
-                p.push(query_param("type", json!({"type": "string"}), "leadAdded, leadRemoved, apiUnsubscribed, variableUnsubscribed, variableSubscribed, paused or resumed (lemlist's other types match nothing)."));
+                p.push(query_param("type", json!({"enum": super::activities::KEYDESK_TYPES.iter().chain(super::activities::LEMLIST_TYPES).collect::<Vec<_>>()}), "leadAdded, leadRemoved, apiUnsubscribed, variableUnsubscribed, variableSubscribed, paused or resumed (lemlist's other types match nothing)."));
                 p.push(query_param("campaignId", json!({"type": "string"}), "Only this campaign."));
                 p.push(query_param("leadId", json!({"type": "string"}), "Only this lead."));
                 p.push(query_param("isFirst", json!({"type": "boolean"}), "true: only each lead's first activity of its type; false: only the others."));
-                let date = json!({"type": "string", "description": "A date (2024-01-31, UTC), a date-time (2024-01-07T22:00:00.000Z) or Unix time in milliseconds."});
+                let date = super::inputs::date_schema();
                 p.push(query_param("minDate", date.clone(), "Only activities created at or after this date (startDate is an alias)."));
                 p.push(query_param("maxDate", date.clone(), "Only activities created at or before this date; a plain date includes the whole day (endDate is an alias)."));
                 p.push(query_param("startDate", date.clone(), "Alias of minDate."));
                 p.push(query_param("endDate", date, "Alias of maxDate."));
                 p
-            }, None, ok("Activities", json!({"type": "array", "items": {"$ref": "#/components/schemas/Activity"}})), &[("400", "A bad parameter.")])},
+            }, None, ok("Activities, newest first (none when maxDate is before minDate)", json!({"type": "array", "items": {"$ref": "#/components/schemas/Activity"}})), &[("400", "A bad parameter.")])},
             "/unsubscribes": {"get": operation("List unsubscribed emails and domains", paging_params().as_array().cloned().unwrap_or_default(), None,
                 ok("Unsubscribes", json!({"type": "array", "items": {"$ref": "#/components/schemas/Unsubscribe"}})), &[("400", "A bad parameter.")])},
             "/hooks": {
                 "get": operation("List webhooks", vec![], None, ok("Hooks", json!({"type": "array", "items": {"$ref": "#/components/schemas/Hook"}})), &[]),
-                "post": operation("Add a webhook: each matching activity is POSTed to targetUrl, signed with the secret in this answer (Keydesk-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">)",
-                    vec![], Some(json!({"type": "object", "required": ["targetUrl"], "properties": {"targetUrl": {"type": "string", "format": "uri"}, "type": {"type": "string", "description": "One activity type; every event when left out."}}})),
-                    ok("The new hook, with its secret (shown once)", json!({"$ref": "#/components/schemas/Hook"})), &[("400", "Missing or bad targetUrl (private and loopback addresses are refused unless the operator allows them), or an unknown type."), ("403", "Read-only key or address not allowed.")])
+                "post": require_body(operation("Add a webhook: each matching activity is POSTed to targetUrl, signed with the secret in this answer (Keydesk-Signature: t=<unix>,v1=<hex HMAC-SHA256 of \"<t>.<body>\">)",
+                    vec![], Some(json!({"type": "object", "required": ["targetUrl"], "properties": {"targetUrl": {"type": "string", "format": "uri"}, "type": {"anyOf": [{"enum": super::hooks::event_types()}, {"enum": ["", null]}], "description": "One activity type; every event when left out, empty or null."}}})),
+                    ok("The new hook, with its secret (shown once)", json!({"$ref": "#/components/schemas/Hook"})), &[("400", "Missing or bad targetUrl (a host that does not resolve, or resolves to a private, loopback or link-local address unless the operator allows them), or an unknown type."), ("403", "Read-only key or address not allowed.")]))
             },
             "/hooks/{hookId}": {
                 "delete": operation("Delete a webhook", vec![path_param("hookId", "A hook id (hoo_…).")], None, ok("The deleted hook", json!({"$ref": "#/components/schemas/Hook"})), &[("403", "Read-only key or address not allowed."), ("404", "Hook not found.")])
             },
             "/keys/verify": {"post": verify_operation()},
             "/unsubscribes/{email}": {
-                "post": operation("Unsubscribe an email (or @domain)", vec![email.clone()], None, ok("The entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed.")]),
-                "delete": operation("Remove an email from the unsubscribe list", vec![email], None, ok("The removed entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed."), ("404", "Unsubscribe not found.")])
+                "post": operation("Unsubscribe an email (or @domain)", vec![email_or_domain.clone()], None, ok("The entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed.")]),
+                "delete": operation("Remove an email from the unsubscribe list", vec![email_or_domain], None, ok("The removed entry", json!({"$ref": "#/components/schemas/Unsubscribe"})), &[("400", "Bad email or domain."), ("403", "Read-only key or address not allowed."), ("404", "Unsubscribe not found.")])
             }
         }
     })

@@ -4,13 +4,15 @@
 
 use serde_json::{Value, json};
 
-use super::openapi::{error, ok, operation, path_param, query_param};
+use super::inputs;
+use super::openapi::{error, ok, operation, path_param, query_param, typed_path_param};
 
 /// Adds the operations and schemas to `doc` (built by `openapi::document`).
 pub fn add(doc: &mut Value) {
     let campaign_id = path_param("campaignId", "A campaign id (cam_…).");
-    let lead_id = path_param(
+    let lead_id = typed_path_param(
         "leadId",
+        json!({"anyOf": [{"type": "string", "pattern": "^lea_"}, inputs::email_schema()]}),
         "A lead id (lea_…) or the lead's email address (URL-encode @ as %40).",
     );
     let only_campaign = query_param(
@@ -19,7 +21,7 @@ pub fn add(doc: &mut Value) {
         "Only in this campaign (cam_…); every campaign of the lead otherwise.",
     );
     let date =
-        |name: &str, description: &str| query_param(name, json!({"type": "string"}), description);
+        |name: &str, description: &str| query_param(name, inputs::date_schema(), description);
     let paused = ok(
         "The leads concerned, each with isPaused",
         json!({"type": "array", "items": {"$ref": "#/components/schemas/Lead"}}),
@@ -42,11 +44,11 @@ pub fn add(doc: &mut Value) {
             campaign_id,
             date("startDate", "From this date (2024-01-31), date-time (2024-01-07T22:00:00.000Z) or Unix time in milliseconds."),
             date("endDate", "Up to this date; a plain date includes the whole day."),
-            query_param("timezone", json!({"type": "string"}), "An IANA time zone name such as Europe/Paris: dates and date-times without an offset are read in it (UTC by default)."),
+            query_param("timezone", inputs::time_zone_schema(), "An IANA time zone name such as Europe/Paris: dates and date-times without an offset are read in it (UTC by default)."),
         ],
         None,
         ok("The stats", json!({"$ref": "#/components/schemas/CampaignStats"})),
-        &[("400", "A bad date, an end before the start, or an unknown timezone."), ("404", "Campaign not found.")],
+        &[("400", "A bad date or an unknown timezone (an end before the start is an empty window)."), ("404", "Campaign not found.")],
     )});
     paths["/leads/pause/{leadId}"] = json!({"post": operation(
         "Pause a lead",
@@ -64,8 +66,9 @@ pub fn add(doc: &mut Value) {
     )});
     paths["/unsubscribes/{email}"]["get"] = operation(
         "Get an unsubscribed email (or @domain)",
-        vec![path_param(
+        vec![typed_path_param(
             "email",
+            inputs::email_or_domain_schema(),
             "The email address or @domain (URL-encode @ as %40).",
         )],
         None,

@@ -14,9 +14,10 @@ pub async fn get_team(
     call: ApiCall,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let with_users = query.get("version").map(String::as_str) == Some("v2");
-    let (team, members) = call
+    let query = query.into_inner();
+    let (with_users, (team, members)) = call
         .run(move |conn, key| {
+            let with_users = super::one_of(&query, "version", &["v1", "v2"])? == Some("v2");
             // One query: every workspace has at least one member (its last admin stays).
             let rows = user::list_with_workspace(conn, key.workspace_id)?;
             let team = match rows.first() {
@@ -27,7 +28,7 @@ pub async fn get_team(
                 }
             };
             let members: Vec<_> = rows.into_iter().map(|row| row.user).collect();
-            Ok(((key.workspace_id, team.0, team.1), members))
+            Ok((with_users, ((key.workspace_id, team.0, team.1), members)))
         })
         .await?;
     let (team_id, team_name, team_created_at) = team;

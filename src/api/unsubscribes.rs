@@ -13,27 +13,12 @@ use super::activities::{record_for_email, record_for_lead};
 use super::auth::ApiCall;
 use super::error::ApiError;
 use super::{Paging, json_time};
-use crate::domain::Email;
 use crate::models::unsubscribe::{self, Unsubscribe};
 use crate::models::{lead, workspace};
 
-/// An email, or a whole domain written `@example.com`, lower-cased.
+/// An email, or a whole domain written `@example.com`, lower-cased (`inputs`).
 fn parse_value(raw: &str) -> Result<String, ApiError> {
-    let raw = raw.trim();
-    if let Some(domain) = raw.strip_prefix('@') {
-        let check = format!("x@{domain}");
-        return Email::parse(&check)
-            .map(|e| e.as_str()[1..].to_string())
-            .map_err(|_| ApiError::bad_field("email", "Invalid email address or domain. Domains must start with @, e.g. @example.com."));
-    }
-    Email::parse(raw)
-        .map(|e| e.as_str().to_string())
-        .map_err(|_| {
-            ApiError::bad_field(
-                "email",
-                "Invalid email address or domain. Domains must start with @, e.g. @example.com.",
-            )
-        })
+    super::inputs::email_or_domain("email", raw)
 }
 
 /// lemlist's shape; `email` repeats `value` for clients of the older docs.

@@ -199,8 +199,10 @@ async fn campaign_stats_refuse_bad_dates_and_time_zones(app: TestApp) {
     for (query, field) in [
         ("?startDate=yesterday", "startDate"),
         ("?endDate=2024-02-30", "endDate"),
-        ("?startDate=2024-02-01&endDate=2024-01-01", "endDate"),
+        ("?startDate=", "startDate"),
+        ("?startDate=2024-01-01%2010:00", "startDate"),
         ("?timezone=Not%20a%20zone", "timezone"),
+        ("?timezone=europe/paris", "timezone"),
         ("?timezone=Mars/Olympus&startDate=2024-01-01", "timezone"),
     ] {
         let (status, error) = stats(&api, &cam, query).await;
@@ -211,6 +213,9 @@ async fn campaign_stats_refuse_bad_dates_and_time_zones(app: TestApp) {
             "{query}: the message names {field}"
         );
     }
+    let (status, empty) = stats(&api, &cam, "?startDate=2024-02-01&endDate=2024-01-01").await;
+    assert_eq!(status, StatusCode::OK, "an end before the start: {empty}");
+    assert_eq!(empty["leadTotal"], 0);
 }
 
 async fn page(api: &Api<'_>, query: &str) -> (StatusCode, Value) {
@@ -290,7 +295,11 @@ async fn v2_paging_refuses_bad_pages_and_limits(app: TestApp) {
         ("&page=two", "page"),
         ("&limit=0", "limit"),
         ("&limit=101", "limit"),
-        ("&offset=5", "offset"),
+        ("&page=", "page"),
+        ("&limit=", "limit"),
+        ("&page=+2", "page"),
+        ("&page=02", "page"),
+        ("&offset=-1", "offset"),
     ] {
         let (status, error) = page(&api, query).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");

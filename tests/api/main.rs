@@ -15,6 +15,7 @@ mod api_leads;
 mod api_lemlist_docs;
 mod api_methods;
 mod api_refusals;
+mod api_strict_inputs;
 mod api_unserved;
 mod api_usage;
 mod browser;
