@@ -14,7 +14,7 @@ use crate::db::DbConnection;
 use crate::domain::Email;
 use crate::models::campaign::{self, Campaign};
 use crate::models::lead::{self, Lead, LeadCampaign};
-use crate::models::unsubscribe;
+use crate::models::{unsubscribe, workspace};
 
 /// Keys that describe the lead itself and cannot be variables.
 const RESERVED: [&str; 5] = ["_id", "email", "campaignId", "campaignName", "isPaused"];
@@ -140,6 +140,8 @@ fn insert_lead(
 ) -> Result<Value, ApiError> {
     let workspace_id = key.workspace_id;
     conn.transaction(|conn| {
+        // First: the same email added twice at once gets one lead and one 400, not a 5xx.
+        workspace::lock_for_writing(conn, workspace_id)?;
         let campaign =
             campaign::find(conn, workspace_id, campaign_id)?.ok_or_else(campaign_not_found)?;
         if lead::find_in_campaign(conn, campaign.id, email.as_str())?.is_some() {

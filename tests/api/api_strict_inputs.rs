@@ -13,6 +13,7 @@ on_both_databases!(
     campaign_names_and_time_zones_are_checked_exactly,
     emails_and_flags_follow_the_declared_patterns,
     v2_pages_do_not_use_offset,
+    one_email_added_six_times_at_once_is_one_lead,
 );
 
 async fn refused(api: &Api<'_>, method: Method, path: &str, body: Option<Value>, field: &str) {
@@ -253,4 +254,42 @@ async fn v2_pages_do_not_use_offset(app: TestApp) {
     .await;
     assert_eq!(first, with_offset, "page 1 either way");
     assert_eq!(first["pagination"]["nextPage"], 2);
+}
+
+async fn one_email_added_six_times_at_once_is_one_lead(app: TestApp) {
+    let api = Api {
+        key: app.set_up_with_key().await,
+        app: &app,
+    };
+    let cam = served(
+        &api,
+        Method::POST,
+        "/api/campaigns",
+        Some(json!({"name": "Rush"})),
+    )
+    .await;
+    let path = format!(
+        "/api/campaigns/{}/leads/ada%40example.com",
+        cam["_id"].as_str().unwrap()
+    );
+    let add = || api.call(Method::POST, &path, None);
+    let answers = tokio::join!(add(), add(), add(), add(), add(), add());
+    let statuses = [
+        answers.0.0,
+        answers.1.0,
+        answers.2.0,
+        answers.3.0,
+        answers.4.0,
+        answers.5.0,
+    ];
+    let added = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::BAD_REQUEST)
+        .count();
+    assert_eq!((added, refused), (1, 5), "{statuses:?}");
+    let (_, leads) = api
+        .call(Method::GET, "/api/leads/ada%40example.com?version=v2", None)
+        .await;
+    assert_eq!(leads.as_array().map(Vec::len), Some(1), "{leads}");
 }
