@@ -25,6 +25,11 @@ on_both_databases!(
         with_token(config);
         fast_local_delivery(config);
     },
+    a_webhook_to_a_refused_address_is_counted_as_target_refused with |config| {
+        with_token(config);
+        fast_local_delivery(config);
+        config.webhooks.allow_private = false;
+    },
 );
 
 fn with_token(config: &mut keydesk::config::Config) {
@@ -325,4 +330,35 @@ async fn the_binary_reads_the_token_from_its_environment_and_never_logs_it() {
         let logs = app.logs_containing("/metrics").await;
         assert!(!logs.contains(TOKEN), "the token is never logged");
     }
+}
+
+async fn a_webhook_to_a_refused_address_is_counted_as_target_refused(app: TestApp) {
+    let key = app.set_up_with_key().await;
+    // Made behind the server's back: the API would refuse a loopback target up front.
+    keydesk::models::hook::insert(
+        &mut app.db_conn(),
+        &keydesk::models::hook::NewHook {
+            workspace_id: 1,
+            target_url: "http://127.0.0.1:9/never",
+            event_type: None,
+            secret: "whsec_test",
+            created_by: ADMIN_NAME,
+        },
+    )
+    .unwrap();
+    lead_added_then_unsubscribed(&app, &key, "grace@example.com").await;
+
+    let refused = r#"keydesk_webhook_deliveries_total{outcome="target_refused"}"#;
+    let text = scrape_until(&app, refused, 1.0).await;
+    let delivered = r#"keydesk_webhook_deliveries_total{outcome="delivered"}"#;
+    assert_eq!(sample(&text, delivered), Some(0.0));
+    assert_eq!(
+        sample(
+            &text,
+            r#"keydesk_webhook_deliveries_total{outcome="failed_will_retry"}"#
+        ),
+        Some(0.0),
+        "a refused target is counted as that alone"
+    );
+    assert!(!text.contains("127.0.0.1:9"), "no target in the metrics");
 }
