@@ -1,5 +1,5 @@
 //! What every handler can reach: the pool, the configuration, the rate limiter, the
-//! usage recorder and the SQLite file's identity. The router (`startup`) builds it;
+//! usage recorder, the metrics and the SQLite file's identity. The router (`startup`) builds it;
 //! nothing here knows the routes.
 
 use std::sync::Arc;
@@ -15,6 +15,7 @@ use crate::domain::setup_code::SetupCode;
 use crate::error::AppError;
 use crate::metering::rate_limit::ApiRateLimiter;
 use crate::metering::usage::UsageRecorder;
+use crate::metrics::{FallbackState, Metrics, RateLimitBackendStatus};
 use crate::models;
 
 pub struct AppState {
@@ -24,6 +25,11 @@ pub struct AppState {
     setup_done: AtomicBool,
     pub rate_limiter: ApiRateLimiter,
     pub usage: Arc<UsageRecorder>,
+    /// What `/metrics` reports, counted as it happens.
+    pub metrics: Arc<Metrics>,
+    /// Whether rate limits are shared or, for want of the shared store, this instance's
+    /// own; read by `/metrics`. A shared limiter puts its own status here.
+    pub rate_limit_backend: Arc<dyn RateLimitBackendStatus>,
     /// Signs device cookies (`auth::device`); read once at start, shared by every instance.
     pub device_key: Key,
     /// Asked for by `/setup` when the server listens on a public address (see `startup`).
@@ -34,10 +40,13 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(pool: Pool, config: Arc<Config>, device_key: Key) -> Self {
+        let usage = Arc::new(UsageRecorder::default());
         Self {
             device_key,
             rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
-            usage: Arc::new(UsageRecorder::default()),
+            metrics: Arc::new(Metrics::new(usage.flush_metrics())),
+            rate_limit_backend: Arc::new(FallbackState::default()),
+            usage,
             setup_done: AtomicBool::new(false),
             setup_code: None,
             db_file: DbFile::of(&config.database),

@@ -6,6 +6,7 @@ use time::Duration;
 
 use crate::db::DatabaseUrl;
 use crate::domain::key_settings::AllowedIps;
+use crate::metrics::token::MetricsToken;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -135,6 +136,16 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_DB_POOL_SIZE", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..=256), global = true)]
     pub db_pool_size: u32,
+    /// Serve Prometheus metrics at /metrics to requests with `Authorization: Bearer <this
+    /// token>` (others get 401). Unset or blank: /metrics does not exist (404). Use a long
+    /// random value; it is never logged or shown.
+    #[arg(
+        long,
+        env = "KEYDESK_METRICS_TOKEN",
+        hide_env_values = true,
+        global = true
+    )]
+    pub metrics_token: Option<String>,
 }
 
 /// Everything the server needs, parsed and checked.
@@ -189,6 +200,8 @@ pub struct Config {
     pub login_failure_window: Duration,
     /// How often batched key usage is written (PRODUCT 6: at least every second).
     pub usage_flush_interval: std::time::Duration,
+    /// Guards `/metrics`; without one it answers 404.
+    pub metrics_token: Option<MetricsToken>,
 }
 
 impl Config {
@@ -216,6 +229,7 @@ impl Config {
             login_max_failures_per_account: s.login_max_failures_per_account.into(),
             login_failure_window: Duration::minutes(15),
             usage_flush_interval: std::time::Duration::from_secs(1),
+            metrics_token: MetricsToken::from_setting(s.metrics_token.as_deref()),
         })
     }
 
@@ -240,6 +254,10 @@ mod tests {
         assert_eq!(config.rate_limit_window.as_secs(), 2);
         assert_eq!(config.login_max_failures_per_address, 20);
         assert_eq!(config.login_max_failures_per_account, 10);
+        assert!(
+            config.metrics_token.is_none(),
+            "no /metrics unless a token is set"
+        );
         assert!(cli.command.is_none());
     }
 

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod format;
 pub mod metering;
+pub mod metrics;
 pub mod models;
 pub mod redact;
 pub mod startup;

@@ -73,6 +73,7 @@ impl Application {
 
         let key = Key::from(&cookie_key);
         let config_threads = (config.db_pool_size as usize).max(2);
+        let serve_metrics = config.metrics_token.is_some();
         let store = DbSessionStore::new(pool.clone(), config.session_absolute);
         let server = HttpServer::new(move || {
             let session = SessionMiddleware::builder(store.clone(), key.clone())
@@ -105,6 +106,12 @@ impl Application {
                 )
                 .service(crate::web::static_files::scope())
                 .configure(crate::web::health::routes)
+                .configure(|cfg| {
+                    // Without a token, /metrics is as unknown as any other path.
+                    if serve_metrics {
+                        crate::web::metrics::routes(cfg);
+                    }
+                })
                 .configure(crate::api::routes)
                 .service(
                     web::scope("")

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::config::WebhookConfig;
 use crate::db;
 use crate::domain::webhook::{self, Target, TargetError};
+use crate::metrics::DeliveryOutcome;
 use crate::models::hook::{self, Hook};
 use crate::models::hook_delivery::{self, Delivery, Outcome};
 
@@ -68,7 +69,30 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
 }
 
 /// What one attempt came to: the status code, or why there was none.
-type Sent = Result<u16, String>;
+type Sent = Result<u16, NotSent>;
+
+/// Why an attempt got no answer, in words for the deliveries list.
+struct NotSent {
+    why: String,
+    /// The target was refused before any connection (unresolved, or a refused address).
+    target_refused: bool,
+}
+
+impl NotSent {
+    fn failed(why: impl ToString) -> Self {
+        Self {
+            why: why.to_string(),
+            target_refused: false,
+        }
+    }
+
+    fn refused(why: impl ToString) -> Self {
+        Self {
+            why: why.to_string(),
+            target_refused: true,
+        }
+    }
+}
 
 async fn record(
     state: &AppState,
@@ -84,7 +108,7 @@ async fn record(
         }
         Ok(status) if !delivered => Some(format!("HTTP {status}")),
         Ok(_) => None,
-        Err(why) => Some(why.clone()),
+        Err(not_sent) => Some(not_sent.why.clone()),
     };
     let now = db::now();
     let wait = webhook::backoff_seconds(delivery.attempts + 1, config.retry_base_secs);
@@ -98,6 +122,18 @@ async fn record(
             "webhook delivery failed: {error}"
         );
     }
+    let counted = match (&sent, delivered, retry_at) {
+        (
+            Err(NotSent {
+                target_refused: true,
+                ..
+            }),
+            ..,
+        ) => DeliveryOutcome::TargetRefused,
+        (_, true, _) => DeliveryOutcome::Delivered,
+        (_, false, Some(_)) => DeliveryOutcome::FailedWillRetry,
+        (_, false, None) => DeliveryOutcome::GivenUp,
+    };
     let outcome_status = sent.as_ref().ok().map(|s| i32::from(*s));
     let duration_ms = i32::try_from(took.as_millis()).unwrap_or(i32::MAX);
     db::with_connection(&state.pool, move |conn| {
@@ -106,7 +142,7 @@ async fn record(
             duration_ms,
             error: error.as_deref(),
         };
-        Ok(hook_delivery::record_attempt(
+        anyhow::Ok(hook_delivery::record_attempt(
             conn,
             delivery.id,
             &outcome,
@@ -114,7 +150,9 @@ async fn record(
             retry_at,
         )?)
     })
-    .await
+    .await?;
+    state.metrics.webhook_attempt(counted);
+    Ok(())
 }
 
 /// Resolves the target and checks every address it names: a private, loopback or
@@ -138,10 +176,10 @@ fn checked(addrs: Vec<SocketAddr>, allow_private: bool) -> Result<SocketAddr, Ta
 }
 
 async fn send(config: &WebhookConfig, hook: &Hook, delivery: &Delivery) -> Sent {
-    let target = Target::parse(&hook.target_url).map_err(|e| e.to_string())?;
+    let target = Target::parse(&hook.target_url).map_err(NotSent::refused)?;
     let addr = resolve(&target, config.allow_private)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(NotSent::refused)?;
     let (host, _) = target.host_and_port();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -149,7 +187,7 @@ async fn send(config: &WebhookConfig, hook: &Hook, delivery: &Delivery) -> Sent 
         .resolve(&host, addr)
         .user_agent(concat!("Keydesk-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| e.to_string())?;
+        .map_err(NotSent::failed)?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     let signature = webhook::signature(&hook.secret, now, delivery.payload.as_bytes());
     let response = client
@@ -161,7 +199,7 @@ async fn send(config: &WebhookConfig, hook: &Hook, delivery: &Delivery) -> Sent 
         .body(delivery.payload.clone())
         .send()
         .await
-        .map_err(|e| describe(&e, config.timeout))?;
+        .map_err(|e| NotSent::failed(describe(&e, config.timeout)))?;
     Ok(response.status().as_u16())
 }
 

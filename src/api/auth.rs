@@ -108,9 +108,15 @@ impl ApiCall {
         // A refusal (or no connection) leaves the allowance uncounted: the gate then
         // reports the untouched limit.
         let (allowance, result) = db::with_connection(&self.state.pool, move |conn| {
-            let key = verify(conn, &candidate)?;
+            let key = verify(conn, &candidate).inspect_err(|refused| {
+                if let Some(code) = refused.refusal_code() {
+                    state.metrics.key_refused(code);
+                }
+            })?;
+            state.metrics.key_accepted();
             let allowance = state.rate_limiter.check(key.key_id);
             if let Some(wait) = allowance.retry_after {
+                state.metrics.rate_limited();
                 let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
                 let refusal = ApiError::TooManyRequests {
                     retry_after_secs: secs.max(1),
@@ -293,6 +299,9 @@ pub async fn require_api_key(
             req.extensions_mut().insert(candidate);
         }
         Err(error) => {
+            if let Some(code) = error.refusal_code() {
+                state.metrics.key_refused(code);
+            }
             let mut response = error.error_response();
             set_rate_headers(response.headers_mut(), &state.rate_limiter.uncounted());
             return Ok(req.into_response(response).map_into_right_body());

@@ -57,6 +57,14 @@ impl ApiError {
         }
     }
 
+    /// The code of a refused key (401, 403): what `/metrics` counts key checks by.
+    pub fn refusal_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Unauthorized { code, .. } | Self::Forbidden { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
     fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized { code, .. } | Self::Forbidden { code, .. } => code,

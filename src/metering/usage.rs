@@ -3,13 +3,15 @@
 //! second and at shutdown, so the database sees one write per key per second at most.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use diesel::{Connection, QueryResult};
 use time::{Date, PrimitiveDateTime};
 
 use crate::db::DbConnection;
 use crate::domain::sighting::SightingKind;
+use crate::metrics::UsageFlushMetrics;
 use crate::models::{api_key, key_client, key_usage};
 
 /// Longest user agent kept.
@@ -42,9 +44,19 @@ impl PendingUse {
     }
 }
 
+/// What waits for the next flush, and since when (for the flush lag in `/metrics`).
+#[derive(Default)]
+struct Pending {
+    keys: HashMap<i32, PendingUse>,
+    /// When the oldest request waiting was noted: read from the clock only when the
+    /// first request after a flush arrives.
+    since: Option<Instant>,
+}
+
 #[derive(Default)]
 pub struct UsageRecorder {
-    pending: Mutex<HashMap<i32, PendingUse>>,
+    pending: Mutex<Pending>,
+    metrics: Arc<UsageFlushMetrics>,
 }
 
 impl UsageRecorder {
@@ -52,7 +64,10 @@ impl UsageRecorder {
     pub fn record(&self, key_id: i32, at: PrimitiveDateTime, ip: &str, agent: &str) {
         let agent: String = agent.chars().take(MAX_AGENT_LEN).collect();
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let entry = pending.entry(key_id).or_default();
+        if pending.since.is_none() {
+            pending.since = Some(Instant::now());
+        }
+        let entry = pending.keys.entry(key_id).or_default();
         entry.last_used_at = Some(at);
         entry.last_ip = ip.to_string();
         *entry.per_day.entry(at.date()).or_default() += 1;
@@ -68,30 +83,47 @@ impl UsageRecorder {
     /// Requests noted but not yet written.
     pub fn pending_requests(&self) -> i64 {
         let pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
-        pending.values().flat_map(|p| p.per_day.values()).sum()
+        requests_in(&pending.keys)
+    }
+
+    /// Where each flush reports its lag and size.
+    pub fn flush_metrics(&self) -> Arc<UsageFlushMetrics> {
+        self.metrics.clone()
     }
 
     /// Writes everything noted so far in one transaction. On failure the batch is
     /// kept for the next flush, so a database outage loses nothing.
     pub fn flush(&self, conn: &mut DbConnection) -> QueryResult<usize> {
-        let batch = std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
+        let Pending { keys: batch, since } =
+            std::mem::take(&mut *self.pending.lock().unwrap_or_else(|e| e.into_inner()));
         if batch.is_empty() {
             return Ok(0);
         }
         match conn.transaction(|conn| write_batch(conn, &batch)) {
-            Ok(written) => Ok(written),
+            Ok(written) => {
+                let waited = since.map(|t| t.elapsed()).unwrap_or_default();
+                let requests = u64::try_from(requests_in(&batch)).unwrap_or_default();
+                self.metrics.flushed(requests, waited);
+                Ok(written)
+            }
             Err(e) => {
+                self.metrics.failed();
                 let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
                 for (key_id, older) in batch {
-                    let newer = pending.remove(&key_id).unwrap_or_default();
+                    let newer = pending.keys.remove(&key_id).unwrap_or_default();
                     let mut merged = older;
                     merged.merge(newer);
-                    pending.insert(key_id, merged);
+                    pending.keys.insert(key_id, merged);
                 }
+                pending.since = since.into_iter().chain(pending.since).min();
                 Err(e)
             }
         }
     }
+}
+
+fn requests_in(keys: &HashMap<i32, PendingUse>) -> i64 {
+    keys.values().flat_map(|p| p.per_day.values()).sum()
 }
 
 fn write_batch(conn: &mut DbConnection, batch: &HashMap<i32, PendingUse>) -> QueryResult<usize> {

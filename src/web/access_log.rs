@@ -1,12 +1,16 @@
 //! One log line per request, with secrets redacted: the path and query are logged
 //! decoded with every key-shaped token masked, and headers (Authorization among them)
-//! and bodies are never logged.
+//! and bodies are never logged. Each request is counted here for `/metrics` too, under
+//! the route pattern it matched (`metrics::http`).
 
 use std::time::Instant;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
+use actix_web::web;
+
+use crate::app::AppState;
 
 use crate::redact;
 
@@ -15,17 +19,25 @@ pub async fn log_request(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
-    let method = req.method().to_string();
+    let metrics = req
+        .app_data::<web::Data<AppState>>()
+        .map(|state| state.metrics.clone());
+    let verb = req.method().clone();
+    let method = verb.to_string();
     let target = redact_target(req.path(), req.query_string());
     let peer = req
         .peer_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
     let response = next.call(req).await;
-    let status = match &response {
-        Ok(res) => res.status().as_u16(),
-        Err(e) => e.as_response_error().status_code().as_u16(),
+    let (status, pattern) = match &response {
+        Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
+        Err(e) => (e.as_response_error().status_code().as_u16(), None),
     };
+    if let Some(metrics) = metrics {
+        let took = started.elapsed();
+        metrics.http.record(&verb, pattern.as_deref(), status, took);
+    }
     tracing::info!(
         target: "keydesk::access",
         %method,

@@ -14,6 +14,7 @@ pub mod leaver_keys;
 pub mod login;
 pub mod login_code;
 pub mod login_throttle;
+pub mod metrics;
 pub mod one_time_links;
 pub mod settings;
 pub mod setup;

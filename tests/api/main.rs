@@ -42,6 +42,7 @@ mod log_redaction;
 mod login;
 mod login_device;
 mod login_throttle;
+mod metrics;
 mod outage;
 mod process;
 mod races;
