@@ -473,7 +473,7 @@ bench_instructions() {
         i=$((i + 1))
         [[ -f $out.$i ]] || die "callgrind wrote no dump $out.$i"
         R[instr.$name]=$(callgrind_annotate "$out.$i" 2>/dev/null |
-            awk -v n="$INSTR_REQUESTS" '/PROGRAM TOTALS/ { gsub(",", "", $1); printf "%.0f", $1 / n; exit }')
+            awk -v n="$INSTR_REQUESTS" '/PROGRAM TOTALS/ && !done { gsub(",", "", $1); printf "%.0f", $1 / n; done = 1 }')
         note "$(printf '%-10s %10s instructions per request' "$name" "${R[instr.$name]}")"
     done
     if [[ -n $INSTR_KEEP ]]; then
