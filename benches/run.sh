@@ -19,6 +19,10 @@
 #   KEYDESK_BIN=path     benchmark another keydesk binary (add SKIP_BUILD=1 to skip cargo)
 #   ONLY_PAGE=1          only the Integrations page's weight and time (needs curl and sqlite3,
 #                        not wrk or hyperfine)
+#   INSTR_REQUESTS=2000  requests per endpoint in the callgrind step (instructions per request)
+#   ONLY_INSTRUCTIONS=1  only that step (needs valgrind and python3, not wrk or hyperfine)
+#   SKIP_INSTRUCTIONS=1  skip that step (it is also skipped when valgrind is missing)
+#   INSTR_KEEP=dir       keep that step's two callgrind profiles in dir
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -37,6 +41,10 @@ PG_URL_PARAMS=${PG_URL_PARAMS:-}
 SKIP_PG=${SKIP_PG:-0}
 SKIP_BUILD=${SKIP_BUILD:-0}
 ONLY_PAGE=${ONLY_PAGE:-0}
+INSTR_REQUESTS=${INSTR_REQUESTS:-2000}
+INSTR_KEEP=${INSTR_KEEP:-}
+ONLY_INSTRUCTIONS=${ONLY_INSTRUCTIONS:-0}
+SKIP_INSTRUCTIONS=${SKIP_INSTRUCTIONS:-0}
 
 BIN=${KEYDESK_BIN:-target/release/keydesk}
 ADMIN_EMAIL=bench@keydesk.test
@@ -52,7 +60,8 @@ note() { printf '    %s\n' "$*" >&2; }
 die() { printf 'benches/run.sh: %s\n' "$*" >&2; exit 1; }
 
 TOOLS=(curl sqlite3 awk ss)
-[[ $ONLY_PAGE == 1 ]] || TOOLS+=(wrk hyperfine)
+[[ $ONLY_PAGE == 1 || $ONLY_INSTRUCTIONS == 1 ]] || TOOLS+=(wrk hyperfine)
+[[ $ONLY_INSTRUCTIONS != 1 ]] || TOOLS+=(valgrind callgrind_control callgrind_annotate python3)
 for tool in "${TOOLS[@]}"; do
     command -v "$tool" >/dev/null || die "$tool is missing (apt-get install -y wrk hyperfine curl sqlite3 iproute2)"
 done
@@ -416,6 +425,67 @@ bench_page() {
     drop_db "$b" "$url"
 }
 
+# Instructions per request on SQLite, counted by callgrind: unlike req/s, this does not
+# move with whatever else the machine is doing, so it compares builds. The server runs
+# under valgrind; after login, key creation and a warm-up the counters are zeroed, then
+# each endpoint gets INSTR_REQUESTS GETs over one keep-alive connection (benches/keepalive.py)
+# followed by a dump. Background work in that span (the usage flush every second) is counted.
+bench_instructions() {
+    local out="$TMP/callgrind.out" jar="$TMP/instr.jar" key url i name
+    log "sqlite: instructions per request under callgrind ($INSTR_REQUESTS keep-alive requests per endpoint)"
+    new_db sqlite instr
+    url=$DB_URL
+    create_admin "$url"
+    SRV_PORT=$(free_port)
+    SRV_LOG="$TMP/instr.log"
+    valgrind --tool=callgrind --callgrind-out-file="$out" \
+        "$BIN" serve --addr "127.0.0.1:$SRV_PORT" --database-url "$url" >"$SRV_LOG" 2>&1 &
+    SRV_PID=$!
+    PIDS+=("$SRV_PID")
+    BASE="http://127.0.0.1:$SRV_PORT"
+    for i in $(seq 1 600); do
+        healthz_ok "$SRV_PORT" && break
+        kill -0 "$SRV_PID" 2>/dev/null || { tail -20 "$SRV_LOG" >&2; die "the server under valgrind exited"; }
+        sleep 0.2
+    done
+    healthz_ok "$SRV_PORT" || die "the server under valgrind did not answer /healthz within 120 s"
+
+    login "$BASE" "$jar"
+    key=$(create_key "$BASE" "$jar" "$MAIN_KEY_NAME")
+    seed_keys sqlite "$url" 2 10
+    export BENCH_AUTHORIZATION="Bearer $key"
+    python3 benches/keepalive.py "$BASE/healthz" 200 || die "warm-up of /healthz failed"
+    python3 benches/keepalive.py "$BASE/api/team" 200 || die "warm-up of /api/team failed"
+    callgrind_control -z "$SRV_PID" >/dev/null
+    for name in healthz team; do
+        if [[ $name == healthz ]]; then
+            python3 benches/keepalive.py "$BASE/healthz" "$INSTR_REQUESTS" || die "/healthz failed under callgrind"
+        else
+            python3 benches/keepalive.py "$BASE/api/team" "$INSTR_REQUESTS" || die "/api/team failed under callgrind"
+        fi
+        # -d writes the counts since the last zeroing or dump to a new numbered file, then zeroes.
+        callgrind_control -d "$SRV_PID" >/dev/null
+    done
+    unset BENCH_AUTHORIZATION
+    stop_server "$SRV_PID"
+    i=0
+    for name in healthz team; do
+        i=$((i + 1))
+        [[ -f $out.$i ]] || die "callgrind wrote no dump $out.$i"
+        R[instr.$name]=$(callgrind_annotate "$out.$i" 2>/dev/null |
+            awk -v n="$INSTR_REQUESTS" '/PROGRAM TOTALS/ && !done { gsub(",", "", $1); printf "%.0f", $1 / n; done = 1 }')
+        note "$(printf '%-10s %10s instructions per request' "$name" "${R[instr.$name]}")"
+    done
+    if [[ -n $INSTR_KEEP ]]; then
+        mkdir -p "$INSTR_KEEP"
+        cp "$out.1" "$INSTR_KEEP/callgrind.healthz"
+        cp "$out.2" "$INSTR_KEEP/callgrind.team"
+        note "callgrind profiles kept in $INSTR_KEEP (callgrind_annotate --inclusive=yes FILE)"
+    fi
+    rm -f "$out" "$out".*
+    drop_db sqlite "$url"
+}
+
 # Cold start on a fresh SQLite file: exec → first 200 from /healthz; and `keydesk migrate`.
 bench_cold_start() {
     local i url t0 t1 times=() csv="$TMP/hf-migrate.csv" f="$TMP/migrate.db"
@@ -461,17 +531,32 @@ log "machine"
 note "commit:    $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src migrations templates Cargo.toml Cargo.lock 2>/dev/null || echo ' (with local changes)')"
 note "cpu:       $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 note "kernel:    $(uname -r)"
-[[ $ONLY_PAGE == 1 ]] || note "tools:     $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(hyperfine --version), curl $(curl --version | awk 'NR == 1 { print $2 }')"
+[[ $ONLY_PAGE == 1 || $ONLY_INSTRUCTIONS == 1 ]] || note "tools:     $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2), $(hyperfine --version), curl $(curl --version | awk 'NR == 1 { print $2 }')"
 note "sqlite:    bundled by libsqlite3-sys $(awk '/^name = "libsqlite3-sys"/ { getline; print $3 }' Cargo.lock | tr -d '"')"
 [[ " ${BACKENDS[*]} " == *" postgres "* ]] && note "postgres:  $(pg_admin 'SHOW server_version')"
-[[ $ONLY_PAGE == 1 ]] || note "load:      wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency (after a $WRK_WARMUP warm-up run)"
+[[ $ONLY_PAGE == 1 || $ONLY_INSTRUCTIONS == 1 ]] || note "load:      wrk -t$WRK_THREADS -c$WRK_CONNS -d$WRK_DURATION --latency (after a $WRK_WARMUP warm-up run)"
 note "server:    RUST_LOG=${RUST_LOG:-info (the default: one access-log line per request)}, log to a file"
 note "all of it (wrk, server, PostgreSQL) shares these $(nproc) cores"
+
+RUN_INSTRUCTIONS=0
+if [[ $SKIP_INSTRUCTIONS != 1 && $ONLY_PAGE != 1 ]]; then
+    if command -v valgrind >/dev/null && command -v callgrind_control >/dev/null && command -v python3 >/dev/null; then
+        RUN_INSTRUCTIONS=1
+        note "callgrind: $(valgrind --version), $INSTR_REQUESTS keep-alive requests per endpoint"
+    else
+        note "valgrind or python3 is missing: skipping the instructions-per-request step"
+    fi
+fi
 
 if [[ $ONLY_PAGE == 1 ]]; then
     for b in "${BACKENDS[@]}"; do
         bench_page "$b"
     done
+    exit 0
+fi
+if [[ $ONLY_INSTRUCTIONS == 1 ]]; then
+    bench_instructions
+    printf 'SQLite instructions per request: /healthz %s, /api/team %s\n' "${R[instr.healthz]}" "${R[instr.team]}"
     exit 0
 fi
 for b in "${BACKENDS[@]}"; do
@@ -481,6 +566,7 @@ for b in "${BACKENDS[@]}"; do
     bench_page "$b"
 done
 bench_cold_start
+[[ $RUN_INSTRUCTIONS != 1 ]] || bench_instructions
 
 # ---------------------------------------------------------------- summary
 
@@ -517,6 +603,11 @@ done
 row "SQLite cold start, exec to /healthz 200, median (ms)" "${R[cold.median]}" "< 1000" "$(verdict lt "${R[cold.median]}" 1000)"
 row "SQLite cold start, exec to /healthz 200, max (ms)" "${R[cold.max]}" "< 1000" "$(verdict lt "${R[cold.max]}" 1000)"
 row "SQLite 'keydesk migrate' on a fresh file, median (ms)" "${R[migrate.median]}" "< 1000" "$(verdict lt "${R[migrate.median]}" 1000)"
+if [[ $RUN_INSTRUCTIONS == 1 ]]; then
+    row "SQLite /healthz instructions per request (callgrind)" "${R[instr.healthz]}" "" ""
+    row "SQLite /api/team instructions per request (callgrind)" "${R[instr.team]}" "<= 120000" \
+        "$(verdict [ "${R[instr.team]}" -le 120000 ])"
+fi
 
 printf '\n## Summary\n\n'
 printf '| %s | %s | %s | %s |\n' "Measurement" "Value" "Target" "Met"

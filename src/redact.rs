@@ -151,6 +151,11 @@ fn escape_unprintable(text: &str) -> String {
 
 /// Where a key-shaped token starting at `start` ends, if one does.
 fn key_end(bytes: &[u8], start: usize) -> Option<usize> {
+    // Every log line passes here byte by byte: a token, literal or encoded, can only
+    // start at a literal first letter of the prefix or at an escape's `%`.
+    if !matches!(bytes.get(start), Some(&b) if b == PREFIX.as_bytes()[0] || b == b'%') {
+        return None;
+    }
     let mut at = start;
     for &expected in PREFIX.as_bytes() {
         let (byte, len) = logical_byte(bytes, at)?;

@@ -221,6 +221,22 @@ where
     .await?
 }
 
+/// Runs `$body` with `$c` bound to the concrete connection behind a `DbConnection`:
+/// the body is written once and compiled for each backend. For the queries on every
+/// API request: through `MultiConnection` diesel renders a query's SQL afresh on each
+/// execution (its wrapper cannot skip that even when the prepared statement is cached),
+/// while on the concrete connection a cached statement is found by the query's type and
+/// only the bound values are sent.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Postgresql($c) => $body,
+            $crate::db::DbConnection::Sqlite($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 /// Builds the pool. It does not wait for the database: a database that is down
 /// at the first request gives a 503, and the pool recovers when it returns.
 pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Pool {

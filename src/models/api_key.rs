@@ -176,22 +176,25 @@ pub fn find_by_digest(
     conn: &mut DbConnection,
     digest: &KeyDigest,
 ) -> QueryResult<Option<(ApiKey, bool)>> {
-    // Both columns are unique, so no LIMIT: this runs on every API request.
-    let hash = digest.0.to_vec();
-    let current = api_keys::table
-        .filter(api_keys::key_hash.eq(&hash))
-        .select(ApiKey::as_select())
-        .load(conn)?
-        .pop();
-    if let Some(key) = current {
-        return Ok(Some((key, false)));
-    }
-    Ok(api_keys::table
-        .filter(api_keys::previous_hash.eq(&hash))
-        .select(ApiKey::as_select())
-        .load(conn)?
-        .pop()
-        .map(|key| (key, true)))
+    // Both columns are unique, so no LIMIT; on the concrete connection, as this runs on
+    // every API request (see `db::on_backend`).
+    let hash: &[u8] = &digest.0;
+    crate::db::on_backend!(conn, |c| {
+        let current = api_keys::table
+            .filter(api_keys::key_hash.eq(hash))
+            .select(ApiKey::as_select())
+            .get_result(c)
+            .optional()?;
+        if let Some(key) = current {
+            return Ok(Some((key, false)));
+        }
+        Ok(api_keys::table
+            .filter(api_keys::previous_hash.eq(hash))
+            .select(ApiKey::as_select())
+            .get_result(c)
+            .optional()?
+            .map(|key| (key, true)))
+    })
 }
 
 pub fn rename(conn: &mut DbConnection, id: i32, name: &str, note: &str) -> QueryResult<usize> {

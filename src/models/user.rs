@@ -145,12 +145,15 @@ pub struct Member {
 
 /// The members of a workspace with the workspace's own columns, in one query (the API's team).
 pub fn list_with_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<Member>> {
-    let rows: Vec<(User, String, PrimitiveDateTime)> = users::table
-        .inner_join(workspaces::table)
-        .filter(users::workspace_id.eq(workspace_id))
-        .order((users::name.asc(), users::id.asc()))
-        .select((User::as_select(), workspaces::name, workspaces::created_at))
-        .load(conn)?;
+    // On the concrete connection: this runs on every `GET /api/team` (see `db::on_backend`).
+    let rows: Vec<(User, String, PrimitiveDateTime)> = crate::db::on_backend!(conn, |c| {
+        users::table
+            .inner_join(workspaces::table)
+            .filter(users::workspace_id.eq(workspace_id))
+            .order((users::name.asc(), users::id.asc()))
+            .select((User::as_select(), workspaces::name, workspaces::created_at))
+            .load(c)?
+    });
     Ok(rows
         .into_iter()
         .map(|(user, workspace_name, workspace_created_at)| Member {
