@@ -36,7 +36,11 @@ impl AppState {
     pub fn new(pool: Pool, config: Arc<Config>, device_key: Key) -> Self {
         Self {
             device_key,
-            rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
+            rate_limiter: ApiRateLimiter::shared_through(
+                config.redis_url.as_ref(),
+                config.rate_limit_requests,
+                config.rate_limit_window,
+            ),
             usage: Arc::new(UsageRecorder::default()),
             setup_done: AtomicBool::new(false),
             setup_code: None,

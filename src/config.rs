@@ -6,6 +6,7 @@ use time::Duration;
 
 use crate::db::DatabaseUrl;
 use crate::domain::key_settings::AllowedIps;
+use crate::metering::redis_url::RedisUrl;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -99,6 +100,11 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_RATE_LIMIT_WINDOW_SECS", default_value_t = 2,
           value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub rate_limit_window_secs: u64,
+    /// Redis URL (e.g. `redis://127.0.0.1:6379/0`) through which every instance draws on
+    /// one rate-limit budget per key. Unset: each instance counts on its own. While Redis
+    /// is unreachable, each instance falls back to its own limits.
+    #[arg(long, env = "KEYDESK_REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
     /// A session ends after this many seconds without a request (default 12 hours).
     #[arg(long, env = "KEYDESK_SESSION_IDLE_SECS", default_value_t = 12 * 3600,
           value_parser = clap::value_parser!(u64).range(1..), global = true)]
@@ -174,6 +180,8 @@ pub struct Config {
     pub trusted_proxies: AllowedIps,
     pub rate_limit_requests: u32,
     pub rate_limit_window: std::time::Duration,
+    /// Where all instances share their rate-limit budget (none: each counts on its own).
+    pub redis_url: Option<RedisUrl>,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     /// How long typing the password lets guarded actions through (sudo mode).
@@ -207,6 +215,13 @@ impl Config {
                 .context("--trusted-proxies / KEYDESK_TRUSTED_PROXIES")?,
             rate_limit_requests: s.rate_limit_requests,
             rate_limit_window: std::time::Duration::from_secs(s.rate_limit_window_secs),
+            redis_url: s
+                .redis_url
+                .as_deref()
+                .filter(|url| !url.trim().is_empty())
+                .map(RedisUrl::parse)
+                .transpose()
+                .context("--redis-url / KEYDESK_REDIS_URL")?,
             session_idle: Duration::seconds(s.session_idle_secs as i64),
             session_absolute: Duration::seconds(s.session_absolute_secs as i64),
             sudo_window: Duration::seconds(s.sudo_window_secs as i64),
