@@ -92,7 +92,8 @@ struct Link {
 }
 
 impl SharedBudget {
-    /// Starts connecting in the background; until connected, `check` is `NotConnected`.
+    /// Connects, waiting for the first attempt at most `TIMEOUT` (so that with Redis up
+    /// the first request is already shared); until connected, `check` is `NotConnected`.
     pub fn connect(url: &RedisUrl, limit: u32, window: Duration) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -107,7 +108,9 @@ impl SharedBudget {
             lost: Notify::new(),
             warned_at: Mutex::new(None),
         });
-        runtime.spawn(keep_connected(link.clone()));
+        let (first_attempt, attempted) = std::sync::mpsc::channel();
+        runtime.spawn(keep_connected(link.clone(), first_attempt));
+        let _ = attempted.recv_timeout(TIMEOUT);
         let nonce: u64 = rand::random();
         Self {
             runtime: Some(runtime),
@@ -217,7 +220,7 @@ fn warning_due(warned_at: &Mutex<Option<Instant>>, now: Instant) -> bool {
 }
 
 /// Connects, and reconnects (at most once a second) whenever a check loses the connection.
-async fn keep_connected(link: Arc<Link>) {
+async fn keep_connected(link: Arc<Link>, first_attempt: std::sync::mpsc::Sender<()>) {
     let config = AsyncConnectionConfig::new()
         .set_connection_timeout(TIMEOUT)
         .set_response_timeout(TIMEOUT);
@@ -243,9 +246,11 @@ async fn keep_connected(link: Arc<Link>) {
                         tracing::info!("rate limits are shared between instances through Redis");
                     }
                     ever_connected = true;
+                    let _ = first_attempt.send(());
                 }
                 Err(e) => {
                     link.warn(&e);
+                    let _ = first_attempt.send(());
                     tokio::time::sleep(RETRY_EVERY).await;
                     continue;
                 }
