@@ -255,6 +255,10 @@ mod tests {
         assert_eq!(config.rate_limit_window.as_secs(), 2);
         assert_eq!(config.login_max_failures_per_address, 20);
         assert_eq!(config.login_max_failures_per_account, 10);
+        assert!(
+            config.redis_url.is_none(),
+            "each instance counts on its own"
+        );
         assert!(cli.command.is_none());
     }
 
@@ -269,5 +273,24 @@ mod tests {
     #[test]
     fn a_zero_rate_limit_is_refused() {
         assert!(Cli::try_parse_from(["keydesk", "--rate-limit-requests", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_redis_url_is_checked_at_start() {
+        let config = |url: &str| {
+            let cli = Cli::try_parse_from(["keydesk", "--redis-url", url]).unwrap();
+            Config::from_settings(&cli.settings)
+        };
+        assert!(
+            config("redis://127.0.0.1:6379/2")
+                .unwrap()
+                .redis_url
+                .is_some()
+        );
+        assert!(config("").unwrap().redis_url.is_none(), "empty means unset");
+        let refused = config("http://:hunter2@cache.internal").unwrap_err();
+        let message = format!("{refused:#}");
+        assert!(message.contains("KEYDESK_REDIS_URL"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
     }
 }

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-/// A `redis://` (or `rediss://`, `unix://`) URL that the Redis client accepts.
+/// A `redis://` (or `unix://`) URL that the Redis client accepts.
 #[derive(Clone)]
 pub struct RedisUrl(String);
 
