@@ -38,16 +38,18 @@ pub const KEY_PREFIX: &str = "keydesk:rate-limit:";
 
 /// KEYS[1]: the key's set; ARGV: window (µs), limit, a member unique to this request.
 /// Returns {accepted (0/1), requests in the window, oldest, newest, now} (times in µs).
+/// Times go to Redis formatted with `%d`: Lua's own number-to-string conversion keeps
+/// only 14 digits, which would round a microsecond timestamp to 100 µs.
 const SLIDING_WINDOW: &str = r"
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 local window = tonumber(ARGV[1])
 local limit = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', string.format('%d', now - window))
 local count = redis.call('ZCARD', KEYS[1])
 local accepted = 0
 if count < limit then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('ZADD', KEYS[1], string.format('%d', now), ARGV[3])
   redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1)
   count = count + 1
   accepted = 1
