@@ -15,7 +15,7 @@ use crate::domain::setup_code::SetupCode;
 use crate::error::AppError;
 use crate::metering::rate_limit::ApiRateLimiter;
 use crate::metering::usage::UsageRecorder;
-use crate::metrics::{FallbackState, Metrics, RateLimitBackendStatus};
+use crate::metrics::{Metrics, RateLimitBackendStatus};
 use crate::models;
 
 pub struct AppState {
@@ -23,7 +23,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Becomes true once a user exists, and never goes back (the last admin cannot be removed).
     setup_done: AtomicBool,
-    pub rate_limiter: ApiRateLimiter,
+    pub rate_limiter: Arc<ApiRateLimiter>,
     pub usage: Arc<UsageRecorder>,
     /// What `/metrics` reports, counted as it happens.
     pub metrics: Arc<Metrics>,
@@ -41,11 +41,16 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: Pool, config: Arc<Config>, device_key: Key) -> Self {
         let usage = Arc::new(UsageRecorder::default());
+        let rate_limiter = Arc::new(ApiRateLimiter::shared_through(
+            config.redis_url.as_ref(),
+            config.rate_limit_requests,
+            config.rate_limit_window,
+        ));
         Self {
             device_key,
-            rate_limiter: ApiRateLimiter::new(config.rate_limit_requests, config.rate_limit_window),
+            rate_limit_backend: rate_limiter.clone(),
+            rate_limiter,
             metrics: Arc::new(Metrics::new(usage.flush_metrics())),
-            rate_limit_backend: Arc::new(FallbackState::default()),
             usage,
             setup_done: AtomicBool::new(false),
             setup_code: None,

@@ -6,6 +6,7 @@ use time::Duration;
 
 use crate::db::DatabaseUrl;
 use crate::domain::key_settings::AllowedIps;
+use crate::metering::redis_url::RedisUrl;
 use crate::metrics::token::MetricsToken;
 
 #[derive(Debug, Parser)]
@@ -100,6 +101,11 @@ pub struct Settings {
     #[arg(long, env = "KEYDESK_RATE_LIMIT_WINDOW_SECS", default_value_t = 2,
           value_parser = clap::value_parser!(u64).range(1..), global = true)]
     pub rate_limit_window_secs: u64,
+    /// Redis URL (e.g. `redis://127.0.0.1:6379/0`) through which every instance draws on
+    /// one rate-limit budget per key. Unset: each instance counts on its own. While Redis
+    /// is unreachable, each instance falls back to its own limits.
+    #[arg(long, env = "KEYDESK_REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
     /// A session ends after this many seconds without a request (default 12 hours).
     #[arg(long, env = "KEYDESK_SESSION_IDLE_SECS", default_value_t = 12 * 3600,
           value_parser = clap::value_parser!(u64).range(1..), global = true)]
@@ -185,6 +191,8 @@ pub struct Config {
     pub trusted_proxies: AllowedIps,
     pub rate_limit_requests: u32,
     pub rate_limit_window: std::time::Duration,
+    /// Where all instances share their rate-limit budget (none: each counts on its own).
+    pub redis_url: Option<RedisUrl>,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     /// How long typing the password lets guarded actions through (sudo mode).
@@ -220,6 +228,13 @@ impl Config {
                 .context("--trusted-proxies / KEYDESK_TRUSTED_PROXIES")?,
             rate_limit_requests: s.rate_limit_requests,
             rate_limit_window: std::time::Duration::from_secs(s.rate_limit_window_secs),
+            redis_url: s
+                .redis_url
+                .as_deref()
+                .filter(|url| !url.trim().is_empty())
+                .map(RedisUrl::parse)
+                .transpose()
+                .context("--redis-url / KEYDESK_REDIS_URL")?,
             session_idle: Duration::seconds(s.session_idle_secs as i64),
             session_absolute: Duration::seconds(s.session_absolute_secs as i64),
             sudo_window: Duration::seconds(s.sudo_window_secs as i64),
@@ -258,6 +273,10 @@ mod tests {
             config.metrics_token.is_none(),
             "no /metrics unless a token is set"
         );
+        assert!(
+            config.redis_url.is_none(),
+            "each instance counts on its own"
+        );
         assert!(cli.command.is_none());
     }
 
@@ -272,5 +291,24 @@ mod tests {
     #[test]
     fn a_zero_rate_limit_is_refused() {
         assert!(Cli::try_parse_from(["keydesk", "--rate-limit-requests", "0"]).is_err());
+    }
+
+    #[test]
+    fn a_redis_url_is_checked_at_start() {
+        let config = |url: &str| {
+            let cli = Cli::try_parse_from(["keydesk", "--redis-url", url]).unwrap();
+            Config::from_settings(&cli.settings)
+        };
+        assert!(
+            config("redis://127.0.0.1:6379/2")
+                .unwrap()
+                .redis_url
+                .is_some()
+        );
+        assert!(config("").unwrap().redis_url.is_none(), "empty means unset");
+        let refused = config("http://:hunter2@cache.internal").unwrap_err();
+        let message = format!("{refused:#}");
+        assert!(message.contains("KEYDESK_REDIS_URL"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
     }
 }

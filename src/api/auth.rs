@@ -5,7 +5,9 @@
 //! request on every instance), checks expiry, grace period, IP allow-list and what the
 //! matched route needs (`api::ROUTES`), and only then counts the request against the
 //! rate limit and records its use. One hop to
-//! the blocking pool per request, and the refusal always comes before any other error.
+//! the blocking pool per request (with Redis, the rate limit's round trip to it happens
+//! inside that hop: `metering::shared_budget`), and the refusal always comes before any
+//! other error.
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;

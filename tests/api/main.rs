@@ -46,6 +46,8 @@ mod metrics;
 mod outage;
 mod process;
 mod races;
+mod rate_limit_shared;
+mod rate_limit_window;
 mod readiness;
 mod reset_password;
 mod scale_out;

@@ -4,12 +4,14 @@ mod database;
 mod flows;
 mod pages;
 mod receiver;
+mod redis_server;
 mod requests;
 mod server;
 
 pub use database::*;
 pub use pages::*;
 pub use receiver::*;
+pub use redis_server::*;
 pub use requests::*;
 pub use server::*;
 
