@@ -159,6 +159,11 @@ async fn emails_and_flags_follow_the_declared_patterns(app: TestApp) {
         "deduplicate",
     )
     .await;
+    // A second key: the first has spent most of its 20 requests in 2 seconds.
+    let api = Api {
+        key: app.create_key("Second").await,
+        app: &app,
+    };
     refused(
         &api,
         Method::POST,

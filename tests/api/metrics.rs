@@ -13,7 +13,7 @@ use crate::helpers::*;
 use crate::on_both_databases;
 use crate::webhooks::{add_hook, fast_local_delivery, lead_added_then_unsubscribed};
 
-const TOKEN: &str = "metrics-token-6f1d0c9a7b2e";
+pub(crate) const TOKEN: &str = "metrics-token-6f1d0c9a7b2e";
 
 on_both_databases!(
     without_a_token_metrics_is_an_unknown_page,

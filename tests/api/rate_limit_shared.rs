@@ -5,6 +5,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use keydesk::config::Config;
 use keydesk::metering::redis_url::RedisUrl;
+use keydesk::metrics::token::MetricsToken;
 use reqwest::{Response, StatusCode};
 
 use crate::helpers::*;
@@ -17,6 +18,7 @@ fn through(redis: &TestRedis, limit: u32) -> impl Fn(&mut Config) + use<> {
         config.rate_limit_requests = limit;
         config.rate_limit_window = Duration::from_secs(200);
         config.redis_url = Some(url.clone());
+        config.metrics_token = MetricsToken::from_setting(Some(crate::metrics::TOKEN));
     }
 }
 
@@ -133,6 +135,10 @@ async fn without_redis_instances_use_their_own_limits_until_it_is_back(backend: 
     }
     assert_refused(&a, &key, "the shared budget is spent").await;
 
+    let fallback = |text: &str| crate::metrics::sample(text, "keydesk_rate_limit_shared_fallback");
+    let fallbacks = |text: &str| crate::metrics::sample(text, "keydesk_rate_limit_fallbacks_total");
+    assert_eq!(fallback(&crate::metrics::scrape(&a).await), Some(0.0));
+
     redis.stop();
     for (name, through) in [("A", &a), ("B", &b)] {
         for left in (0..4).rev() {
@@ -140,6 +146,9 @@ async fn without_redis_instances_use_their_own_limits_until_it_is_back(backend: 
         }
         assert_refused(through, &key, &format!("{name}'s own limit")).await;
     }
+    let down = crate::metrics::scrape(&a).await;
+    assert_eq!(fallback(&down), Some(1.0), "/metrics shows the fallback");
+    assert!(fallbacks(&down).unwrap_or(0.0) >= 1.0, "and counts it");
 
     redis.resume().await;
     // Both instances spent their own limits, so a request that passes was let through
@@ -159,6 +168,11 @@ async fn without_redis_instances_use_their_own_limits_until_it_is_back(backend: 
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
+    assert_eq!(
+        fallback(&crate::metrics::scrape(&a).await),
+        Some(0.0),
+        "shared again"
+    );
     assert_passes(&a, &key, 1, "shared again").await;
     assert_passes(&b, &key, 0, "shared again").await;
     assert_refused(&a, &key, "the shared budget is spent again").await;
