@@ -28,6 +28,18 @@ async fn served(api: &Api<'_>, method: Method, path: &str, body: Option<Value>) 
     answer
 }
 
+/// A new campaign's id.
+async fn campaign(api: &Api<'_>, name: &str) -> String {
+    let created = served(
+        api,
+        Method::POST,
+        "/api/campaigns",
+        Some(json!({"name": name})),
+    )
+    .await;
+    created["_id"].as_str().unwrap().to_string()
+}
+
 async fn enums_and_integers_refuse_empty_and_undeclared_values(app: TestApp) {
     let api = Api {
         key: app.set_up_with_key().await,
@@ -111,14 +123,7 @@ async fn emails_and_flags_follow_the_declared_patterns(app: TestApp) {
         key: app.set_up_with_key().await,
         app: &app,
     };
-    let cam = served(
-        &api,
-        Method::POST,
-        "/api/campaigns",
-        Some(json!({"name": "Q3"})),
-    )
-    .await;
-    let cam = cam["_id"].as_str().unwrap().to_string();
+    let cam = campaign(&api, "Q3").await;
     let leads = format!("/api/campaigns/{cam}/leads");
     for email in [
         "%C3%A9%40example.com",
@@ -266,17 +271,8 @@ async fn one_email_added_six_times_at_once_is_one_lead(app: TestApp) {
         key: app.set_up_with_key().await,
         app: &app,
     };
-    let cam = served(
-        &api,
-        Method::POST,
-        "/api/campaigns",
-        Some(json!({"name": "Rush"})),
-    )
-    .await;
-    let path = format!(
-        "/api/campaigns/{}/leads/ada%40example.com",
-        cam["_id"].as_str().unwrap()
-    );
+    let cam = campaign(&api, "Rush").await;
+    let path = format!("/api/campaigns/{cam}/leads/ada%40example.com");
     let add = || api.call(Method::POST, &path, None);
     let answers = tokio::join!(add(), add(), add(), add(), add(), add());
     let statuses = [
