@@ -46,13 +46,9 @@ fn compile(pattern: &str) -> Regex {
     Regex::new(pattern).expect("the API's input patterns compile")
 }
 
-fn matches(re: &Regex, raw: &str) -> bool {
-    re.is_match(raw)
-}
-
 /// An email address in a path or body, lower-cased; `field` names it in the refusal.
 pub fn email(field: &'static str, raw: &str) -> Result<String, ApiError> {
-    if raw.chars().count() <= EMAIL_MAX_LEN && matches(&EMAIL_RE, raw) {
+    if raw.chars().count() <= EMAIL_MAX_LEN && EMAIL_RE.is_match(raw) {
         return Ok(raw.to_ascii_lowercase());
     }
     Err(ApiError::bad_field(
@@ -66,7 +62,7 @@ pub fn email(field: &'static str, raw: &str) -> Result<String, ApiError> {
 /// An email address or a whole domain written `@example.com`, lower-cased.
 pub fn email_or_domain(field: &'static str, raw: &str) -> Result<String, ApiError> {
     if raw.starts_with('@') {
-        if raw.chars().count() <= EMAIL_MAX_LEN && matches(&DOMAIN_RE, raw) {
+        if raw.chars().count() <= EMAIL_MAX_LEN && DOMAIN_RE.is_match(raw) {
             return Ok(raw.to_ascii_lowercase());
         }
         return Err(ApiError::bad_field(
@@ -79,7 +75,7 @@ pub fn email_or_domain(field: &'static str, raw: &str) -> Result<String, ApiErro
 
 /// Whether a date parameter has the grammar `DATE` describes.
 pub fn is_date(raw: &str) -> bool {
-    matches(&DATE_RE, raw)
+    DATE_RE.is_match(raw)
 }
 
 /// The IANA time zone names the API accepts, exactly as written in the time zone database.
@@ -124,20 +120,38 @@ pub fn date_schema() -> Value {
 /// characters once surrounding whitespace is trimmed, no control characters inside and
 /// no invisible formatting characters (Unicode Cf) anywhere.
 pub fn name_pattern(max: usize) -> String {
-    let all = || (0..=u32::from(char::MAX)).filter_map(char::from_u32);
-    let format = |c: char| c.general_category() == GeneralCategory::Format;
-    // Trimmed at either end.
-    let space: Vec<char> = all().filter(|c| c.is_whitespace()).collect();
-    // Refused wherever they stand (control characters only once inside).
-    let never: Vec<char> = all().filter(|&c| c.is_control() || format(c)).collect();
-    let inner_refused = class_body(&never);
-    let edge_refused = class_body(&never.iter().chain(&space).copied().collect::<Vec<_>>());
-    let space = class_body(&space);
+    let NameClasses {
+        space,
+        inner_refused,
+        edge_refused,
+    } = &*NAME_CLASSES;
     let middle = max.saturating_sub(2);
     format!(
         "^[{space}]*[^{edge_refused}](?:[^{inner_refused}]{{0,{middle}}}[^{edge_refused}])?[{space}]*$"
     )
 }
+
+/// The character classes of `name_pattern`, found once by walking every character.
+struct NameClasses {
+    /// Trimmed at either end.
+    space: String,
+    /// Refused inside a name: control and invisible formatting characters.
+    inner_refused: String,
+    /// Refused as a name's first or last character: those, and whitespace.
+    edge_refused: String,
+}
+
+static NAME_CLASSES: LazyLock<NameClasses> = LazyLock::new(|| {
+    let all = || (0..=u32::from(char::MAX)).filter_map(char::from_u32);
+    let format = |c: char| c.general_category() == GeneralCategory::Format;
+    let space: Vec<char> = all().filter(|c| c.is_whitespace()).collect();
+    let never: Vec<char> = all().filter(|&c| c.is_control() || format(c)).collect();
+    NameClasses {
+        inner_refused: class_body(&never),
+        edge_refused: class_body(&never.iter().chain(&space).copied().collect::<Vec<_>>()),
+        space: class_body(&space),
+    }
+});
 
 /// The body of a character class holding exactly `chars`, as ranges.
 fn class_body(chars: &[char]) -> String {

@@ -30,6 +30,17 @@ impl fmt::Debug for RedisUrl {
     }
 }
 
+/// A Redis URL on a local port nothing listens on (bound, then released), for tests of
+/// what happens while Redis is unreachable.
+#[cfg(test)]
+pub(crate) fn unreachable() -> RedisUrl {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free local port")
+        .port();
+    RedisUrl::parse(&format!("redis://127.0.0.1:{port}")).expect("a valid URL")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -278,13 +278,7 @@ mod tests {
 
     #[test]
     fn without_redis_a_check_is_not_decided_and_returns_at_once() {
-        // A port nothing listens on (bound, then released).
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let url = RedisUrl::parse(&format!("redis://127.0.0.1:{port}")).unwrap();
+        let url = crate::metering::redis_url::unreachable();
         let budget = SharedBudget::connect(&url, 20, Duration::from_secs(2));
         let started = Instant::now();
         assert!(matches!(budget.check(1), Err(Unavailable::NotConnected)));

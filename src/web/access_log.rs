@@ -22,8 +22,7 @@ pub async fn log_request(
     let metrics = req
         .app_data::<web::Data<AppState>>()
         .map(|state| state.metrics.clone());
-    let verb = req.method().clone();
-    let method = verb.to_string();
+    let method = req.method().clone();
     let target = redact_target(req.path(), req.query_string());
     let peer = req
         .peer_addr()
@@ -34,9 +33,11 @@ pub async fn log_request(
         Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
         Err(e) => (e.as_response_error().status_code().as_u16(), None),
     };
+    let took = started.elapsed();
     if let Some(metrics) = metrics {
-        let took = started.elapsed();
-        metrics.http.record(&verb, pattern.as_deref(), status, took);
+        metrics
+            .http
+            .record(&method, pattern.as_deref(), status, took);
     }
     tracing::info!(
         target: "keydesk::access",
@@ -44,7 +45,7 @@ pub async fn log_request(
         %target,
         status,
         peer = %peer,
-        ms = started.elapsed().as_secs_f64() * 1000.0,
+        ms = took.as_secs_f64() * 1000.0,
         "request"
     );
     response
