@@ -55,7 +55,11 @@ pub fn redact_key_bytes(bytes: &[u8]) -> Cow<'_, [u8]> {
     let mut out = Vec::new();
     let mut copied = 0;
     let mut at = 0;
-    while at < bytes.len() {
+    // A token, literal or encoded, can only start at a literal first letter of the
+    // prefix or at an escape's `%`: the line is scanned for those alone.
+    let starts = |b: &u8| *b == PREFIX.as_bytes()[0] || *b == b'%';
+    while let Some(skip) = bytes[at..].iter().position(starts) {
+        at += skip;
         match key_end(bytes, at) {
             Some(end) => {
                 out.extend_from_slice(&bytes[copied..at]);
@@ -94,10 +98,18 @@ pub fn redact_link_tokens(text: &str) -> Cow<'_, str> {
     let mut copied = 0;
     let mut at = 0;
     while at < text.len() {
-        let found = LINK_PATHS
+        // Every log line passes here: only its slashes can start a link path.
+        let found = text.as_bytes()[at..]
             .iter()
-            .filter_map(|p| text[at..].find(p).map(|i| (at + i, p.len())))
-            .min();
+            .enumerate()
+            .filter(|(_, b)| **b == b'/')
+            .find_map(|(i, _)| {
+                let rest = &text[at + i..];
+                LINK_PATHS
+                    .iter()
+                    .find(|p| rest.starts_with(**p))
+                    .map(|p| (at + i, p.len()))
+            });
         let Some((start, len)) = found else { break };
         let token_start = start + len;
         let token_end = text[token_start..]
@@ -138,6 +150,9 @@ pub fn decode_until_stable(raw: &str, plus_is_space: bool) -> Option<String> {
 
 /// Control and format characters (line breaks, bidi overrides) written as `\u{…}`.
 fn escape_unprintable(text: &str) -> String {
+    if text.bytes().all(|b| (b' '..=b'~').contains(&b)) {
+        return text.to_string();
+    }
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         if c.is_control() || c.general_category() == GeneralCategory::Format {

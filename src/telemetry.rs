@@ -3,7 +3,7 @@
 //! panics are logged through the same path, so a key that reached a message (an error,
 //! a request line, a panic) still never reaches the output.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
@@ -15,8 +15,18 @@ pub fn init() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(Redacting(std::io::stderr))
+        .with_ansi(colours(
+            std::io::stderr().is_terminal(),
+            std::env::var_os("NO_COLOR"),
+        ))
         .try_init();
     log_panics();
+}
+
+/// Colours only for a person at a terminal who did not set `NO_COLOR`: a log file or a
+/// collector gets plain text.
+fn colours(terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    terminal && no_color.is_none_or(|value| value.is_empty())
 }
 
 /// Panics go through the subscriber (and so through the redaction) instead of straight
@@ -107,6 +117,14 @@ mod tests {
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn colours_only_at_a_terminal_without_no_color() {
+        assert!(colours(true, None));
+        assert!(colours(true, Some("".into())));
+        assert!(!colours(true, Some("1".into())));
+        assert!(!colours(false, None));
     }
 
     #[test]

@@ -134,7 +134,7 @@ pub async fn get_campaign(
 ) -> Result<HttpResponse, ApiError> {
     let campaign_id = campaign_id.into_inner();
     let (found, workspace_id) = call
-        .run(move |conn, key| {
+        .read(move |conn, key| {
             let found = campaign::find(conn, key.workspace_id, &campaign_id)?
                 .ok_or_else(|| ApiError::NotFound("Campaign not found".into()))?;
             Ok((found, key.workspace_id))

@@ -71,7 +71,7 @@ pub fn hook_json(h: &Hook) -> Value {
 
 pub async fn list_hooks(call: ApiCall) -> Result<HttpResponse, ApiError> {
     let hooks = call
-        .run(|conn, key| Ok(hook::list(conn, key.workspace_id)?))
+        .read(|conn, key| Ok(hook::list(conn, key.workspace_id)?))
         .await?;
     Ok(HttpResponse::Ok().json(hooks.iter().map(hook_json).collect::<Vec<_>>()))
 }

@@ -222,7 +222,7 @@ pub async fn get_lead(
 ) -> Result<HttpResponse, ApiError> {
     let email = email.into_inner();
     let (found, v2) = call
-        .run(move |conn, key| {
+        .read(move |conn, key| {
             let v2 = super::one_of(&query, "version", &["v1", "v2"])? == Some("v2");
             let email = parse_email(&email)?;
             Ok((

@@ -10,7 +10,7 @@ use time::PrimitiveDateTime;
 use crate::db::DbConnection;
 use crate::domain::api_key::{KeyDigest, KeyFormatError};
 use crate::format;
-use crate::models::api_key::{self, ApiKey};
+use crate::models::api_key::{self, ApiKey, KeyGate};
 
 /// Why a key does not work: a code a program can branch on, a sentence a person can act
 /// on, and the key's entry when it has one in the asking workspace.
@@ -27,13 +27,6 @@ impl Refusal {
             code,
             message: message.into(),
             key: None,
-        }
-    }
-
-    fn of(key: ApiKey, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            key: Some(Box::new(key)),
-            ..Self::new(code, message)
         }
     }
 }
@@ -54,10 +47,12 @@ pub fn malformed(problem: KeyFormatError) -> Refusal {
 
 /// A key that works now, and until when this secret works (its expiry, or the end of the
 /// grace period when it is the old secret of a regenerated key).
-pub struct Working {
-    pub key: ApiKey,
+pub struct Working<K = ApiKey> {
+    pub key: K,
     pub until: Option<PrimitiveDateTime>,
 }
+
+const UNKNOWN: &str = "This API key is not valid: it was deleted or regenerated, or never issued. Generate a new key in Settings → Integrations and update the integration.";
 
 /// The key with this digest if it works now; with `workspace`, a key of any other
 /// workspace is refused first.
@@ -68,10 +63,7 @@ pub fn check(
     workspace: Option<i32>,
 ) -> diesel::QueryResult<Result<Working, Refusal>> {
     let Some((key, previous)) = api_key::find_by_digest(conn, digest)? else {
-        return Ok(Err(Refusal::new(
-            "key_unknown",
-            "This API key is not valid: it was deleted or regenerated, or never issued. Generate a new key in Settings → Integrations and update the integration.",
-        )));
+        return Ok(Err(Refusal::new("key_unknown", UNKNOWN)));
     };
     if workspace.is_some_and(|id| id != key.workspace_id) {
         return Ok(Err(Refusal::new(
@@ -79,14 +71,36 @@ pub fn check(
             "This API key belongs to another Keydesk workspace: this workspace cannot vouch for it. Ask for a key generated in this workspace.",
         )));
     }
-    Ok(standing(key, previous, now))
+    Ok(match standing(&KeyGate::from(&key), previous, now) {
+        Ok(until) => Ok(Working { key, until }),
+        Err(refusal) => Err(Refusal {
+            key: Some(Box::new(key)),
+            ..refusal
+        }),
+    })
 }
 
-fn standing(key: ApiKey, previous: bool, now: PrimitiveDateTime) -> Result<Working, Refusal> {
+/// As `check` for the caller's own key, reading only what the API's gate needs.
+pub fn gate(
+    conn: &mut DbConnection,
+    digest: &KeyDigest,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<Result<Working<KeyGate>, Refusal>> {
+    let Some((key, previous)) = api_key::gate_by_digest(conn, digest)? else {
+        return Ok(Err(Refusal::new("key_unknown", UNKNOWN)));
+    };
+    Ok(standing(&key, previous, now).map(|until| Working { key, until }))
+}
+
+/// Until when the key works, or why it does not.
+fn standing(
+    key: &KeyGate,
+    previous: bool,
+    now: PrimitiveDateTime,
+) -> Result<Option<PrimitiveDateTime>, Refusal> {
     let grace = key.grace_until(now);
     if previous && grace.is_none() {
-        return Err(Refusal::of(
-            key,
+        return Err(Refusal::new(
             "key_regenerated",
             "This API key was regenerated and this old secret no longer works. Use the new secret.",
         ));
@@ -103,19 +117,18 @@ fn standing(key: ApiKey, previous: bool, now: PrimitiveDateTime) -> Result<Worki
                 format::exact(at)
             ),
         };
-        return Err(Refusal::of(key, "key_disabled", message));
+        return Err(Refusal::new("key_disabled", message));
     }
     if let Some(expired) = key.expires_at.filter(|t| *t <= now) {
         let message = format!(
             "This API key expired on {}. Regenerate it in Settings → Integrations.",
             format::exact(expired)
         );
-        return Err(Refusal::of(key, "key_expired", message));
+        return Err(Refusal::new("key_expired", message));
     }
-    let until = match (previous, grace, key.expires_at) {
+    Ok(match (previous, grace, key.expires_at) {
         (true, Some(grace), Some(expires)) => Some(grace.min(expires)),
         (true, Some(grace), None) => Some(grace),
         _ => key.expires_at,
-    };
-    Ok(Working { key, until })
+    })
 }

@@ -3,12 +3,39 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
-use serde_json::json;
+use serde::Serialize;
 
 use super::auth::ApiCall;
 use super::error::ApiError;
 use super::json_time;
+use crate::models::user::TeamMember;
 use crate::models::{derived_public_id, user, workspace};
+
+/// lemlist's team object; `users` only with `version=v2`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Team<'a> {
+    #[serde(rename = "_id")]
+    id: String,
+    name: &'a str,
+    user_ids: &'a [String],
+    created_by: Option<&'a str>,
+    created_at: String,
+    hooks: [(); 0],
+    beta: [(); 0],
+    invited_users: [(); 0],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    users: Option<Vec<TeamUser<'a>>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TeamUser<'a> {
+    user_id: &'a str,
+    name: &'a str,
+    email: &'a str,
+    role: &'static str,
+}
 
 pub async fn get_team(
     call: ApiCall,
@@ -16,7 +43,7 @@ pub async fn get_team(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let (with_users, (team, members)) = call
-        .run(move |conn, key| {
+        .read(move |conn, key| {
             let with_users = super::one_of(&query, "version", &["v1", "v2"])? == Some("v2");
             // One query: every workspace has at least one member (its last admin stays).
             let rows = user::list_with_workspace(conn, key.workspace_id)?;
@@ -32,33 +59,46 @@ pub async fn get_team(
         })
         .await?;
     let (team_id, team_name, team_created_at) = team;
-    let creator = members
+    let user_ids: Vec<String> = members
         .iter()
-        .filter(|m| m.is_admin())
-        .min_by_key(|m| m.id)
-        .or_else(|| members.iter().min_by_key(|m| m.id));
-    let mut body = json!({
-        "_id": derived_public_id("tea", team_id),
-        "name": team_name,
-        "userIds": members.iter().map(|m| derived_public_id("usr", m.id)).collect::<Vec<_>>(),
-        "createdBy": creator.map(|m| derived_public_id("usr", m.id)),
-        "createdAt": json_time(team_created_at),
-        "hooks": [],
-        "beta": [],
-        "invitedUsers": [],
-    });
-    if with_users {
-        body["users"] = members
+        .map(|m| derived_public_id("usr", m.id))
+        .collect();
+    let creator = creator(&members).map(|at| user_ids[at].as_str());
+    let users = with_users.then(|| {
+        members
             .iter()
-            .map(|m| {
-                json!({
-                    "userId": derived_public_id("usr", m.id),
-                    "name": m.name,
-                    "email": m.email,
-                    "role": m.role.as_str(),
-                })
+            .zip(&user_ids)
+            .map(|(m, user_id)| TeamUser {
+                user_id,
+                name: &m.name,
+                email: &m.email,
+                role: m.role.as_str(),
             })
-            .collect();
-    }
-    Ok(HttpResponse::Ok().json(body))
+            .collect()
+    });
+    Ok(HttpResponse::Ok().json(Team {
+        id: derived_public_id("tea", team_id),
+        name: &team_name,
+        user_ids: &user_ids,
+        created_by: creator,
+        created_at: json_time(team_created_at),
+        hooks: [],
+        beta: [],
+        invited_users: [],
+        users,
+    }))
+}
+
+/// Where the workspace's creator is among `members`: the first admin by id (or the
+/// first member, should no admin be left).
+fn creator(members: &[TeamMember]) -> Option<usize> {
+    let first_by_id = |admins_only: bool| {
+        members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !admins_only || m.role == crate::domain::Role::Admin)
+            .min_by_key(|(_, m)| m.id)
+            .map(|(at, _)| at)
+    };
+    first_by_id(true).or_else(|| first_by_id(false))
 }

@@ -52,7 +52,7 @@ pub async fn get_unsubscribe(
 ) -> Result<HttpResponse, ApiError> {
     let email = email.into_inner();
     let row = call
-        .run(move |conn, key| {
+        .read(move |conn, key| {
             let value = parse_value(&email)?;
             unsubscribe::find(conn, key.workspace_id, &value)?
                 .ok_or_else(|| ApiError::NotFound("Unsubscribe not found".into()))

@@ -55,6 +55,14 @@ pub struct KeyAccess {
 pub struct VerifyChoiceError;
 
 impl KeyAccess {
+    /// As a key row stores it: `read_only`, `scopes` and `verify_keys`.
+    pub fn from_stored(read_only: bool, scopes: Option<&str>, verify_keys: bool) -> Self {
+        Self {
+            scopes: Scopes::from_stored(read_only, scopes),
+            verify_keys,
+        }
+    }
+
     /// The form field of the "Verify keys" checkbox.
     pub const VERIFY_FIELD: &'static str = "verify_keys";
 

@@ -136,9 +136,20 @@ pub fn list_in_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryRes
         .load(conn)
 }
 
+/// A member as the API's team shows them.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct TeamMember {
+    pub id: i32,
+    pub name: String,
+    pub email: String,
+    #[diesel(deserialize_as = String)]
+    pub role: Role,
+}
+
 /// A member with their workspace's name and creation time.
 pub struct Member {
-    pub user: User,
+    pub user: TeamMember,
     pub workspace_name: String,
     pub workspace_created_at: PrimitiveDateTime,
 }
@@ -146,12 +157,16 @@ pub struct Member {
 /// The members of a workspace with the workspace's own columns, in one query (the API's team).
 pub fn list_with_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<Member>> {
     // On the concrete connection: this runs on every `GET /api/team` (see `db::on_backend`).
-    let rows: Vec<(User, String, PrimitiveDateTime)> = crate::db::on_backend!(conn, |c| {
+    let rows: Vec<(TeamMember, String, PrimitiveDateTime)> = crate::db::on_backend!(conn, |c| {
         users::table
             .inner_join(workspaces::table)
             .filter(users::workspace_id.eq(workspace_id))
             .order((users::name.asc(), users::id.asc()))
-            .select((User::as_select(), workspaces::name, workspaces::created_at))
+            .select((
+                TeamMember::as_select(),
+                workspaces::name,
+                workspaces::created_at,
+            ))
             .load(c)?
     });
     Ok(rows

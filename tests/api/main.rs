@@ -14,6 +14,7 @@ mod api_lead_pause;
 mod api_leads;
 mod api_lemlist_docs;
 mod api_methods;
+mod api_read_path;
 mod api_refusals;
 mod api_strict_inputs;
 mod api_unserved;

@@ -132,7 +132,7 @@ pub async fn spawn_binary_on(
             &db.url,
         ])
         .env("RUST_LOG", "info,keydesk=debug")
-        .env("NO_COLOR", "1")
+        // No NO_COLOR: a log that is not a terminal is plain text by itself.
         .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -1,0 +1,67 @@
+//! The API's read-only handlers: the team answer's shape, and on SQLite a read served
+//! while another connection holds the write lock (a WAL reader never waits for it, which
+//! is what lets such reads run on the async worker).
+
+use diesel::connection::SimpleConnection;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+use crate::on_both_databases;
+
+on_both_databases!(the_team_names_every_member_and_its_first_admin_as_creator);
+
+async fn the_team_names_every_member_and_its_first_admin_as_creator(app: TestApp) {
+    let api = Api {
+        key: app.set_up_with_key().await,
+        app: &app,
+    };
+    // Sorted before the admin by name, and not an admin: still not the creator.
+    app.add_member("Aaron Abbott", "aaron@example.com", "member", true)
+        .await;
+
+    let (status, v1) = api.call(Method::GET, "/api/team", None).await;
+    assert_eq!(status, StatusCode::OK, "{v1}");
+    let (status, v2) = api.call(Method::GET, "/api/team?version=v2", None).await;
+    assert_eq!(status, StatusCode::OK, "{v2}");
+
+    assert!(v1.get("users").is_none(), "v1 has no users: {v1}");
+    for empty in ["hooks", "beta", "invitedUsers"] {
+        assert_eq!(v1[empty], json!([]), "{empty}");
+    }
+    assert_eq!(v1["name"], WORKSPACE);
+    assert!(v1["_id"].as_str().unwrap().starts_with("tea_"));
+    assert!(v1["createdAt"].as_str().unwrap().ends_with('Z'));
+
+    let users = v2["users"].as_array().expect("v2 lists the users");
+    let emails: Vec<&str> = users.iter().map(|u| u["email"].as_str().unwrap()).collect();
+    assert_eq!(emails, ["aaron@example.com", ADMIN_EMAIL], "by name");
+    let ids: Vec<&Value> = users.iter().map(|u| &u["userId"]).collect();
+    assert_eq!(
+        v1["userIds"].as_array().unwrap().iter().collect::<Vec<_>>(),
+        ids
+    );
+    assert_eq!(users[1]["role"], "admin");
+    assert_eq!(users[0]["role"], "member");
+    assert_eq!(users[0]["name"], "Aaron Abbott");
+    assert_eq!(v1["createdBy"], users[1]["userId"], "the admin created it");
+    assert_eq!(v1["_id"], v2["_id"], "the same id on every call");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_read_is_served_while_another_connection_holds_the_write_lock() {
+    let app = spawn_app(Backend::Sqlite)
+        .await
+        .expect("SQLite is always available");
+    let key = app.set_up_with_key().await;
+    let mut writer = app.db_conn();
+    writer.batch_execute("BEGIN IMMEDIATE").unwrap();
+    let api = Api { key, app: &app };
+    let (team, _) = api.call(Method::GET, "/api/team", None).await;
+    let (campaigns, _) = api
+        .call(Method::GET, "/api/campaigns/cam_unknown", None)
+        .await;
+    writer.batch_execute("ROLLBACK").unwrap();
+    assert_eq!(team, StatusCode::OK);
+    assert_eq!(campaigns, StatusCode::NOT_FOUND);
+}
