@@ -52,6 +52,10 @@ ADMIN_PASSWORD=bench-password-123
 MAIN_KEY_NAME=bench-main
 # Throughput runs: the limiter is consulted on every request but never refuses.
 export KEYDESK_RATE_LIMIT_REQUESTS=1000000000
+# The servers run with their defaults. With RUST_BACKTRACE set, the first logged error
+# (a usage write that meets the seeding's write lock, say) resolves a backtrace, which
+# maps the binary's debug information: +150 MB of RSS on a build with line tables.
+unset RUST_BACKTRACE RUST_LIB_BACKTRACE
 
 # ---------------------------------------------------------------- plumbing
 
