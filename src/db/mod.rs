@@ -265,6 +265,19 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Call first in a write transaction that has no workspace to lock (see
+/// `workspace::lock_for_writing`) and reads before it writes: on SQLite it takes the write
+/// lock before anything is read. A transaction that has read cannot wait for another
+/// writer: SQLite refuses it at once ("database is locked"), whatever the busy timeout.
+/// PostgreSQL needs nothing.
+pub fn write_first(conn: &mut DbConnection) -> QueryResult<()> {
+    if let DbConnection::Sqlite(c) = conn {
+        // Writes no row, but takes the lock (waiting up to the busy timeout).
+        c.batch_execute("UPDATE workspaces SET id = id WHERE 0")?;
+    }
+    Ok(())
+}
+
 /// Runs several reads against one consistent snapshot, so a write committed between
 /// them (e.g. a usage flush) is seen by all of them or by none.
 pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>

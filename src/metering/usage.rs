@@ -99,7 +99,11 @@ impl UsageRecorder {
         if batch.is_empty() {
             return Ok(0);
         }
-        match conn.transaction(|conn| write_batch(conn, &batch)) {
+        let written = conn.transaction(|conn| {
+            crate::db::write_first(conn)?;
+            write_batch(conn, &batch)
+        });
+        match written {
             Ok(written) => {
                 let waited = since.map(|t| t.elapsed()).unwrap_or_default();
                 let requests = u64::try_from(requests_in(&batch)).unwrap_or_default();
@@ -162,11 +166,18 @@ mod tests {
     fn database() -> (DbConnection, [i32; 2]) {
         let mut conn =
             DbConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
-        crate::db::run_migrations(&mut conn).unwrap();
-        let workspace_id = workspace::create(&mut conn, "Analytical Engines").unwrap();
+        let keys = seed(&mut conn);
+        (conn, keys)
+    }
+
+    /// Migrates `conn`'s database and adds one workspace, its admin and two keys.
+    fn seed(conn: &mut DbConnection) -> [i32; 2] {
+        let conn = &mut *conn;
+        crate::db::run_migrations(conn).unwrap();
+        let workspace_id = workspace::create(conn, "Analytical Engines").unwrap();
         assert_eq!(workspace_id, WORKSPACE);
         let admin = user::insert(
-            &mut conn,
+            conn,
             &user::NewUser {
                 workspace_id,
                 name: "Ada",
@@ -180,7 +191,7 @@ mod tests {
         let keys = ["Clay", "Zapier"].map(|name| {
             let plain = PlainKey::generate();
             api_key::insert(
-                &mut conn,
+                conn,
                 &NewApiKey {
                     workspace_id,
                     created_by: admin,
@@ -200,7 +211,7 @@ mod tests {
             )
             .unwrap()
         });
-        (conn, keys)
+        keys
     }
 
     /// A database without tables: every write fails.
@@ -326,5 +337,38 @@ mod tests {
             counts(&mut conn),
             vec![(clay, yesterday.date(), 1), (clay, today.date(), 2)]
         );
+    }
+
+    #[test]
+    fn a_flush_waits_for_another_writer_instead_of_failing_at_once() {
+        use diesel::connection::SimpleConnection;
+        let dir = std::env::temp_dir().join(format!("keydesk-usage-{}", rand::random::<u64>()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = crate::db::DatabaseUrl::Sqlite(dir.join("usage.db").display().to_string());
+        let pool = crate::db::build_pool(&url, 2);
+        let mut conn = pool.get().unwrap();
+        let [key_id, _] = seed(&mut conn);
+        let usage = UsageRecorder::default();
+        usage.record(key_id, crate::db::now(), "203.0.113.7", "curl/8.5");
+
+        // Another connection holds the write lock, then commits a change.
+        let (locked, wait_for_lock) = std::sync::mpsc::channel();
+        let other = pool.get().unwrap();
+        let writer = std::thread::spawn(move || {
+            let mut other = other;
+            other
+                .batch_execute("BEGIN IMMEDIATE; UPDATE workspaces SET name = name || '.';")
+                .unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            other.batch_execute("COMMIT").unwrap();
+        });
+        wait_for_lock.recv().unwrap();
+        let flushed = usage.flush(&mut conn).map_err(|e| e.to_string());
+        writer.join().unwrap();
+        assert_eq!(flushed, Ok(1), "the flush waited for the lock");
+        assert_eq!(usage.pending_requests(), 0);
+        drop(conn);
+        std::fs::remove_dir_all(dir).unwrap();
     }
 }
