@@ -172,7 +172,6 @@ mod tests {
 
     /// Migrates `conn`'s database and adds one workspace, its admin and two keys.
     fn seed(conn: &mut DbConnection) -> [i32; 2] {
-        let conn = &mut *conn;
         crate::db::run_migrations(conn).unwrap();
         let workspace_id = workspace::create(conn, "Analytical Engines").unwrap();
         assert_eq!(workspace_id, WORKSPACE);
@@ -188,7 +187,7 @@ mod tests {
             },
         )
         .unwrap();
-        let keys = ["Clay", "Zapier"].map(|name| {
+        ["Clay", "Zapier"].map(|name| {
             let plain = PlainKey::generate();
             api_key::insert(
                 conn,
@@ -210,8 +209,7 @@ mod tests {
                 },
             )
             .unwrap()
-        });
-        keys
+        })
     }
 
     /// A database without tables: every write fails.
