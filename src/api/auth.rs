@@ -6,8 +6,8 @@
 //! matched route needs (`api::ROUTES`), and only then counts the request against the
 //! rate limit and records its use. One hop to
 //! the blocking pool per request (with Redis, the rate limit's round trip to it happens
-//! inside that hop: `metering::shared_budget`), and the refusal always comes before any
-//! other error.
+//! inside that hop: `metering::shared_budget`), or none for a read on SQLite
+//! (`ApiCall::read`), and the refusal always comes before any other error.
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
@@ -131,8 +131,14 @@ impl ApiCall {
         let Some(mut conn) = inline.then(|| self.state.pool.try_get()).flatten() else {
             return self.run(f).await;
         };
-        let (allowance, result) = checked(&self.state, &self.candidate, &mut conn, f)?;
+        // A panic answers 500, as it does from a blocking thread, and the worker goes on.
+        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            checked(&self.state, &self.candidate, &mut conn, f)
+        }));
         drop(conn);
+        let (allowance, result) = checked.map_err(|_| {
+            ApiError::Internal(anyhow::anyhow!("an API request's database work panicked"))
+        })??;
         self.req.extensions_mut().insert(allowance);
         result
     }
