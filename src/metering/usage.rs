@@ -23,8 +23,8 @@ struct PendingUse {
     last_ip: String,
     last_agent: String,
     per_day: HashMap<Date, i64>,
-    /// (kind, value) → last seen.
-    clients: HashMap<(SightingKind, String), PrimitiveDateTime>,
+    /// Kind → value → last seen.
+    clients: HashMap<SightingKind, HashMap<String, PrimitiveDateTime>>,
 }
 
 impl PendingUse {
@@ -37,9 +37,21 @@ impl PendingUse {
         for (day, n) in newer.per_day {
             *self.per_day.entry(day).or_default() += n;
         }
-        for (client, seen) in newer.clients {
-            let entry = self.clients.entry(client).or_insert(seen);
-            *entry = (*entry).max(seen);
+        for (kind, values) in newer.clients {
+            for (value, seen) in values {
+                self.seen(kind, &value, seen);
+            }
+        }
+    }
+
+    /// Notes a client at `at` (the later time wins); allocates only for a new value.
+    fn seen(&mut self, kind: SightingKind, value: &str, at: PrimitiveDateTime) {
+        let values = self.clients.entry(kind).or_default();
+        match values.get_mut(value) {
+            Some(last) => *last = (*last).max(at),
+            None => {
+                values.insert(value.to_string(), at);
+            }
         }
     }
 }
@@ -62,22 +74,29 @@ pub struct UsageRecorder {
 impl UsageRecorder {
     /// Notes one authenticated request. Cheap: a map update under a mutex.
     pub fn record(&self, key_id: i32, at: PrimitiveDateTime, ip: &str, agent: &str) {
-        let agent: String = agent.chars().take(MAX_AGENT_LEN).collect();
+        let agent = match agent.char_indices().nth(MAX_AGENT_LEN) {
+            Some((cut, _)) => &agent[..cut],
+            None => agent,
+        };
         let mut pending = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         if pending.since.is_none() {
             pending.since = Some(Instant::now());
         }
         let entry = pending.keys.entry(key_id).or_default();
         entry.last_used_at = Some(at);
-        entry.last_ip = ip.to_string();
         *entry.per_day.entry(at.date()).or_default() += 1;
-        entry.clients.insert((SightingKind::Ip, ip.to_string()), at);
+        // A key is mostly called from the same place: nothing is allocated for a client
+        // already noted in this batch.
+        entry.seen(SightingKind::Ip, ip, at);
         if !agent.is_empty() {
-            entry
-                .clients
-                .insert((SightingKind::Agent, agent.clone()), at);
+            entry.seen(SightingKind::Agent, agent, at);
         }
-        entry.last_agent = agent;
+        if entry.last_ip != ip {
+            entry.last_ip = ip.to_string();
+        }
+        if entry.last_agent != agent {
+            entry.last_agent = agent.to_string();
+        }
     }
 
     /// Requests noted but not yet written.
@@ -142,8 +161,10 @@ fn write_batch(conn: &mut DbConnection, batch: &HashMap<i32, PendingUse>) -> Que
         for (day, requests) in &used.per_day {
             key_usage::add_requests(conn, *key_id, *day, *requests)?;
         }
-        for ((kind, value), seen) in &used.clients {
-            key_client::note(conn, *key_id, *kind, value, *seen)?;
+        for (kind, values) in &used.clients {
+            for (value, seen) in values {
+                key_client::note(conn, *key_id, *kind, value, *seen)?;
+            }
         }
     }
     Ok(existing.len())

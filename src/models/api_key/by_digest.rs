@@ -1,0 +1,104 @@
+//! Finding a key by the digest of a secret someone presented: the whole row (for the
+//! pages and `POST /api/keys/verify`) or what the API's gate checks on every request.
+
+use diesel::prelude::*;
+use time::PrimitiveDateTime;
+
+use super::ApiKey;
+use crate::db::DbConnection;
+use crate::db::schema::api_keys;
+use crate::domain::api_key::KeyDigest;
+use crate::domain::key_access::KeyAccess;
+
+/// What the API's gate reads of a key on every request: the columns its checks need,
+/// without the ones only shown (fewer columns to copy and timestamps to parse).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct KeyGate {
+    pub id: i32,
+    pub workspace_id: i32,
+    pub created_by: Option<i32>,
+    pub name: String,
+    pub read_only: bool,
+    pub scopes: Option<String>,
+    pub verify_keys: bool,
+    pub allowed_ips: String,
+    pub expires_at: Option<PrimitiveDateTime>,
+    pub previous_expires_at: Option<PrimitiveDateTime>,
+    pub disabled_at: Option<PrimitiveDateTime>,
+    pub disabled_by_name: Option<String>,
+    pub disabled_unused_days: Option<i32>,
+}
+
+impl KeyGate {
+    /// Everything the key is granted: its scopes and "Verify keys".
+    pub fn grants(&self) -> KeyAccess {
+        KeyAccess::from_stored(self.read_only, self.scopes.as_deref(), self.verify_keys)
+    }
+
+    /// The previous secret's grace period, while it runs.
+    pub fn grace_until(&self, now: PrimitiveDateTime) -> Option<PrimitiveDateTime> {
+        self.previous_expires_at.filter(|t| *t > now)
+    }
+}
+
+impl From<&ApiKey> for KeyGate {
+    fn from(key: &ApiKey) -> Self {
+        Self {
+            id: key.id,
+            workspace_id: key.workspace_id,
+            created_by: key.created_by,
+            name: key.name.clone(),
+            read_only: key.read_only,
+            scopes: key.scopes.clone(),
+            verify_keys: key.verify_keys,
+            allowed_ips: key.allowed_ips.clone(),
+            expires_at: key.expires_at,
+            previous_expires_at: key.previous_expires_at,
+            disabled_at: key.disabled_at,
+            disabled_by_name: key.disabled_by_name.clone(),
+            disabled_unused_days: key.disabled_unused_days,
+        }
+    }
+}
+
+/// The row of type `$row` whose current or previous secret has the digest `$hash`, and
+/// whether it was the previous one. One indexed lookup per column; both columns are
+/// unique, so no LIMIT; on the concrete connection (see `db::on_backend`).
+macro_rules! by_digest {
+    ($conn:expr, $hash:expr, $row:ty) => {
+        crate::db::on_backend!($conn, |c| {
+            let current = api_keys::table
+                .filter(api_keys::key_hash.eq($hash))
+                .select(<$row>::as_select())
+                .get_result(c)
+                .optional()?;
+            if let Some(key) = current {
+                return Ok(Some((key, false)));
+            }
+            Ok(api_keys::table
+                .filter(api_keys::previous_hash.eq($hash))
+                .select(<$row>::as_select())
+                .get_result(c)
+                .optional()?
+                .map(|key| (key, true)))
+        })
+    };
+}
+
+/// The key whose current or (still valid or not) previous secret has this digest,
+/// and whether it was the previous one.
+pub fn find_by_digest(
+    conn: &mut DbConnection,
+    digest: &KeyDigest,
+) -> QueryResult<Option<(ApiKey, bool)>> {
+    by_digest!(conn, &digest.0[..], ApiKey)
+}
+
+/// As `find_by_digest`, with what the API's gate reads (it runs on every API request).
+pub fn gate_by_digest(
+    conn: &mut DbConnection,
+    digest: &KeyDigest,
+) -> QueryResult<Option<(KeyGate, bool)>> {
+    by_digest!(conn, &digest.0[..], KeyGate)
+}
