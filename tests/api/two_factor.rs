@@ -72,19 +72,22 @@ pub(crate) fn forget_used_step(app: &TestApp, email: &str) {
 /// Turns two-factor on for whoever `app` is logged in as; returns the secret and the
 /// recovery codes.
 pub(crate) async fn turn_on(app: &TestApp) -> (String, Vec<String>) {
+    let (secret, codes, _) = turn_on_with_code(app).await;
+    (secret, codes)
+}
+
+/// As [`turn_on`], and the code that turned it on (to replay it).
+pub(crate) async fn turn_on_with_code(app: &TestApp) -> (String, Vec<String>, String) {
     let page = app.get_html(SETUP).await;
     let secret = shown_secret(&page);
+    let code = code_at(&secret, now());
     let response = app
-        .submit(
-            &page,
-            "/account/two-factor/enable",
-            &[("code", &code_at(&secret, now()))],
-        )
+        .submit(&page, "/account/two-factor/enable", &[("code", &code)])
         .await;
     assert_eq!(response.status(), StatusCode::OK, "setup succeeds");
     let codes = shown_codes(&response.text().await.unwrap());
     assert_eq!(codes.len(), 10);
-    (secret, codes)
+    (secret, codes, code)
 }
 
 /// Password, then `code`, in a new browser; the answer to the code.
