@@ -133,7 +133,13 @@ impl ApiCall {
         };
         // A panic answers 500, as it does from a blocking thread, and the worker goes on.
         let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            checked(&self.state, &self.candidate, &mut conn, f)
+            // One read transaction for the key check and the handler: SQLite takes its
+            // read lock (a lock call on the shared-memory file, under a mutex all the
+            // process's connections share) once per request instead of once per
+            // statement, and both reads see the same snapshot.
+            db::read_snapshot(&mut conn, |conn| {
+                checked(&self.state, &self.candidate, conn, f)
+            })
         }));
         drop(conn);
         let (allowance, result) = checked.map_err(|_| {

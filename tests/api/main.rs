@@ -45,6 +45,7 @@ mod login_device;
 mod login_throttle;
 mod metrics;
 mod outage;
+mod postgres_tls;
 mod process;
 mod races;
 mod rate_limit_shared;
