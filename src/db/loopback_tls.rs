@@ -1,24 +1,45 @@
 //! TLS to a PostgreSQL server on the same machine. libpq's default (`sslmode=prefer`)
 //! encrypts whenever the server offers TLS, which Debian's packages do out of the box,
 //! even over loopback, where the bytes never leave the kernel: on the API's hot path
-//! that is about a quarter of the CPU each request costs (BENCHMARKS.md). So for a
-//! loopback host, and only when neither the URL nor `PGSSLMODE` chooses a mode, Keydesk
-//! asks for `sslmode=allow`: plain first, TLS if the server insists (a `hostssl` line).
+//! that was a fifth to a quarter of the CPU a request costs the app and the database
+//! together (BENCHMARKS.md). So for a loopback host, and only when neither the URL nor
+//! the environment says anything about TLS, Keydesk asks for `sslmode=allow`: plain
+//! first, TLS if the server insists (a `hostssl` line in `pg_hba.conf`).
 
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// `url` with `sslmode=allow` added when it names only loopback hosts and no TLS mode
-/// is chosen, else `url` as it is. `pgsslmode` is the `PGSSLMODE` environment variable.
-pub fn plain_on_loopback<'a>(url: &'a str, pgsslmode: Option<&str>) -> Cow<'a, str> {
-    if pgsslmode.is_some_and(|mode| !mode.is_empty()) || !only_loopback_hosts(url) {
+/// libpq's environment variables that choose TLS settings or a service file (which may).
+const TLS_ENVIRONMENT: [&str; 7] = [
+    "PGSSLMODE",
+    "PGREQUIRESSL",
+    "PGSSLROOTCERT",
+    "PGSSLCERT",
+    "PGSSLKEY",
+    "PGSSLNEGOTIATION",
+    "PGSERVICE",
+];
+
+/// Whether the environment sets any of libpq's TLS settings.
+pub fn tls_chosen_by_environment() -> bool {
+    TLS_ENVIRONMENT
+        .iter()
+        .any(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()))
+}
+
+/// `url` with `sslmode=allow` added when it names only loopback hosts and chooses no
+/// TLS setting (nor does the environment: `env_chooses`), else `url` as it is.
+pub fn plain_on_loopback(url: &str, env_chooses: bool) -> Cow<'_, str> {
+    if env_chooses || !only_loopback_hosts(url) {
         return Cow::Borrowed(url);
     }
     let (_, query) = url.split_once('?').unwrap_or((url, ""));
-    // A host in the query overrides the authority's; a chosen mode is the operator's.
+    // Any `ssl*` setting is the operator's choice (`sslrootcert=system` even changes the
+    // default mode); a host in the query overrides the authority's; a service file may
+    // set a mode.
     let chosen = query.split('&').any(|pair| {
         let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-        matches!(name, "sslmode" | "requiressl" | "host" | "hostaddr")
+        name.starts_with("ssl") || matches!(name, "requiressl" | "host" | "hostaddr" | "service")
     });
     if chosen {
         return Cow::Borrowed(url);
@@ -78,7 +99,7 @@ mod tests {
                 "postgres://127.0.0.2,localhost:5433/db?sslmode=allow",
             ),
         ] {
-            assert_eq!(plain_on_loopback(url, None), expected, "{url}");
+            assert_eq!(plain_on_loopback(url, false), expected, "{url}");
         }
     }
 
@@ -91,17 +112,21 @@ mod tests {
             "postgres://127.0.0.1/keydesk?sslmode=require",
             "postgres://127.0.0.1/keydesk?sslmode=prefer",
             "postgres://127.0.0.1/keydesk?host=db.internal",
+            "postgres://127.0.0.1/keydesk?sslrootcert=system",
+            "postgres://localhost/keydesk?application_name=kd&sslcert=/etc/kd.crt",
+            "postgres://localhost/keydesk?service=keydesk",
+            "postgres://u:pass/word@127.0.0.1/keydesk",
             "postgres:///keydesk",
             "postgres://user@/keydesk?host=/run/postgresql",
         ] {
-            assert_eq!(plain_on_loopback(url, None), url, "{url}");
+            assert_eq!(plain_on_loopback(url, false), url, "{url}");
         }
         let local = "postgres://127.0.0.1/keydesk";
-        assert_eq!(plain_on_loopback(local, Some("verify-full")), local);
         assert_eq!(
-            plain_on_loopback(local, Some("")),
-            "postgres://127.0.0.1/keydesk?sslmode=allow",
-            "an empty PGSSLMODE chooses nothing"
+            plain_on_loopback(local, true),
+            local,
+            "the environment chose"
         );
+        assert_ne!(plain_on_loopback(local, false), local);
     }
 }

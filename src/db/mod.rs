@@ -103,8 +103,8 @@ impl ManageConnection for ConnectionManager {
     fn connect(&self) -> Result<DbConnection, r2d2::Error> {
         match &self.url {
             DatabaseUrl::Postgres(url) => {
-                let pgsslmode = std::env::var("PGSSLMODE").ok();
-                let url = loopback_tls::plain_on_loopback(url, pgsslmode.as_deref());
+                let url =
+                    loopback_tls::plain_on_loopback(url, loopback_tls::tls_chosen_by_environment());
                 let mut conn =
                     diesel::PgConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
                 conn.set_instrumentation(LostConnectionWatch::default());
