@@ -178,20 +178,38 @@ ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 lt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 < b + 0) }'; }
 verdict() { if "$@"; then echo "yes"; else echo "NO"; fi; }
 
-# run_wrk NAME URL [extra wrk args...]: stores NAME.rps / .p50 / .p99 / .bad / .cores.
+# CPU ticks of the PostgreSQL backends serving database $1 (processes titled
+# "postgres: ... $1 ..."); 0 when there are none or they cannot be read.
+db_ticks() {
+    local pid title total=0
+    [[ -n $1 ]] || { echo 0; return 0; }
+    for pid in $(pgrep -f "postgres: .* $1 " 2>/dev/null); do
+        title=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
+        [[ $title == *" $1 "* ]] || continue
+        total=$((total + $(cpu_ticks "$pid" 2>/dev/null || echo 0)))
+    done
+    echo "$total"
+}
+
+# run_wrk NAME URL [extra wrk args...]: stores NAME.rps / .p50 / .p99 / .bad / .cores, and
+# .us and .db_us: CPU per request of the server and of the PostgreSQL backends serving
+# LOAD_DB (empty for SQLite), in microseconds. CPU per request moves less than req/s with
+# how wrk and the server happen to share the cores.
 run_wrk() {
     local name=$1 url=$2
     shift 2
-    local out="$TMP/wrk-$name.txt" t0 t1 w0 w1 hz
+    local out="$TMP/wrk-$name.txt" t0 t1 w0 w1 hz d0 d1 requests
     if [[ $WRK_WARMUP != 0 ]]; then
         wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_WARMUP" "$@" "$url" >/dev/null
     fi
     hz=$(getconf CLK_TCK)
     t0=$(cpu_ticks "$SRV_PID")
+    d0=$(db_ticks "${LOAD_DB:-}")
     w0=$EPOCHREALTIME
     wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" --latency "$@" "$url" >"$out"
     w1=$EPOCHREALTIME
     t1=$(cpu_ticks "$SRV_PID")
+    d1=$(db_ticks "${LOAD_DB:-}")
     R[$name.rps]=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$out")
     R[$name.p50]=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$out")")
     R[$name.p99]=$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")
@@ -201,8 +219,12 @@ run_wrk() {
                         END { print n + 0 }' "$out")
     R[$name.cores]=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v w="$(awk -v a="$w0" -v b="$w1" 'BEGIN { print b - a }')" \
         'BEGIN { printf "%.2f", t / hz / w }')
-    note "$(printf '%-28s %8s req/s   p50 %8s ms   p99 %8s ms   non-2xx/errors %s   server CPU %s cores' \
-        "$name" "${R[$name.rps]}" "${R[$name.p50]}" "${R[$name.p99]}" "${R[$name.bad]}" "${R[$name.cores]}")"
+    requests=$(awk '/ requests in / { print $1 }' "$out")
+    R[$name.us]=$(awk -v t="$((t1 - t0))" -v hz="$hz" -v n="$requests" 'BEGIN { if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "nan" }')
+    R[$name.db_us]=$(awk -v t="$((d1 - d0))" -v hz="$hz" -v n="$requests" 'BEGIN { if (n > 0) printf "%.1f", t / hz / n * 1e6; else print "nan" }')
+    note "$(printf '%-28s %8s req/s   p50 %8s ms   p99 %8s ms   non-2xx/errors %s   server CPU %s cores, %s µs/request' \
+        "$name" "${R[$name.rps]}" "${R[$name.p50]}" "${R[$name.p99]}" "${R[$name.bad]}" "${R[$name.cores]}" "${R[$name.us]}")"
+    [[ -z ${LOAD_DB:-} ]] || note "$(printf '%-28s PostgreSQL backends: %s µs/request' "" "${R[$name.db_us]}")"
 }
 
 # ------------------------------------------------------------- databases
@@ -356,6 +378,8 @@ bench_api() {
     status=$(api_status "$BASE" "$key")
     [[ $status == 200 ]] || die "GET /api/team with the new key answered $status"
 
+    LOAD_DB=""
+    [[ $b != postgres ]] || LOAD_DB=$(pg_db_of "$url")
     run_wrk "$b.healthz" "$BASE/healthz"
     run_wrk "$b.team" "$BASE/api/team" -H "Authorization: Bearer $key"
     if [[ $b == postgres ]]; then
@@ -371,6 +395,7 @@ bench_api() {
     note "$(printf '%s keys in api_keys (seeded in %.1f s)' "${R[$b.keys_big]}" \
         "$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { print b - a }')")"
     run_wrk "$b.team_big" "$BASE/api/team" -H "Authorization: Bearer $key"
+    LOAD_DB=""
     R[$b.peak_kb]=$(proc_kb "$SRV_PID" VmHWM)
     note "peak RSS (VmHWM) over the load runs: $(mb "${R[$b.peak_kb]}") MB ($(proc_kb "$SRV_PID" Threads) threads)"
 
@@ -624,6 +649,14 @@ printf '\nServer CPU during the measured runs (cores of %s): ' "$(nproc)"
 for b in "${BACKENDS[@]}"; do
     printf '%s healthz %s, team %s, team@%s keys %s; ' "$b" "${R[$b.healthz.cores]}" "${R[$b.team.cores]}" \
         "${R[$b.keys_big]}" "${R[$b.team_big.cores]}"
+done
+printf '\nCPU per request (µs; server, and for PostgreSQL + its backends): '
+for b in "${BACKENDS[@]}"; do
+    if [[ $b == postgres ]]; then
+        printf '%s healthz %s, team %s + %s; ' "$b" "${R[$b.healthz.us]}" "${R[$b.team.us]}" "${R[$b.team.db_us]}"
+    else
+        printf '%s healthz %s, team %s; ' "$b" "${R[$b.healthz.us]}" "${R[$b.team.us]}"
+    fi
 done
 printf '\np50 latency (ms): '
 for b in "${BACKENDS[@]}"; do
