@@ -308,6 +308,10 @@ pub fn now() -> time::PrimitiveDateTime {
 }
 
 #[cfg(test)]
+#[path = "snapshot_tests.rs"]
+mod snapshot_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -339,40 +343,5 @@ mod tests {
     fn a_logged_database_url_hides_the_password() {
         let url = DatabaseUrl::parse("postgres://app:s3cret@db:5432/keydesk").unwrap();
         assert_eq!(url.redacted(), "postgres://app:***@db:5432/keydesk");
-    }
-
-    /// The API's read-only handlers run with their key check in one `read_snapshot`: on
-    /// SQLite, one transaction, so a commit by another connection in between is not seen.
-    #[test]
-    fn a_read_snapshot_on_sqlite_does_not_see_a_commit_made_between_its_reads() {
-        let dir = std::env::temp_dir().join(format!("keydesk-snapshot-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = DatabaseUrl::Sqlite(dir.join("snapshot.db").display().to_string());
-        let pool = build_pool(&url, 2);
-        let mut conn = pool.get().unwrap();
-        conn.batch_execute("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);")
-            .unwrap();
-        let mut other = pool.get().unwrap();
-        let count = |conn: &mut DbConnection| -> QueryResult<i64> {
-            diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "(SELECT count(*) FROM t)",
-            ))
-            .get_result(conn)
-        };
-
-        let seen = read_snapshot(&mut conn, |conn| {
-            let before = count(conn)?;
-            other.batch_execute("INSERT INTO t VALUES (2)")?;
-            Ok::<_, diesel::result::Error>((before, count(conn)?))
-        })
-        .unwrap();
-        assert_eq!(seen, (1, 1), "both reads see the snapshot of the first");
-        assert_eq!(
-            count(&mut conn).unwrap(),
-            2,
-            "the next read sees the commit"
-        );
-        drop((conn, other, pool));
-        std::fs::remove_dir_all(&dir).ok();
     }
 }
