@@ -1,8 +1,8 @@
 //! TLS to a PostgreSQL server on the same machine. libpq's default (`sslmode=prefer`)
 //! encrypts whenever the server offers TLS, which Debian's packages do out of the box,
 //! even over loopback, where the bytes never leave the kernel: on the API's hot path
-//! that was a fifth to a quarter of the CPU a request costs the app and the database
-//! together (BENCHMARKS.md). So for a loopback host, and only when neither the URL nor
+//! that was 20-28% of the CPU a request costs the app and the database together
+//! (BENCHMARKS.md). So for a loopback host, and only when neither the URL nor
 //! the environment says anything about TLS, Keydesk asks for `sslmode=allow`: plain
 //! first, TLS if the server insists (a `hostssl` line in `pg_hba.conf`).
 
