@@ -181,11 +181,9 @@ verdict() { if "$@"; then echo "yes"; else echo "NO"; fi; }
 # CPU ticks of the PostgreSQL backends serving database $1 (processes titled
 # "postgres: ... $1 ..."); 0 when there are none or they cannot be read.
 db_ticks() {
-    local pid title total=0
+    local pid total=0
     [[ -n $1 ]] || { echo 0; return 0; }
     for pid in $(pgrep -f "postgres: .* $1 " 2>/dev/null); do
-        title=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
-        [[ $title == *" $1 "* ]] || continue
         total=$((total + $(cpu_ticks "$pid" 2>/dev/null || echo 0)))
     done
     echo "$total"

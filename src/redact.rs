@@ -99,17 +99,13 @@ pub fn redact_link_tokens(text: &str) -> Cow<'_, str> {
     let mut at = 0;
     while at < text.len() {
         // Every log line passes here: only its slashes can start a link path.
-        let found = text.as_bytes()[at..]
-            .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'/')
-            .find_map(|(i, _)| {
-                let rest = &text[at + i..];
-                LINK_PATHS
-                    .iter()
-                    .find(|p| rest.starts_with(**p))
-                    .map(|p| (at + i, p.len()))
-            });
+        let found = text[at..].match_indices('/').find_map(|(i, _)| {
+            let rest = &text[at + i..];
+            LINK_PATHS
+                .iter()
+                .find(|p| rest.starts_with(**p))
+                .map(|p| (at + i, p.len()))
+        });
         let Some((start, len)) = found else { break };
         let token_start = start + len;
         let token_end = text[token_start..]

@@ -12,6 +12,28 @@ use crate::domain::api_key::{KeyDigest, KeyFormatError};
 use crate::format;
 use crate::models::api_key::{self, ApiKey, KeyGate};
 
+/// What decides whether a key works now, borrowed from whichever row was read.
+struct Lifecycle<'a> {
+    expires_at: Option<PrimitiveDateTime>,
+    previous_expires_at: Option<PrimitiveDateTime>,
+    disabled_at: Option<PrimitiveDateTime>,
+    disabled_by_name: Option<&'a str>,
+    disabled_unused_days: Option<i32>,
+}
+
+/// The `Lifecycle` of an `ApiKey` or a `KeyGate`: their columns have the same names.
+macro_rules! lifecycle {
+    ($key:expr) => {
+        Lifecycle {
+            expires_at: $key.expires_at,
+            previous_expires_at: $key.previous_expires_at,
+            disabled_at: $key.disabled_at,
+            disabled_by_name: $key.disabled_by_name.as_deref(),
+            disabled_unused_days: $key.disabled_unused_days,
+        }
+    };
+}
+
 /// Why a key does not work: a code a program can branch on, a sentence a person can act
 /// on, and the key's entry when it has one in the asking workspace.
 pub struct Refusal {
@@ -71,7 +93,7 @@ pub fn check(
             "This API key belongs to another Keydesk workspace: this workspace cannot vouch for it. Ask for a key generated in this workspace.",
         )));
     }
-    Ok(match standing(&KeyGate::from(&key), previous, now) {
+    Ok(match standing(&lifecycle!(key), previous, now) {
         Ok(until) => Ok(Working { key, until }),
         Err(refusal) => Err(Refusal {
             key: Some(Box::new(key)),
@@ -89,16 +111,17 @@ pub fn gate(
     let Some((key, previous)) = api_key::gate_by_digest(conn, digest)? else {
         return Ok(Err(Refusal::new("key_unknown", UNKNOWN)));
     };
-    Ok(standing(&key, previous, now).map(|until| Working { key, until }))
+    Ok(standing(&lifecycle!(key), previous, now).map(|until| Working { key, until }))
 }
 
 /// Until when the key works, or why it does not.
 fn standing(
-    key: &KeyGate,
+    key: &Lifecycle,
     previous: bool,
     now: PrimitiveDateTime,
 ) -> Result<Option<PrimitiveDateTime>, Refusal> {
-    let grace = key.grace_until(now);
+    // The previous secret's grace period, while it runs.
+    let grace = key.previous_expires_at.filter(|t| *t > now);
     if previous && grace.is_none() {
         return Err(Refusal::new(
             "key_regenerated",
@@ -106,7 +129,7 @@ fn standing(
         ));
     }
     if let Some(at) = key.disabled_at {
-        let by = key.disabled_by_name.as_deref().unwrap_or("an admin");
+        let by = key.disabled_by_name.unwrap_or("an admin");
         let message = match key.disabled_unused_days {
             Some(days) => format!(
                 "This API key was disabled by the workspace's {by} on {} after {days} days unused. Ask an admin to enable it in Settings → Integrations.",

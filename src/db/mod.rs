@@ -3,6 +3,8 @@
 mod loopback_tls;
 pub mod readiness;
 pub mod schema;
+#[cfg(test)]
+pub(crate) mod temp_sqlite;
 
 use std::time::Duration;
 

@@ -4,19 +4,18 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::{DatabaseUrl, DbConnection, Pool, build_pool, read_snapshot};
+use super::temp_sqlite::TempSqlite;
+use super::{DbConnection, Pool, read_snapshot};
 
 /// A pool of `size` on a fresh SQLite file, with a table `t` holding one row.
-fn pool_with_one_row(size: u32) -> (std::path::PathBuf, Pool) {
-    let dir = std::env::temp_dir().join(format!("keydesk-snapshot-{}", rand::random::<u64>()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = DatabaseUrl::Sqlite(dir.join("snapshot.db").display().to_string());
-    let pool = build_pool(&url, size);
+fn pool_with_one_row(size: u32) -> (TempSqlite, Pool) {
+    let file = TempSqlite::new("snapshot");
+    let pool = file.pool(size);
     pool.get()
         .unwrap()
         .batch_execute("CREATE TABLE t (n INTEGER); INSERT INTO t VALUES (1);")
         .unwrap();
-    (dir, pool)
+    (file, pool)
 }
 
 fn rows(conn: &mut DbConnection) -> QueryResult<i64> {
@@ -30,7 +29,7 @@ fn rows(conn: &mut DbConnection) -> QueryResult<i64> {
 /// between their reads is seen by neither.
 #[test]
 fn a_read_snapshot_on_sqlite_does_not_see_a_commit_made_between_its_reads() {
-    let (dir, pool) = pool_with_one_row(2);
+    let (_file, pool) = pool_with_one_row(2);
     let mut conn = pool.get().unwrap();
     let mut other = pool.get().unwrap();
 
@@ -42,8 +41,6 @@ fn a_read_snapshot_on_sqlite_does_not_see_a_commit_made_between_its_reads() {
     .unwrap();
     assert_eq!(seen, (1, 1), "both reads see the snapshot of the first");
     assert_eq!(rows(&mut conn).unwrap(), 2, "the next read sees the commit");
-    drop((conn, other, pool));
-    std::fs::remove_dir_all(&dir).ok();
 }
 
 /// A read that panics (the API answers 500 and goes on) leaves its transaction open on
@@ -51,7 +48,7 @@ fn a_read_snapshot_on_sqlite_does_not_see_a_commit_made_between_its_reads() {
 /// snapshot, it would go on accepting a key deleted after it.
 #[test]
 fn a_connection_left_inside_a_snapshot_by_a_panic_is_not_used_again() {
-    let (dir, pool) = pool_with_one_row(1);
+    let (file, pool) = pool_with_one_row(1);
     let mut conn = pool.get().unwrap();
     let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         read_snapshot(&mut conn, |conn| -> QueryResult<()> {
@@ -62,8 +59,7 @@ fn a_connection_left_inside_a_snapshot_by_a_panic_is_not_used_again() {
     assert!(panicked.is_err());
     drop(conn);
 
-    let url = DatabaseUrl::Sqlite(dir.join("snapshot.db").display().to_string());
-    build_pool(&url, 1)
+    file.pool(1)
         .get()
         .unwrap()
         .batch_execute("INSERT INTO t VALUES (2)")
@@ -73,6 +69,4 @@ fn a_connection_left_inside_a_snapshot_by_a_panic_is_not_used_again() {
         2,
         "the next connection from the pool sees the commit"
     );
-    drop(pool);
-    std::fs::remove_dir_all(&dir).ok();
 }

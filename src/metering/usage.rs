@@ -361,10 +361,8 @@ mod tests {
     #[test]
     fn a_flush_waits_for_another_writer_instead_of_failing_at_once() {
         use diesel::connection::SimpleConnection;
-        let dir = std::env::temp_dir().join(format!("keydesk-usage-{}", rand::random::<u64>()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = crate::db::DatabaseUrl::Sqlite(dir.join("usage.db").display().to_string());
-        let pool = crate::db::build_pool(&url, 2);
+        let file = crate::db::temp_sqlite::TempSqlite::new("usage");
+        let pool = file.pool(2);
         let mut conn = pool.get().unwrap();
         let [key_id, _] = seed(&mut conn);
         let usage = UsageRecorder::default();
@@ -387,7 +385,5 @@ mod tests {
         writer.join().unwrap();
         assert_eq!(flushed, Ok(1), "the flush waited for the lock");
         assert_eq!(usage.pending_requests(), 0);
-        drop(conn);
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

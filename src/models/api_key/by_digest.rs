@@ -35,31 +35,6 @@ impl KeyGate {
     pub fn grants(&self) -> KeyAccess {
         KeyAccess::from_stored(self.read_only, self.scopes.as_deref(), self.verify_keys)
     }
-
-    /// The previous secret's grace period, while it runs.
-    pub fn grace_until(&self, now: PrimitiveDateTime) -> Option<PrimitiveDateTime> {
-        self.previous_expires_at.filter(|t| *t > now)
-    }
-}
-
-impl From<&ApiKey> for KeyGate {
-    fn from(key: &ApiKey) -> Self {
-        Self {
-            id: key.id,
-            workspace_id: key.workspace_id,
-            created_by: key.created_by,
-            name: key.name.clone(),
-            read_only: key.read_only,
-            scopes: key.scopes.clone(),
-            verify_keys: key.verify_keys,
-            allowed_ips: key.allowed_ips.clone(),
-            expires_at: key.expires_at,
-            previous_expires_at: key.previous_expires_at,
-            disabled_at: key.disabled_at,
-            disabled_by_name: key.disabled_by_name.clone(),
-            disabled_unused_days: key.disabled_unused_days,
-        }
-    }
 }
 
 /// The row of type `$row` whose current or previous secret has the digest `$hash`, and
