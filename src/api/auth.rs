@@ -14,7 +14,7 @@ use std::net::IpAddr;
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use base64::Engine;
@@ -322,22 +322,6 @@ fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey
     })
 }
 
-fn set_rate_headers(headers: &mut HeaderMap, allowance: &Allowance) {
-    use header::HeaderName;
-    let reset = header::HttpDate::from(allowance.reset_at);
-    headers.insert(
-        HeaderName::from_static("x-ratelimit-limit"),
-        HeaderValue::from(allowance.limit),
-    );
-    headers.insert(
-        HeaderName::from_static("x-ratelimit-remaining"),
-        HeaderValue::from(allowance.remaining),
-    );
-    if let Ok(reset) = header::TryIntoHeaderValue::try_into_value(reset) {
-        headers.insert(HeaderName::from_static("x-ratelimit-reset"), reset);
-    }
-}
-
 /// The gate in front of every key-authenticated endpoint: no key or a malformed one
 /// is refused here; every response gets the rate-limit headers.
 pub async fn require_api_key(
@@ -354,7 +338,7 @@ pub async fn require_api_key(
                 state.metrics.key_refused(code);
             }
             let mut response = error.error_response();
-            set_rate_headers(response.headers_mut(), &state.rate_limiter.uncounted());
+            super::rate_headers::set(response.headers_mut(), &state.rate_limiter.uncounted());
             return Ok(req.into_response(response).map_into_right_body());
         }
     }
@@ -365,7 +349,7 @@ pub async fn require_api_key(
         .get::<Allowance>()
         .copied()
         .unwrap_or_else(|| state.rate_limiter.uncounted());
-    set_rate_headers(response.headers_mut(), &allowance);
+    super::rate_headers::set(response.headers_mut(), &allowance);
     Ok(response.map_into_left_body())
 }
 

@@ -15,6 +15,7 @@ pub mod lead_pause;
 pub mod leads;
 pub mod openapi;
 mod openapi_paths;
+mod rate_headers;
 mod standing;
 pub mod team;
 pub mod unserved;

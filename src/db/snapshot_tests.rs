@@ -70,3 +70,37 @@ fn a_connection_left_inside_a_snapshot_by_a_panic_is_not_used_again() {
         "the next connection from the pool sees the commit"
     );
 }
+
+/// A read that fails ends its transaction too: the connection goes back to the pool
+/// outside any snapshot and its next read sees what was committed meanwhile.
+#[test]
+fn a_read_snapshot_that_fails_leaves_no_transaction_behind() {
+    let (_file, pool) = pool_with_one_row(2);
+    let mut conn = pool.get().unwrap();
+    let failed = read_snapshot(&mut conn, |conn| {
+        rows(conn)?;
+        Err::<(), _>(diesel::result::Error::NotFound)
+    });
+    assert!(matches!(failed, Err(diesel::result::Error::NotFound)));
+
+    pool.get()
+        .unwrap()
+        .batch_execute("INSERT INTO t VALUES (2)")
+        .unwrap();
+    assert_eq!(rows(&mut conn).unwrap(), 2, "no snapshot outlives the read");
+    // And another snapshot can begin on it.
+    assert_eq!(read_snapshot(&mut conn, rows).unwrap(), 2);
+}
+
+/// Snapshots one after another on one connection, as the API's reads run: each begins
+/// where the last ended and sees every commit made before it began.
+#[test]
+fn each_read_snapshot_sees_the_commits_made_before_it() {
+    let (_file, pool) = pool_with_one_row(2);
+    let mut conn = pool.get().unwrap();
+    let mut other = pool.get().unwrap();
+    for expected in 1..=5 {
+        assert_eq!(read_snapshot(&mut conn, rows).unwrap(), expected);
+        other.batch_execute("INSERT INTO t VALUES (0)").unwrap();
+    }
+}

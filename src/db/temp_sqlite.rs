@@ -1,8 +1,11 @@
-//! For unit tests: a SQLite file in a fresh temporary directory, removed on drop.
+//! For unit tests: a SQLite file in a fresh temporary directory, removed on drop, or a
+//! bare in-memory database.
 
 use std::path::PathBuf;
 
-use super::{DatabaseUrl, Pool, build_pool};
+use diesel::Connection;
+
+use super::{DatabaseUrl, DbConnection, Pool, build_pool, configure_sqlite};
 
 pub struct TempSqlite {
     dir: PathBuf,
@@ -27,4 +30,11 @@ impl Drop for TempSqlite {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// An empty in-memory database, opened as the pool opens its connections (after SQLite's
+/// process-wide settings) but without the pool's pragmas.
+pub fn in_memory() -> DbConnection {
+    configure_sqlite();
+    DbConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap())
 }

@@ -172,7 +172,6 @@ fn write_batch(conn: &mut DbConnection, batch: &HashMap<i32, PendingUse>) -> Que
 
 #[cfg(test)]
 mod tests {
-    use diesel::Connection;
     use time::Duration;
 
     use super::*;
@@ -185,8 +184,7 @@ mod tests {
 
     /// A migrated in-memory database with one workspace, its admin and two keys.
     fn database() -> (DbConnection, [i32; 2]) {
-        let mut conn =
-            DbConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap());
+        let mut conn = crate::db::temp_sqlite::in_memory();
         let keys = seed(&mut conn);
         (conn, keys)
     }
@@ -235,7 +233,7 @@ mod tests {
 
     /// A database without tables: every write fails.
     fn broken_database() -> DbConnection {
-        DbConnection::Sqlite(diesel::SqliteConnection::establish(":memory:").unwrap())
+        crate::db::temp_sqlite::in_memory()
     }
 
     fn key(conn: &mut DbConnection, id: i32) -> ApiKey {

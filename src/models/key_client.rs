@@ -80,13 +80,12 @@ pub fn clients_seen_since(
 #[cfg(test)]
 mod tests {
     use diesel::connection::SimpleConnection;
-    use diesel::sqlite::SqliteConnection;
 
     use super::*;
 
     /// A fresh database holding one key of workspace 1, seen by a client of `kind`.
     fn key_seen_as(kind: &str) -> DbConnection {
-        let mut conn = DbConnection::Sqlite(SqliteConnection::establish(":memory:").unwrap());
+        let mut conn = crate::db::temp_sqlite::in_memory();
         crate::db::run_migrations(&mut conn).unwrap();
         conn.batch_execute(&format!(
             "PRAGMA foreign_keys = OFF;
