@@ -3,6 +3,7 @@
 mod loopback_tls;
 pub mod readiness;
 pub mod schema;
+mod snapshot;
 #[cfg(test)]
 pub(crate) mod temp_sqlite;
 
@@ -12,6 +13,8 @@ use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use snapshot::read_snapshot;
 
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
@@ -317,89 +320,6 @@ pub fn write_first(conn: &mut DbConnection) -> QueryResult<()> {
     Ok(())
 }
 
-/// Runs several reads against one consistent snapshot, so a write committed between
-/// them (e.g. a usage flush) is seen by all of them or by none. `f` must not open a
-/// transaction of its own (on SQLite that fails: the snapshot is one already).
-pub fn read_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    if matches!(conn, DbConnection::Sqlite(_)) {
-        return sqlite_snapshot(conn, f);
-    }
-    conn.transaction(|conn| {
-        // PostgreSQL's default (read committed) takes a new snapshot per statement.
-        conn.batch_execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
-        f(conn)
-    })
-}
-
-/// SQLite's read snapshot: a transaction (SQLite's read one snapshot), begun and ended by
-/// statements the connection keeps prepared. diesel's own transactions send `BEGIN` and
-/// `COMMIT` as text that SQLite parses and plans anew each time, a tenth of an API
-/// read's work. Since diesel does not know of this transaction, it ends here whatever
-/// `f` does: committed after success, rolled back after an error or a panic; a
-/// connection whose transaction could not be ended is marked broken, so the pool
-/// discards it rather than lend out a connection stuck in an old snapshot.
-fn sqlite_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
-where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
-    E: From<diesel::result::Error>,
-{
-    use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-    let DbConnection::Sqlite(c) = conn else {
-        unreachable!("sqlite_snapshot is only called with a SQLite connection")
-    };
-    ending::Begin.execute(c)?;
-    let outcome = catch_unwind(AssertUnwindSafe(|| f(conn)));
-    let DbConnection::Sqlite(c) = conn else {
-        unreachable!("the connection's backend does not change")
-    };
-    let ended = match &outcome {
-        Ok(Ok(_)) => ending::Commit.execute(c),
-        Ok(Err(_)) | Err(_) => ending::Rollback.execute(c),
-    };
-    if let Err(error) = ended {
-        if c.batch_execute("ROLLBACK").is_err() {
-            use diesel::connection::{AnsiTransactionManager, TransactionManager};
-            AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error();
-        }
-        if let Ok(Ok(_)) = outcome {
-            return Err(error.into());
-        }
-    }
-    outcome.unwrap_or_else(|panic| resume_unwind(panic))
-}
-
-/// The statements that begin and end `sqlite_snapshot`'s transaction. Each is its own
-/// type with a static query id, which is what diesel keys its prepared statements by.
-mod ending {
-    use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-    use diesel::sqlite::Sqlite;
-    use diesel::{QueryResult, RunQueryDsl, SqliteConnection};
-
-    macro_rules! statement {
-        ($name:ident, $sql:literal) => {
-            #[derive(QueryId)]
-            pub struct $name;
-
-            impl QueryFragment<Sqlite> for $name {
-                fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Sqlite>) -> QueryResult<()> {
-                    out.push_sql($sql);
-                    Ok(())
-                }
-            }
-
-            impl RunQueryDsl<SqliteConnection> for $name {}
-        };
-    }
-
-    statement!(Begin, "BEGIN");
-    statement!(Commit, "COMMIT");
-    statement!(Rollback, "ROLLBACK");
-}
-
 /// The current time as stored in the database: naive UTC, microsecond precision
 /// (PostgreSQL keeps microseconds, so both backends round-trip the same value).
 pub fn now() -> time::PrimitiveDateTime {
@@ -410,12 +330,34 @@ pub fn now() -> time::PrimitiveDateTime {
 }
 
 #[cfg(test)]
-#[path = "snapshot_tests.rs"]
-mod snapshot_tests;
-
-#[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `.cargo/config.toml` passes SQLite's build options; a build without them still
+    /// works, only slower, so this is what notices.
+    #[test]
+    fn the_bundled_sqlite_is_built_as_configured() {
+        use diesel::sql_types::Integer;
+        #[derive(QueryableByName)]
+        struct Used {
+            #[diesel(sql_type = Integer)]
+            used: i32,
+        }
+        let mut conn = temp_sqlite::in_memory();
+        let mut used = |option: &str| {
+            diesel::sql_query("SELECT sqlite_compileoption_used(?) AS used")
+                .bind::<diesel::sql_types::Text, _>(option)
+                .get_result::<Used>(&mut conn)
+                .unwrap()
+                .used
+        };
+        assert_eq!(used("ENABLE_QPSG"), 1, "query-planner stability guarantee");
+        assert_eq!(
+            used("ENABLE_MEMORY_MANAGEMENT"),
+            0,
+            "one page cache per connection"
+        );
+    }
 
     #[test]
     fn database_urls_are_recognised_by_scheme() {

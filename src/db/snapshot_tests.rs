@@ -4,8 +4,9 @@
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::temp_sqlite::TempSqlite;
-use super::{DbConnection, Pool, read_snapshot};
+use super::read_snapshot;
+use crate::db::temp_sqlite::TempSqlite;
+use crate::db::{DbConnection, Pool};
 
 /// A pool of `size` on a fresh SQLite file, with a table `t` holding one row.
 fn pool_with_one_row(size: u32) -> (TempSqlite, Pool) {
