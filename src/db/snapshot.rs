@@ -25,8 +25,8 @@ where
 
 /// SQLite's read snapshot: a transaction (SQLite's read one snapshot), begun and ended by
 /// statements the connection keeps prepared. diesel's own transactions send `BEGIN` and
-/// `COMMIT` as text that SQLite parses and plans anew each time, a tenth of an API
-/// read's work. Since diesel does not know of this transaction, it ends here whatever
+/// `COMMIT` as text that SQLite parses and plans anew each time: about 5% of the
+/// instructions of an API read. Since diesel does not know of this transaction, it ends here whatever
 /// `f` does: committed after success, rolled back after an error or a panic; a
 /// connection whose transaction could not be ended is marked broken, so the pool
 /// discards it rather than lend out a connection stuck in an old snapshot.
