@@ -21,6 +21,8 @@ pub mod team;
 pub mod unserved;
 pub mod unsubscribes;
 
+use std::sync::LazyLock;
+
 use actix_web::middleware::from_fn;
 use actix_web::{HttpResponse, web};
 use time::PrimitiveDateTime;
@@ -152,10 +154,23 @@ async fn unknown_route(
 
 /// The methods the route table serves at `path` (`/api/...`), upper case, HEAD with GET.
 fn methods_of(path: &str) -> Vec<String> {
-    let mut methods: Vec<String> = ROUTES
+    // Compiling a route's pattern takes longer than the rest of such a request: once.
+    static PATTERNS: LazyLock<Vec<(actix_web::dev::ResourceDef, &'static str)>> =
+        LazyLock::new(|| {
+            ROUTES
+                .iter()
+                .map(|r| {
+                    (
+                        actix_web::dev::ResourceDef::new(format!("/api{}", r.path)),
+                        r.method,
+                    )
+                })
+                .collect()
+        });
+    let mut methods: Vec<String> = PATTERNS
         .iter()
-        .filter(|r| actix_web::dev::ResourceDef::new(format!("/api{}", r.path)).is_match(path))
-        .map(|r| r.method.to_uppercase())
+        .filter(|(pattern, _)| pattern.is_match(path))
+        .map(|(_, method)| method.to_uppercase())
         .collect();
     if methods.iter().any(|m| m == "GET") {
         methods.push("HEAD".into());
