@@ -155,22 +155,19 @@ async fn unknown_route(
 /// The methods the route table serves at `path` (`/api/...`), upper case, HEAD with GET.
 fn methods_of(path: &str) -> Vec<String> {
     // Compiling a route's pattern takes longer than the rest of such a request: once.
-    static PATTERNS: LazyLock<Vec<(actix_web::dev::ResourceDef, &'static str)>> =
-        LazyLock::new(|| {
-            ROUTES
-                .iter()
-                .map(|r| {
-                    (
-                        actix_web::dev::ResourceDef::new(format!("/api{}", r.path)),
-                        r.method,
-                    )
-                })
-                .collect()
-        });
+    static PATTERNS: LazyLock<Vec<(actix_web::dev::ResourceDef, String)>> = LazyLock::new(|| {
+        ROUTES
+            .iter()
+            .map(|r| {
+                let pattern = actix_web::dev::ResourceDef::new(format!("/api{}", r.path));
+                (pattern, r.method.to_uppercase())
+            })
+            .collect()
+    });
     let mut methods: Vec<String> = PATTERNS
         .iter()
         .filter(|(pattern, _)| pattern.is_match(path))
-        .map(|(_, method)| method.to_uppercase())
+        .map(|(_, method)| method.clone())
         .collect();
     if methods.iter().any(|m| m == "GET") {
         methods.push("HEAD".into());

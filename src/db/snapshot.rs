@@ -29,35 +29,37 @@ where
 /// instructions of an API read. Since diesel does not know of this transaction, it ends here whatever
 /// `f` does: committed after success, rolled back after an error or a panic; a
 /// connection whose transaction could not be ended is marked broken, so the pool
-/// discards it rather than lend out a connection stuck in an old snapshot.
+/// discards it rather than lend out a connection that may be stuck in an old snapshot.
 fn sqlite_snapshot<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
     use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-    let DbConnection::Sqlite(c) = conn else {
-        unreachable!("sqlite_snapshot is only called with a SQLite connection")
-    };
-    ending::Begin.execute(c)?;
+    ending::Begin.execute(sqlite(conn))?;
     let outcome = catch_unwind(AssertUnwindSafe(|| f(conn)));
-    let DbConnection::Sqlite(c) = conn else {
-        unreachable!("the connection's backend does not change")
-    };
+    let c = sqlite(conn);
     let ended = match &outcome {
         Ok(Ok(_)) => ending::Commit.execute(c),
         Ok(Err(_)) | Err(_) => ending::Rollback.execute(c),
     };
     if let Err(error) = ended {
-        if c.batch_execute("ROLLBACK").is_err() {
-            use diesel::connection::{AnsiTransactionManager, TransactionManager};
-            AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error();
-        }
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        AnsiTransactionManager::transaction_manager_status_mut(c).set_in_error();
         if let Ok(Ok(_)) = outcome {
             return Err(error.into());
         }
     }
     outcome.unwrap_or_else(|panic| resume_unwind(panic))
+}
+
+fn sqlite(conn: &mut DbConnection) -> &mut diesel::SqliteConnection {
+    match conn {
+        DbConnection::Sqlite(c) => c,
+        DbConnection::Postgresql(_) => {
+            unreachable!("only read_snapshot's SQLite branch comes here")
+        }
+    }
 }
 
 /// The statements that begin and end `sqlite_snapshot`'s transaction. Each is its own

@@ -105,3 +105,22 @@ fn each_read_snapshot_sees_the_commits_made_before_it() {
         other.batch_execute("INSERT INTO t VALUES (0)").unwrap();
     }
 }
+
+/// A snapshot that cannot be ended (here its transaction was ended behind its back)
+/// fails the read, and the connection is marked broken so the pool discards it.
+#[test]
+fn a_snapshot_that_cannot_be_ended_fails_and_marks_the_connection_broken() {
+    use diesel::r2d2::R2D2Connection;
+    let (_file, pool) = pool_with_one_row(1);
+    let mut conn = pool.get().unwrap();
+    let read = read_snapshot(&mut conn, |conn| {
+        let seen = rows(conn)?;
+        conn.batch_execute("COMMIT")?;
+        Ok::<_, diesel::result::Error>(seen)
+    });
+    assert!(read.is_err(), "the read reports the failed end: {read:?}");
+    assert!(
+        conn.is_broken(),
+        "the pool will not lend this connection again"
+    );
+}

@@ -37,6 +37,10 @@ async fn a_loopback_postgres_is_reached_without_tls_unless_the_url_asks_for_it()
             .get_result(&mut *probe.connect())
             .unwrap();
     if server_offers_tls != "on" || !probe.url.contains("@127.0.0.1") {
+        assert!(
+            !require_all_suites(),
+            "KEYDESK_REQUIRE_ALL_SUITES=1 but the test PostgreSQL is not at 127.0.0.1 with ssl = on: the loopback TLS test cannot run"
+        );
         eprintln!("skipped: needs a PostgreSQL at 127.0.0.1 that offers TLS (ssl = on)");
         return;
     }
