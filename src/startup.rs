@@ -72,7 +72,8 @@ impl Application {
         crate::background::spawn(state.clone());
 
         let key = Key::from(&cookie_key);
-        let config_threads = (config.db_pool_size as usize).max(2);
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let blocking_threads = blocking_threads_per_worker(config.db_pool_size, workers);
         let serve_metrics = config.metrics_token.is_some();
         let store = DbSessionStore::new(pool.clone(), config.session_absolute);
         let server = HttpServer::new(move || {
@@ -125,8 +126,8 @@ impl Application {
                 .wrap(security_headers())
                 .wrap(from_fn(crate::web::access_log::log_request))
         })
-        // Blocking threads beyond the pool's connections would only queue for one.
-        .worker_max_blocking_threads(config_threads)
+        .workers(workers)
+        .worker_max_blocking_threads(blocking_threads)
         .listen(listener)?
         .run();
         Ok(Self {
@@ -196,4 +197,27 @@ fn setup_code(conn: &mut db::DbConnection, public: bool) -> anyhow::Result<Optio
     })?;
     let stored = String::from_utf8(stored).context("the stored setup code is not text")?;
     Ok(Some(SetupCode::from_stored(&stored)))
+}
+
+/// How many blocking threads each worker may run. Every worker has its own blocking
+/// pool, and its threads take pooled database connections; together they should not
+/// outnumber the connections, or the extra threads would only wait for one, and each
+/// wait and hand-over is a thread switch on the API's PostgreSQL path. At least two,
+/// so that a password check (on a blocking thread) never holds up a worker's queries.
+fn blocking_threads_per_worker(db_pool_size: u32, workers: usize) -> usize {
+    (db_pool_size as usize).div_ceil(workers.max(1)).max(2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::blocking_threads_per_worker;
+
+    #[test]
+    fn the_workers_blocking_threads_together_match_the_database_connections() {
+        assert_eq!(blocking_threads_per_worker(8, 2), 4);
+        assert_eq!(blocking_threads_per_worker(8, 1), 8);
+        assert_eq!(blocking_threads_per_worker(9, 2), 5);
+        assert_eq!(blocking_threads_per_worker(8, 16), 2);
+        assert_eq!(blocking_threads_per_worker(1, 0), 2);
+    }
 }
