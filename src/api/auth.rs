@@ -116,35 +116,26 @@ impl ApiCall {
         result
     }
 
-    /// As `run`, for a handler that only reads. On SQLite, with an idle connection at
-    /// hand and the rate limit counted in memory, it runs right here on the async
-    /// worker: a WAL reader never waits for the writer, and an indexed read takes
-    /// microseconds, less than the hop to a blocking thread and back. Otherwise (no idle
-    /// connection, PostgreSQL's network round trips, Redis's) it is `run`.
+    /// As `run`, for a handler that only reads. On SQLite, with the rate limit counted in
+    /// memory, it runs on this async worker, in a read transaction shared with the other
+    /// API reads ready on the worker at the same time (`read_batch`): a WAL reader never
+    /// waits for the writer, and an indexed read takes microseconds, less than the hop to
+    /// a blocking thread and back. Otherwise (PostgreSQL's network round trips, Redis's)
+    /// it is `run`.
     pub async fn read<T, F>(self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let inline =
-            !self.state.config.database.is_postgres() && !self.state.rate_limiter.uses_redis();
-        let Some(mut conn) = inline.then(|| self.state.pool.try_get()).flatten() else {
+        if self.state.config.database.is_postgres() || self.state.rate_limiter.uses_redis() {
             return self.run(f).await;
-        };
-        // A panic answers 500, as it does from a blocking thread, and the worker goes on.
-        let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            // One read transaction for the key check and the handler: SQLite takes its
-            // read lock (a lock call on the shared-memory file, under a mutex all the
-            // process's connections share) once per request instead of once per
-            // statement, and both reads see the same snapshot.
-            db::read_snapshot(&mut conn, |conn| {
-                checked(&self.state, &self.candidate, conn, f)
-            })
-        }));
-        drop(conn);
-        let (allowance, result) = checked.map_err(|_| {
-            ApiError::Internal(anyhow::anyhow!("an API request's database work panicked"))
-        })??;
+        }
+        let state = self.state.clone();
+        let candidate = self.candidate;
+        let (allowance, result) = super::read_batch::read(&self.state, move |conn| {
+            checked(&state, &candidate, conn, f)
+        })
+        .await?;
         self.req.extensions_mut().insert(allowance);
         result
     }

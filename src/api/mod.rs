@@ -16,6 +16,7 @@ pub mod leads;
 pub mod openapi;
 mod openapi_paths;
 mod rate_headers;
+mod read_batch;
 mod standing;
 pub mod team;
 pub mod unserved;

@@ -1,6 +1,7 @@
-//! The API's read-only handlers: the team answer's shape, and on SQLite a read served
-//! while another connection holds the write lock (a WAL reader never waits for it, which
-//! is what lets such reads run on the async worker).
+//! The API's read-only handlers: the team answer's shape; reads that arrive together
+//! (on SQLite they share one read transaction) each answered for their own key; and on
+//! SQLite a read served while another connection holds the write lock (a WAL reader never
+//! waits for it, which is what lets such reads run on the async worker).
 
 use diesel::connection::SimpleConnection;
 use reqwest::{Method, StatusCode};
@@ -46,6 +47,53 @@ async fn the_team_names_every_member_and_its_first_admin_as_creator(app: TestApp
     assert_eq!(users[0]["name"], "Aaron Abbott");
     assert_eq!(v1["createdBy"], users[1]["userId"], "the admin created it");
     assert_eq!(v1["_id"], v2["_id"], "the same id on every call");
+}
+
+on_both_databases!(reads_that_arrive_together_are_each_answered_for_their_own_key);
+
+async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: TestApp) {
+    let ours = app.set_up_with_key().await;
+    let eve = app.log_in_to_another_workspace().await;
+    let theirs = eve.create_key("Eve's integration").await;
+    let deleted = app.create_key("Deleted").await;
+    let id = app.key_id("Deleted").await;
+    let delete = format!("/settings/integrations/keys/{id}/delete");
+    let page = app.get_html(&delete).await;
+    assert_eq!(
+        app.submit(&page, &delete, &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let client = reqwest::Client::new();
+    let url = app.url("/api/team");
+    let mut calls = Vec::new();
+    for _ in 0..20 {
+        for (key, team) in [
+            (&ours, Some(WORKSPACE)),
+            (&theirs, Some("Elsewhere")),
+            (&deleted, None),
+        ] {
+            let sent = client.get(&url).bearer_auth(key).send();
+            let answer = tokio::spawn(async move {
+                let response = sent.await.unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            });
+            calls.push((team, answer));
+        }
+    }
+    for (team, answer) in calls {
+        let (status, body) = answer.await.unwrap();
+        match team {
+            Some(name) => {
+                assert_eq!(status, StatusCode::OK, "{body}");
+                assert_eq!(body["name"], name, "{body}");
+            }
+            None => {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+                assert_eq!(body["error"], "key_unknown", "{body}");
+            }
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
