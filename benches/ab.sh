@@ -37,10 +37,14 @@ WRK_DURATION=${WRK_DURATION:-8s}
 WRK_WARMUP=${WRK_WARMUP:-2s}
 PG_PORT=${PG_PORT:-5432}
 PG_USER=${PG_USER:-postgres}
-EMAIL=ab@keydesk.test
-PASSWORD=ab-password-123
+ADMIN_EMAIL=ab@keydesk.test
+ADMIN_PASSWORD=ab-password-123
 export KEYDESK_RATE_LIMIT_REQUESTS=1000000000
 unset RUST_BACKTRACE RUST_LIB_BACKTRACE
+
+die() { printf 'benches/ab.sh: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=benches/lib.sh
+. benches/lib.sh
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/keydesk-ab.XXXXXX")
 SRV_PID=""
@@ -60,27 +64,6 @@ stop() {
 trap 'stop; rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p
-    for _ in $(seq 1 100); do
-        p=$((10000 + RANDOM % 20000))
-        [[ -n $(ss -Htan "sport = :$p") ]] || { echo "$p"; return 0; }
-    done
-    echo "benches/ab.sh: no free port" >&2
-    exit 1
-}
-
-field() { grep -o "name=\"$2\" value=\"[^\"]*\"" "$1" | head -1 | sed 's/.*value="//; s/"$//'; }
-ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-db_ticks() {
-    local total=0 pid
-    [[ -n $DB_NAME ]] || { echo 0; return 0; }
-    for pid in $(pgrep -f "postgres: .* $DB_NAME " 2>/dev/null); do
-        total=$((total + $(ticks "$pid" 2>/dev/null || echo 0)))
-    done
-    echo "$total"
-}
-
 # start BIN: a server on a fresh database with an admin and a key (in $KEY).
 start() {
     local bin=$1 url port jar="$TMP/jar" i
@@ -95,8 +78,8 @@ start() {
             ;;
         *) echo "benches/ab.sh: BACKEND is sqlite or postgres" >&2; exit 2 ;;
     esac
-    KEYDESK_ADMIN_PASSWORD=$PASSWORD "$bin" create-admin --email "$EMAIL" --name "A B" \
-        --workspace AB --database-url "$url" >"$TMP/admin.log" 2>&1
+    BIN=$bin
+    create_admin "$url"
     port=$(free_port)
     BASE="http://127.0.0.1:$port"
     "$bin" serve --addr "127.0.0.1:$port" --database-url "$url" >/dev/null 2>&1 &
@@ -105,16 +88,8 @@ start() {
         curl -sf "$BASE/healthz" >/dev/null 2>&1 && break
         sleep 0.025
     done
-    curl -sf -c "$jar" -b "$jar" "$BASE/login" -o "$TMP/login.html"
-    curl -sf -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf_token=$(field "$TMP/login.html" csrf_token)" \
-        --data-urlencode "email=$EMAIL" --data-urlencode "password=$PASSWORD" "$BASE/login" || true
-    curl -sf -c "$jar" -b "$jar" "$BASE/settings/integrations/keys/new" -o "$TMP/new.html"
-    curl -sf -c "$jar" -b "$jar" -o "$TMP/made.html" \
-        --data-urlencode "csrf_token=$(field "$TMP/new.html" csrf_token)" \
-        --data-urlencode "form_token=$(field "$TMP/new.html" form_token)" \
-        --data-urlencode "name=ab" "$BASE/settings/integrations/keys"
-    KEY=$(grep -o 'value="kd_[^"]*"' "$TMP/made.html" | head -1 | sed 's/^value="//; s/"$//')
-    [[ -n $KEY ]] || { echo "benches/ab.sh: no key was created with $bin" >&2; exit 1; }
+    login "$BASE" "$jar"
+    KEY=$(create_key "$BASE" "$jar" ab)
 }
 
 # measure PATH [wrk args]: prints "rps p99_ms app_us db_us".
@@ -123,16 +98,13 @@ measure() {
     shift
     hz=$(getconf CLK_TCK)
     [[ $WRK_WARMUP == 0 ]] || wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_WARMUP" "$@" "$BASE$path" >/dev/null
-    a0=$(ticks "$SRV_PID"); d0=$(db_ticks)
+    a0=$(cpu_ticks "$SRV_PID"); d0=$(db_ticks "$DB_NAME")
     wrk -t"$WRK_THREADS" -c"$WRK_CONNS" -d"$WRK_DURATION" --latency "$@" "$BASE$path" >"$out"
-    a1=$(ticks "$SRV_PID"); d1=$(db_ticks)
+    a1=$(cpu_ticks "$SRV_PID"); d1=$(db_ticks "$DB_NAME")
     n=$(awk '/ requests in / { print $1 }' "$out")
-    awk -v a="$((a1 - a0))" -v d="$((d1 - d0))" -v n="$n" -v hz="$hz" '
+    awk -v a="$((a1 - a0))" -v d="$((d1 - d0))" -v n="$n" -v hz="$hz" \
+        -v p99="$(to_ms "$(awk '$1 == "99%" { print $2 }' "$out")")" '
         /^Requests\/sec:/ { rps = $2 }
-        $1 == "99%" { v = $2
-            if (v ~ /us$/) { sub(/us$/, "", v); p99 = v / 1000 }
-            else if (v ~ /ms$/) { sub(/ms$/, "", v); p99 = v }
-            else if (v ~ /s$/) { sub(/s$/, "", v); p99 = v * 1000 } }
         END { printf "%.0f %.2f %.1f %.1f\n", rps, p99, a / hz / n * 1e6, d / hz / n * 1e6 }' "$out"
 }
 

@@ -82,11 +82,10 @@ async fn run_waiting(state: web::Data<AppState>) {
     let app = app_of(&state);
     let jobs: Vec<Job> = WAITING.with(|waiting| {
         let mut waiting = waiting.borrow_mut();
-        let (mine, others) = std::mem::take(&mut *waiting)
-            .into_iter()
-            .partition(|w| w.app == app);
-        *waiting = others;
-        mine.into_iter().map(|w| w.job).collect()
+        waiting
+            .extract_if(.., |w| w.app == app)
+            .map(|w| w.job)
+            .collect()
     });
     if let Some(mut conn) = state.pool.try_get() {
         return run_in_one_snapshot(&mut conn, jobs);
