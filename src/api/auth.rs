@@ -7,7 +7,9 @@
 //! rate limit and records its use. One hop to
 //! the blocking pool per request (with Redis, the rate limit's round trip to it happens
 //! inside that hop: `metering::shared_budget`), or none for a read on SQLite
-//! (`ApiCall::read`), and the refusal always comes before any other error.
+//! (`ApiCall::read`), and the refusal always comes before any other error. A read that
+//! can be joined to the key's row (`ApiCall::read_joined`, `GET /api/team`) finds the key
+//! and its data in one statement, one round trip to PostgreSQL instead of two.
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
@@ -17,8 +19,8 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
-use base64::Engine;
 
+use super::credentials::{NO_CREDENTIALS, credentials};
 use super::error::ApiError;
 use super::{ApiRoute, standing};
 use crate::app::AppState;
@@ -28,6 +30,8 @@ use crate::domain::key_access::Need;
 use crate::domain::key_settings::AllowedIps;
 use crate::domain::scopes::Scopes;
 use crate::metering::rate_limit::Allowance;
+use crate::models::api_key::KeyGate;
+use diesel::QueryResult;
 
 /// The key a request was authenticated with.
 #[derive(Debug, Clone)]
@@ -106,14 +110,10 @@ impl ApiCall {
         F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        let state = self.state.clone();
-        let candidate = self.candidate;
-        let (allowance, result) = db::with_connection(&self.state.pool, move |conn| {
-            Ok::<_, ApiError>(checked(&state, &candidate, conn, f))
+        self.serve(Hop::Blocking, move |state, candidate, conn| {
+            checked(state, candidate, conn, f)
         })
-        .await??;
-        self.req.extensions_mut().insert(allowance);
-        result
+        .await
     }
 
     /// As `run`, for a handler that only reads. On SQLite, with the rate limit counted in
@@ -127,32 +127,98 @@ impl ApiCall {
         F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        if self.state.config.database.is_postgres() || self.state.rate_limiter.uses_redis() {
-            return self.run(f).await;
-        }
+        self.serve(Hop::ReadBatch, move |state, candidate, conn| {
+            checked(state, candidate, conn, f)
+        })
+        .await
+    }
+
+    /// As `read`, for a handler whose whole read can be joined to the key's row: `joined`
+    /// reads the key whose current secret has the given digest together with the data,
+    /// so one statement both finds the key and reads (one round trip to PostgreSQL
+    /// instead of two). The key's checks and the count then follow as in `read`, and the
+    /// data is dropped unread if the key is refused. A key `joined` does not find (an old
+    /// secret in its grace period, or no key) goes `read`'s way, with `f`.
+    pub async fn read_joined<T, J, F>(self, joined: J, f: F) -> Result<T, ApiError>
+    where
+        J: FnOnce(&mut DbConnection, &[u8]) -> QueryResult<Option<(KeyGate, T)>> + Send + 'static,
+        F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.serve(Hop::ReadBatch, move |state, candidate, conn| match joined(
+            conn,
+            &candidate.digest.0[..],
+        )? {
+            Some((key, read)) => {
+                let key = admit(candidate, standing::judge(key, false, db::now()));
+                counted(state, candidate, key, |_| Ok(read))
+            }
+            None => checked(state, candidate, conn, f),
+        })
+        .await
+    }
+
+    /// Runs one request's database work (`work`: the checks, the count and the handler's
+    /// part) where `hop` says, and keeps the allowance for the rate-limit headers.
+    async fn serve<T, W>(self, hop: Hop, work: W) -> Result<T, ApiError>
+    where
+        W: FnOnce(&AppState, &KeyCandidate, &mut DbConnection) -> Checked<T> + Send + 'static,
+        T: Send + 'static,
+    {
         let state = self.state.clone();
         let candidate = self.candidate;
-        let (allowance, result) = super::read_batch::read(&self.state, move |conn| {
-            checked(&state, &candidate, conn, f)
-        })
-        .await?;
+        let work = move |conn: &mut DbConnection| work(&state, &candidate, conn);
+        let batch = hop == Hop::ReadBatch
+            && !self.state.config.database.is_postgres()
+            && !self.state.rate_limiter.uses_redis();
+        let (allowance, result) = if batch {
+            super::read_batch::read(&self.state, work).await?
+        } else {
+            db::with_connection(&self.state.pool, move |conn| Ok::<_, ApiError>(work(conn)))
+                .await??
+        };
         self.req.extensions_mut().insert(allowance);
         result
     }
 }
 
-/// Verifies the key, counts the request, then runs `f` on the same connection. A
-/// refusal leaves the allowance uncounted: the gate then reports the untouched limit.
+/// Where a request's database work may run: always on a blocking thread, or, for a read
+/// on SQLite with the rate limit in memory, in the worker's read batch.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Hop {
+    Blocking,
+    ReadBatch,
+}
+
+/// A request's checks and count done: its allowance and the handler's result, or the
+/// error that stopped it before anything was counted.
+type Checked<T> = Result<(Allowance, Result<T, ApiError>), ApiError>;
+
+/// Verifies the key, counts the request, then runs `f` on the same connection.
 fn checked<T, F>(
     state: &AppState,
     candidate: &KeyCandidate,
     conn: &mut DbConnection,
     f: F,
-) -> Result<(Allowance, Result<T, ApiError>), ApiError>
+) -> Checked<T>
 where
     F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError>,
 {
-    let key = verify(conn, candidate).inspect_err(|refused| {
+    let key = verify(conn, candidate);
+    counted(state, candidate, key, |key| f(conn, key))
+}
+
+/// Counts a request whose key was checked: a refusal in the metrics only (it leaves the
+/// allowance uncounted, and the gate then reports the untouched limit), an accepted key
+/// against the rate limit and in its "Last used"; then `then` runs, unless the limit
+/// refused the request.
+fn counted<T>(
+    state: &AppState,
+    candidate: &KeyCandidate,
+    key: Result<AuthedKey, ApiError>,
+    then: impl FnOnce(&AuthedKey) -> Result<T, ApiError>,
+) -> Checked<T> {
+    let key = key.inspect_err(|refused| {
         if let Some(code) = refused.refusal_code() {
             state.metrics.key_refused(code);
         }
@@ -171,59 +237,7 @@ where
     state
         .usage
         .record(key.key_id, db::now(), &ip, &candidate.agent);
-    Ok((allowance, f(conn, &key)))
-}
-
-const NO_CREDENTIALS: &str = "No API key was sent. Use HTTP Basic auth with an empty username and the key as password, the access_token query parameter, or an \"Authorization: Bearer KEY\" header.";
-
-/// Where the key was found, in the order they are looked for.
-fn credentials(req: &ServiceRequest) -> Result<Option<String>, ApiError> {
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    credentials_from(authorization, req.query_string())
-}
-
-/// The key from an `Authorization` header value or else the query string.
-fn credentials_from(authorization: Option<&str>, query: &str) -> Result<Option<String>, ApiError> {
-    if let Some(value) = authorization {
-        let value = value.trim_start();
-        if let Some(token) = strip_scheme(value, "Bearer") {
-            return Ok(Some(token.to_string()));
-        }
-        if let Some(encoded) = strip_scheme(value, "Basic") {
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .ok_or_else(|| {
-                    unauthorized(
-                        "malformed_authorization",
-                        "The Authorization header is not valid Basic auth: it must be \"Basic \" and the base64 of a colon followed by the key (curl --user \":KEY\").",
-                    )
-                })?;
-            let (user, password) = decoded.split_once(':').unwrap_or((decoded.as_str(), ""));
-            // lemlist's way is an empty username and the key as password; some tools
-            // put the key in the username instead, which is accepted too.
-            return Ok(Some(
-                if password.is_empty() { user } else { password }.to_string(),
-            ));
-        }
-    }
-    Ok(web::Query::<Vec<(String, String)>>::from_query(query)
-        .ok()
-        .and_then(|query| {
-            query
-                .into_inner()
-                .into_iter()
-                .find_map(|(name, value)| (name == "access_token").then_some(value))
-        }))
-}
-
-fn strip_scheme<'a>(value: &'a str, scheme: &str) -> Option<&'a str> {
-    let (given, rest) = value.split_once(' ')?;
-    given.eq_ignore_ascii_case(scheme).then_some(rest)
+    Ok((allowance, then(&key)))
 }
 
 fn unauthorized(code: &'static str, message: impl Into<String>) -> ApiError {
@@ -265,7 +279,19 @@ fn candidate(req: &ServiceRequest, state: &AppState) -> Result<KeyCandidate, Api
 
 /// Looks the key up and checks everything it allows; returns the caller or the refusal.
 fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey, ApiError> {
-    let key = standing::gate(conn, &candidate.digest, db::now())?
+    admit(
+        candidate,
+        standing::gate(conn, &candidate.digest, db::now())?,
+    )
+}
+
+/// What the request may do with a key found and judged (`standing`): the caller, or why
+/// the key is refused this request (its standing, the address, its access).
+fn admit(
+    candidate: &KeyCandidate,
+    found: Result<standing::Working<KeyGate>, standing::Refusal>,
+) -> Result<AuthedKey, ApiError> {
+    let key = found
         .map_err(|refusal| unauthorized(refusal.code, refusal.message))?
         .key;
     let allowed = AllowedIps::from_stored(&key.allowed_ips);
@@ -343,7 +369,3 @@ pub async fn require_api_key(
     super::rate_headers::set(response.headers_mut(), &allowance);
     Ok(response.map_into_left_body())
 }
-
-#[cfg(test)]
-#[path = "auth_properties.rs"]
-mod properties;

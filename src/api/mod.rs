@@ -6,6 +6,7 @@ pub mod activities;
 pub mod auth;
 pub mod campaign_stats;
 pub mod campaigns;
+mod credentials;
 pub mod dates;
 pub mod error;
 pub mod hooks;

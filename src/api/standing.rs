@@ -111,7 +111,16 @@ pub fn gate(
     let Some((key, previous)) = api_key::gate_by_digest(conn, digest)? else {
         return Ok(Err(Refusal::new("key_unknown", UNKNOWN)));
     };
-    Ok(standing(&lifecycle!(key), previous, now).map(|until| Working { key, until }))
+    Ok(judge(key, previous, now))
+}
+
+/// As `gate`, for a key row already read (by its current secret when `previous` is false).
+pub fn judge(
+    key: KeyGate,
+    previous: bool,
+    now: PrimitiveDateTime,
+) -> Result<Working<KeyGate>, Refusal> {
+    standing(&lifecycle!(key), previous, now).map(|until| Working { key, until })
 }
 
 /// Until when the key works, or why it does not.

@@ -9,7 +9,7 @@ use super::auth::ApiCall;
 use super::error::ApiError;
 use super::json_time;
 use crate::models::user::TeamMember;
-use crate::models::{derived_public_id, user, workspace};
+use crate::models::{derived_public_id, user};
 
 /// lemlist's team object; `users` only with `version=v2`.
 #[derive(Serialize)]
@@ -41,29 +41,21 @@ pub async fn get_team(
     call: ApiCall,
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
-    let query = query.into_inner();
-    let (with_users, (team, members)) = call
-        .read(move |conn, key| {
-            let with_users = super::one_of(&query, "version", &["v1", "v2"])? == Some("v2");
-            // One query: every workspace has at least one member (its last admin stays).
-            let rows = user::list_with_workspace(conn, key.workspace_id)?;
-            let team = match rows.first() {
-                Some(first) => (first.workspace_name.clone(), first.workspace_created_at),
-                None => {
-                    let found = workspace::find(conn, key.workspace_id)?;
-                    (found.name, found.created_at)
-                }
-            };
-            let members: Vec<_> = rows.into_iter().map(|row| row.user).collect();
-            Ok((with_users, ((key.workspace_id, team.0, team.1), members)))
+    let with_users = super::one_of(&query, "version", &["v1", "v2"]);
+    // One statement finds the key and reads its workspace's team (`ApiCall::read_joined`).
+    let team = call
+        .read_joined(user::team_with_key, |conn, key| {
+            Ok(user::team(conn, key.workspace_id)?)
         })
         .await?;
-    let (team_id, team_name, team_created_at) = team;
+    // After the key's checks: a refused key is told so before a bad parameter.
+    let with_users = with_users? == Some("v2");
+    let members = &team.members;
     let user_ids: Vec<String> = members
         .iter()
         .map(|m| derived_public_id("usr", m.id))
         .collect();
-    let creator = creator(&members).map(|at| user_ids[at].as_str());
+    let creator = creator(members).map(|at| user_ids[at].as_str());
     let users = with_users.then(|| {
         members
             .iter()
@@ -77,11 +69,11 @@ pub async fn get_team(
             .collect()
     });
     Ok(HttpResponse::Ok().json(Team {
-        id: derived_public_id("tea", team_id),
-        name: &team_name,
+        id: derived_public_id("tea", team.id),
+        name: &team.name,
         user_ids: &user_ids,
         created_by: creator,
-        created_at: json_time(team_created_at),
+        created_at: json_time(team.created_at),
         hooks: [],
         beta: [],
         invited_users: [],

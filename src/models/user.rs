@@ -4,8 +4,9 @@ use diesel::prelude::*;
 use time::PrimitiveDateTime;
 
 use crate::db::DbConnection;
-use crate::db::schema::{users, workspaces};
+use crate::db::schema::{api_keys, users, workspaces};
 use crate::domain::Role;
+use crate::models::api_key::KeyGate;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
@@ -147,36 +148,84 @@ pub struct TeamMember {
     pub role: Role,
 }
 
-/// A member with their workspace's name and creation time.
-pub struct Member {
-    pub user: TeamMember,
-    pub workspace_name: String,
-    pub workspace_created_at: PrimitiveDateTime,
+/// A workspace as the API's team shows it: its own columns and its members, by name.
+pub struct Team {
+    pub id: i32,
+    pub name: String,
+    pub created_at: PrimitiveDateTime,
+    pub members: Vec<TeamMember>,
 }
 
-/// The members of a workspace with the workspace's own columns, in one query (the API's team).
-pub fn list_with_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<Member>> {
-    // On the concrete connection: this runs on every `GET /api/team` (see `db::on_backend`).
-    let rows: Vec<(TeamMember, String, PrimitiveDateTime)> = crate::db::on_backend!(conn, |c| {
-        users::table
-            .inner_join(workspaces::table)
-            .filter(users::workspace_id.eq(workspace_id))
-            .order((users::name.asc(), users::id.asc()))
+/// A workspace's columns beside one of its members (none only for a workspace without any).
+type TeamRow = (i32, String, PrimitiveDateTime, Option<TeamMember>);
+
+impl Team {
+    /// Gathers the rows of a workspace left-joined to its members; `None` without rows.
+    fn gather(rows: impl IntoIterator<Item = TeamRow>) -> Option<Self> {
+        let mut rows = rows.into_iter();
+        let (id, name, created_at, first) = rows.next()?;
+        let members = first
+            .into_iter()
+            .chain(rows.filter_map(|row| row.3))
+            .collect();
+        Some(Self {
+            id,
+            name,
+            created_at,
+            members,
+        })
+    }
+}
+
+/// The workspace's team, in one query. On the concrete connection, as both reads of the
+/// team are: `GET /api/team` is the API's busiest read (see `db::on_backend`).
+pub fn team(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Team> {
+    let rows: Vec<TeamRow> = crate::db::on_backend!(conn, |c| {
+        workspaces::table
+            .left_join(users::table)
+            .filter(workspaces::id.eq(workspace_id))
+            .order((users::name.nullable().asc(), users::id.nullable().asc()))
             .select((
-                TeamMember::as_select(),
+                workspaces::id,
                 workspaces::name,
                 workspaces::created_at,
+                Option::<TeamMember>::as_select(),
             ))
             .load(c)?
     });
-    Ok(rows
-        .into_iter()
-        .map(|(user, workspace_name, workspace_created_at)| Member {
-            user,
-            workspace_name,
-            workspace_created_at,
-        })
-        .collect())
+    Team::gather(rows).ok_or(diesel::result::Error::NotFound)
+}
+
+/// The key whose current secret has this digest, with its workspace's team, in one
+/// statement: the API's gate and `GET /api/team` in one round trip. `None` when no key's
+/// current secret has it (an old secret, or none: `api_key::gate_by_digest` tells which).
+pub fn team_with_key(
+    conn: &mut DbConnection,
+    key_hash: &[u8],
+) -> QueryResult<Option<(KeyGate, Team)>> {
+    let rows: Vec<(KeyGate, TeamRow)> = crate::db::on_backend!(conn, |c| {
+        api_keys::table
+            .inner_join(workspaces::table)
+            .left_join(users::table.on(users::workspace_id.eq(api_keys::workspace_id)))
+            .filter(api_keys::key_hash.eq(key_hash))
+            .order((users::name.nullable().asc(), users::id.nullable().asc()))
+            .select((
+                KeyGate::as_select(),
+                (
+                    workspaces::id,
+                    workspaces::name,
+                    workspaces::created_at,
+                    Option::<TeamMember>::as_select(),
+                ),
+            ))
+            .load(c)?
+    });
+    let mut rows = rows.into_iter();
+    let Some((key, first)) = rows.next() else {
+        return Ok(None);
+    };
+    let team = Team::gather(std::iter::once(first).chain(rows.map(|(_, team)| team)));
+    Ok(team.map(|team| (key, team)))
 }
 
 pub fn admins_of(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<User>> {

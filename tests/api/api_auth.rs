@@ -219,13 +219,15 @@ async fn a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace(app: Test
     assert_eq!(app.team_status(&second).await, StatusCode::OK);
 
     let third = regenerate(&app, id, "1").await;
+    let mut teams = Vec::new();
     for key in [&second, &third] {
-        assert_eq!(
-            app.team_status(key).await,
-            StatusCode::OK,
-            "both work during the grace period"
-        );
+        let (status, team) = team_answer(&app, key).await;
+        assert_eq!(status, StatusCode::OK, "both work during the grace period");
+        teams.push(team);
     }
+    // The old secret is not found with its key's row joined to the team, as the current
+    // one is, but read in two steps: the answer is the same.
+    assert_eq!(teams[0], teams[1]);
     // The grace period ends.
     {
         let mut conn = app.db_conn();

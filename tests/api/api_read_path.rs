@@ -1,4 +1,5 @@
-//! The API's read-only handlers: the team answer's shape; reads that arrive together
+//! The API's read-only handlers: the team answer's shape; a refused key told so before a
+//! bad parameter (the team is read with the key, in one statement); reads that arrive together
 //! (on SQLite they share one read transaction) each answered for their own key; and on
 //! SQLite a read served while another connection holds the write lock (a WAL reader never
 //! waits for it, which is what lets such reads run on the async worker).
@@ -47,6 +48,37 @@ async fn the_team_names_every_member_and_its_first_admin_as_creator(app: TestApp
     assert_eq!(users[0]["name"], "Aaron Abbott");
     assert_eq!(v1["createdBy"], users[1]["userId"], "the admin created it");
     assert_eq!(v1["_id"], v2["_id"], "the same id on every call");
+}
+
+on_both_databases!(a_refused_key_is_told_so_before_a_bad_parameter);
+
+async fn a_refused_key_is_told_so_before_a_bad_parameter(app: TestApp) {
+    let key = app.set_up_with_key().await;
+    let client = reqwest::Client::new();
+    let team = |key: String| {
+        let request = client
+            .get(app.url("/api/team?version=v3"))
+            .bearer_auth(key)
+            .send();
+        async move {
+            let response = request.await.unwrap();
+            (response.status(), response.json::<Value>().await.unwrap())
+        }
+    };
+    let (status, body) = team(key.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["field"], "version", "{body}");
+
+    let id = app.key_id("Integration").await;
+    let disable = format!("/settings/integrations/keys/{id}/disable");
+    let page = app.get_html(&disable).await;
+    assert_eq!(
+        app.submit(&page, &disable, &[]).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let (status, body) = team(key).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], "key_disabled", "{body}");
 }
 
 on_both_databases!(reads_that_arrive_together_are_each_answered_for_their_own_key);

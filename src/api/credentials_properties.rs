@@ -1,4 +1,4 @@
-//! Properties of the credential parsing in `auth.rs`: no header value or query string
+//! Properties of the credential parsing in `credentials.rs`: no header value or query string
 //! makes it panic, and a key sent any of the documented ways comes back unchanged.
 
 use base64::Engine;
