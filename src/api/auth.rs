@@ -19,6 +19,7 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
+use diesel::QueryResult;
 
 use super::credentials::{NO_CREDENTIALS, credentials};
 use super::error::ApiError;
@@ -31,7 +32,6 @@ use crate::domain::key_settings::AllowedIps;
 use crate::domain::scopes::Scopes;
 use crate::metering::rate_limit::Allowance;
 use crate::models::api_key::KeyGate;
-use diesel::QueryResult;
 
 /// The key a request was authenticated with.
 #[derive(Debug, Clone)]
@@ -137,23 +137,27 @@ impl ApiCall {
     /// reads the key whose current secret has the given digest together with the data,
     /// so one statement both finds the key and reads (one round trip to PostgreSQL
     /// instead of two). The key's checks and the count then follow as in `read`, and the
-    /// data is dropped unread if the key is refused. A key `joined` does not find (an old
-    /// secret in its grace period, or no key) goes `read`'s way, with `f`.
+    /// data is dropped unread if the key is refused. A secret `joined` does not find is
+    /// no key's current one: only the old secrets are looked up then (one in its grace
+    /// period works), and `f` reads.
     pub async fn read_joined<T, J, F>(self, joined: J, f: F) -> Result<T, ApiError>
     where
         J: FnOnce(&mut DbConnection, &[u8]) -> QueryResult<Option<(KeyGate, T)>> + Send + 'static,
         F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.serve(Hop::ReadBatch, move |state, candidate, conn| match joined(
-            conn,
-            &candidate.digest.0[..],
-        )? {
-            Some((key, read)) => {
-                let key = admit(candidate, standing::judge(key, false, db::now()));
-                counted(state, candidate, key, |_| Ok(read))
+        self.serve(Hop::ReadBatch, move |state, candidate, conn| {
+            let now = db::now();
+            match joined(conn, &candidate.digest.0[..])? {
+                Some((key, read)) => {
+                    let key = admit(candidate, standing::judge(key, false, now));
+                    counted(state, candidate, key, |_| Ok(read))
+                }
+                None => {
+                    let found = standing::gate_previous(conn, &candidate.digest, now);
+                    admitted(state, candidate, conn, found, f)
+                }
             }
-            None => checked(state, candidate, conn, f),
         })
         .await
     }
@@ -204,7 +208,25 @@ fn checked<T, F>(
 where
     F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError>,
 {
-    let key = verify(conn, candidate);
+    let found = standing::gate(conn, &candidate.digest, db::now());
+    admitted(state, candidate, conn, found, f)
+}
+
+/// Judges the key looked up (`found`), counts the request, then runs `f` on the same
+/// connection.
+fn admitted<T, F>(
+    state: &AppState,
+    candidate: &KeyCandidate,
+    conn: &mut DbConnection,
+    found: QueryResult<Result<standing::Working<KeyGate>, standing::Refusal>>,
+    f: F,
+) -> Checked<T>
+where
+    F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError>,
+{
+    let key = found
+        .map_err(ApiError::from)
+        .and_then(|found| admit(candidate, found));
     counted(state, candidate, key, |key| f(conn, key))
 }
 
@@ -275,14 +297,6 @@ fn candidate(req: &ServiceRequest, state: &AppState) -> Result<KeyCandidate, Api
             .to_string(),
         needs: None,
     })
-}
-
-/// Looks the key up and checks everything it allows; returns the caller or the refusal.
-fn verify(conn: &mut DbConnection, candidate: &KeyCandidate) -> Result<AuthedKey, ApiError> {
-    admit(
-        candidate,
-        standing::gate(conn, &candidate.digest, db::now())?,
-    )
 }
 
 /// What the request may do with a key found and judged (`standing`): the caller, or why

@@ -114,6 +114,19 @@ pub fn gate(
     Ok(judge(key, previous, now))
 }
 
+/// As `gate`, for a secret already known to be no key's current one (`ApiCall::read_joined`
+/// looked for it so): only the old secrets are looked at.
+pub fn gate_previous(
+    conn: &mut DbConnection,
+    digest: &KeyDigest,
+    now: PrimitiveDateTime,
+) -> diesel::QueryResult<Result<Working<KeyGate>, Refusal>> {
+    let Some(key) = api_key::gate_by_previous_digest(conn, digest)? else {
+        return Ok(Err(Refusal::new("key_unknown", UNKNOWN)));
+    };
+    Ok(judge(key, true, now))
+}
+
 /// As `gate`, for a key row already read (by its current secret when `previous` is false).
 pub fn judge(
     key: KeyGate,

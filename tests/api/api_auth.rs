@@ -185,9 +185,7 @@ async fn a_deleted_key_is_refused_on_the_very_next_request(app: TestApp) {
     assert_eq!(app.team_status(&key).await, StatusCode::OK);
     let id = app.key_id("Integration").await;
     let delete = format!("/settings/integrations/keys/{id}/delete");
-    let page = app.get_html(&delete).await;
-    let deleted = app.submit(&page, &delete, &[]).await;
-    assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.confirm(&delete).await.status(), StatusCode::SEE_OTHER);
     let (status, body) = team_answer(&app, &key).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_unknown");

@@ -53,30 +53,18 @@ async fn the_team_names_every_member_and_its_first_admin_as_creator(app: TestApp
 on_both_databases!(a_refused_key_is_told_so_before_a_bad_parameter);
 
 async fn a_refused_key_is_told_so_before_a_bad_parameter(app: TestApp) {
-    let key = app.set_up_with_key().await;
-    let client = reqwest::Client::new();
-    let team = |key: String| {
-        let request = client
-            .get(app.url("/api/team?version=v3"))
-            .bearer_auth(key)
-            .send();
-        async move {
-            let response = request.await.unwrap();
-            (response.status(), response.json::<Value>().await.unwrap())
-        }
+    let api = Api {
+        key: app.set_up_with_key().await,
+        app: &app,
     };
-    let (status, body) = team(key.clone()).await;
+    let (status, body) = api.call(Method::GET, "/api/team?version=v3", None).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["field"], "version", "{body}");
 
     let id = app.key_id("Integration").await;
     let disable = format!("/settings/integrations/keys/{id}/disable");
-    let page = app.get_html(&disable).await;
-    assert_eq!(
-        app.submit(&page, &disable, &[]).await.status(),
-        StatusCode::SEE_OTHER
-    );
-    let (status, body) = team(key).await;
+    assert_eq!(app.confirm(&disable).await.status(), StatusCode::SEE_OTHER);
+    let (status, body) = api.call(Method::GET, "/api/team?version=v3", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"], "key_disabled", "{body}");
 }
@@ -90,11 +78,7 @@ async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: Tes
     let deleted = app.create_key("Deleted").await;
     let id = app.key_id("Deleted").await;
     let delete = format!("/settings/integrations/keys/{id}/delete");
-    let page = app.get_html(&delete).await;
-    assert_eq!(
-        app.submit(&page, &delete, &[]).await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.confirm(&delete).await.status(), StatusCode::SEE_OTHER);
 
     let client = reqwest::Client::new();
     let url = app.url("/api/team");

@@ -37,28 +37,28 @@ impl KeyGate {
     }
 }
 
-/// The row of type `$row` whose current or previous secret has the digest `$hash`, and
-/// whether it was the previous one. One indexed lookup per column; both columns are
-/// unique, so no LIMIT; on the concrete connection (see `db::on_backend`).
-macro_rules! by_digest {
-    ($conn:expr, $hash:expr, $row:ty) => {
-        crate::db::on_backend!($conn, |c| {
-            let current = api_keys::table
-                .filter(api_keys::key_hash.eq($hash))
-                .select(<$row>::as_select())
-                .get_result(c)
-                .optional()?;
-            if let Some(key) = current {
-                return Ok(Some((key, false)));
-            }
-            Ok(api_keys::table
-                .filter(api_keys::previous_hash.eq($hash))
-                .select(<$row>::as_select())
-                .get_result(c)
-                .optional()?
-                .map(|key| (key, true)))
-        })
+/// The row of type `$row` whose `$column` (a secret's digest: both columns are unique,
+/// so no LIMIT) is `$hash`: one indexed lookup, on the concrete connection (see
+/// `db::on_backend`).
+macro_rules! by_column {
+    ($conn:expr, $column:expr, $hash:expr, $row:ty) => {
+        crate::db::on_backend!($conn, |c| api_keys::table
+            .filter($column.eq($hash))
+            .select(<$row>::as_select())
+            .get_result(c)
+            .optional())
     };
+}
+
+/// The row of type `$row` whose current or previous secret has the digest `$hash`, and
+/// whether it was the previous one: the current secret first.
+macro_rules! by_digest {
+    ($conn:expr, $hash:expr, $row:ty) => {{
+        if let Some(key) = by_column!($conn, api_keys::key_hash, $hash, $row)? {
+            return Ok(Some((key, false)));
+        }
+        Ok(by_column!($conn, api_keys::previous_hash, $hash, $row)?.map(|key| (key, true)))
+    }};
 }
 
 /// The key whose current or (still valid or not) previous secret has this digest,
@@ -76,4 +76,13 @@ pub fn gate_by_digest(
     digest: &KeyDigest,
 ) -> QueryResult<Option<(KeyGate, bool)>> {
     by_digest!(conn, &digest.0[..], KeyGate)
+}
+
+/// As `gate_by_digest`, for a secret already known to be no key's current one: the key
+/// whose previous secret has this digest.
+pub fn gate_by_previous_digest(
+    conn: &mut DbConnection,
+    digest: &KeyDigest,
+) -> QueryResult<Option<KeyGate>> {
+    by_column!(conn, api_keys::previous_hash, &digest.0[..], KeyGate)
 }

@@ -34,6 +34,13 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Opens the confirmation page at `path` and confirms it, as a person clicking its
+    /// button would: the form is posted back to `path` with the page's CSRF token.
+    pub async fn confirm(&self, path: &str) -> Response {
+        let page = self.get_html(path).await;
+        self.submit(&page, path, &[]).await
+    }
+
     /// The raw `Cookie` header this client would send.
     pub fn cookie_header(&self) -> Option<String> {
         use reqwest::cookie::CookieStore;
