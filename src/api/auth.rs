@@ -9,7 +9,8 @@
 //! inside that hop: `metering::shared_budget`), or none for a read on SQLite
 //! (`ApiCall::read`), and the refusal always comes before any other error. A read that
 //! can be joined to the key's row (`ApiCall::read_joined`, `GET /api/team`) finds the key
-//! and its data in one statement, one round trip to PostgreSQL instead of two.
+//! and its data in one statement, shared by the requests served together
+//! (`joined_read`): on PostgreSQL one round trip for a batch of them.
 
 use std::future::{Ready, ready};
 use std::net::IpAddr;
@@ -23,6 +24,7 @@ use diesel::QueryResult;
 
 use super::credentials::{NO_CREDENTIALS, credentials};
 use super::error::ApiError;
+use super::joined_read::{JoinedRead, Prefetched, Wanted};
 use super::{ApiRoute, standing};
 use crate::app::AppState;
 use crate::db::{self, DbConnection};
@@ -110,7 +112,7 @@ impl ApiCall {
         F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.serve(Hop::Blocking, move |state, candidate, conn| {
+        self.serve(Hop::Blocking, None, move |state, candidate, conn, _| {
             checked(state, candidate, conn, f)
         })
         .await
@@ -127,59 +129,75 @@ impl ApiCall {
         F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
         T: Send + 'static,
     {
-        self.serve(Hop::ReadBatch, move |state, candidate, conn| {
+        self.serve(Hop::ReadBatch, None, move |state, candidate, conn, _| {
             checked(state, candidate, conn, f)
         })
         .await
     }
 
-    /// As `read`, for a handler whose whole read can be joined to the key's row: `joined`
+    /// As `read`, for a handler whose whole read can be joined to the key's row: `L`
     /// reads the key whose current secret has the given digest together with the data,
-    /// so one statement both finds the key and reads (one round trip to PostgreSQL
-    /// instead of two). The key's checks and the count then follow as in `read`, and the
-    /// data is dropped unread if the key is refused. A secret `joined` does not find is
-    /// no key's current one: only the old secrets are looked up then (one in its grace
-    /// period works), and `f` reads.
-    pub async fn read_joined<T, J, F>(self, joined: J, f: F) -> Result<T, ApiError>
+    /// so one statement both finds the key and reads, and the requests served together
+    /// share that statement (`joined_read`: one round trip to PostgreSQL for all of
+    /// them). The key's checks and the count then follow as in `read`, and the data is
+    /// dropped unread if the key is refused. A secret `L` does not find is no key's
+    /// current one: only the old secrets are looked up then (one in its grace period
+    /// works), and `f` reads.
+    pub async fn read_joined<L, F>(self, _read: L, f: F) -> Result<L::Data, ApiError>
     where
-        J: FnOnce(&mut DbConnection, &[u8]) -> QueryResult<Option<(KeyGate, T)>> + Send + 'static,
-        F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
-        T: Send + 'static,
+        L: JoinedRead,
+        F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<L::Data, ApiError> + Send + 'static,
     {
-        self.serve(Hop::ReadBatch, move |state, candidate, conn| {
-            let now = db::now();
-            match joined(conn, &candidate.digest.0[..])? {
-                Some((key, read)) => {
-                    let key = admit(candidate, standing::judge(key, false, now));
-                    counted(state, candidate, key, |_| Ok(read))
+        let wanted = Wanted::new::<L>(self.candidate.digest);
+        self.serve(
+            Hop::ReadBatch,
+            Some(wanted),
+            move |state, candidate, conn, found| {
+                let now = db::now();
+                match found.take::<L>(&candidate.digest) {
+                    Some(Some((key, read))) => {
+                        let key = admit(candidate, standing::judge(key, false, now));
+                        counted(state, candidate, key, |_| Ok(read))
+                    }
+                    Some(None) => {
+                        let found = standing::gate_previous(conn, &candidate.digest, now);
+                        admitted(state, candidate, conn, found, f)
+                    }
+                    None => checked(state, candidate, conn, f),
                 }
-                None => {
-                    let found = standing::gate_previous(conn, &candidate.digest, now);
-                    admitted(state, candidate, conn, found, f)
-                }
-            }
-        })
+            },
+        )
         .await
     }
 
     /// Runs one request's database work (`work`: the checks, the count and the handler's
-    /// part) where `hop` says, and keeps the allowance for the rate-limit headers.
-    async fn serve<T, W>(self, hop: Hop, work: W) -> Result<T, ApiError>
+    /// part) where `hop` says, after the joined read it wants, and keeps the allowance for
+    /// the rate-limit headers.
+    async fn serve<T, W>(self, hop: Hop, wanted: Option<Wanted>, work: W) -> Result<T, ApiError>
     where
-        W: FnOnce(&AppState, &KeyCandidate, &mut DbConnection) -> Checked<T> + Send + 'static,
+        W: FnOnce(&AppState, &KeyCandidate, &mut DbConnection, &Prefetched) -> Checked<T>
+            + Send
+            + 'static,
         T: Send + 'static,
     {
         let state = self.state.clone();
         let candidate = self.candidate;
-        let work = move |conn: &mut DbConnection| work(&state, &candidate, conn);
+        let work = move |conn: &mut DbConnection, found: &Prefetched| {
+            work(&state, &candidate, conn, found)
+        };
+        // On PostgreSQL only joined reads are worth a batch: other reads would wait for
+        // each other's round trips.
         let batch = hop == Hop::ReadBatch
-            && !self.state.config.database.is_postgres()
+            && (wanted.is_some() || !self.state.config.database.is_postgres())
             && !self.state.rate_limiter.uses_redis();
         let (allowance, result) = if batch {
-            super::read_batch::read(&self.state, work).await?
+            super::read_batch::read(&self.state, wanted, work).await?
         } else {
-            db::with_connection(&self.state.pool, move |conn| Ok::<_, ApiError>(work(conn)))
-                .await??
+            db::with_connection(&self.state.pool, move |conn| {
+                let found = Prefetched::find(conn, wanted.as_ref());
+                Ok::<_, ApiError>(work(conn, &found))
+            })
+            .await??
         };
         self.req.extensions_mut().insert(allowance);
         result
@@ -187,7 +205,8 @@ impl ApiCall {
 }
 
 /// Where a request's database work may run: always on a blocking thread, or, for a read
-/// on SQLite with the rate limit in memory, in the worker's read batch.
+/// with the rate limit in memory, in the worker's read batch (on PostgreSQL, a joined
+/// read only).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hop {
     Blocking,

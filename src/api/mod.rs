@@ -11,6 +11,7 @@ pub mod dates;
 pub mod error;
 pub mod hooks;
 pub mod inputs;
+mod joined_read;
 pub mod keys;
 pub mod lead_pause;
 pub mod leads;

@@ -8,7 +8,6 @@ use actix_web::web;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
-use super::read;
 use crate::api::error::ApiError;
 use crate::app::AppState;
 use crate::config::Config;
@@ -33,6 +32,15 @@ fn app_with_rows(rows: i64) -> (TempSqlite, web::Data<AppState>) {
     let config = Config::for_database(&url).unwrap();
     let state = AppState::new(pool, Arc::new(config), Key::generate());
     (file, web::Data::new(state))
+}
+
+/// A plain read (no joined read wanted) in the worker's batch.
+async fn read<T, F>(state: &web::Data<AppState>, reads: F) -> Result<T, ApiError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, ApiError> + Send + 'static,
+    T: Send + 'static,
+{
+    super::read(state, None, move |conn, _| reads(conn)).await
 }
 
 fn rows(conn: &mut DbConnection) -> Result<i64, ApiError> {

@@ -3,11 +3,15 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpResponse, web};
+use diesel::QueryResult;
 use serde::Serialize;
 
 use super::auth::ApiCall;
 use super::error::ApiError;
+use super::joined_read::JoinedRead;
 use super::json_time;
+use crate::db::DbConnection;
+use crate::models::api_key::FoundWith;
 use crate::models::user::TeamMember;
 use crate::models::{derived_public_id, user};
 
@@ -44,7 +48,7 @@ pub async fn get_team(
     let with_users = super::one_of(&query, "version", &["v1", "v2"]);
     // One statement finds the key and reads its workspace's team (`ApiCall::read_joined`).
     let team = call
-        .read_joined(user::team_with_key, |conn, key| {
+        .read_joined(TeamByKey, |conn, key| {
             Ok(user::team(conn, key.workspace_id)?)
         })
         .await?;
@@ -79,6 +83,17 @@ pub async fn get_team(
         invited_users: [],
         users,
     }))
+}
+
+/// The team of the key's workspace, read together with the key (`joined_read`).
+struct TeamByKey;
+
+impl JoinedRead for TeamByKey {
+    type Data = user::Team;
+
+    fn find(conn: &mut DbConnection, digests: &[&[u8]]) -> QueryResult<FoundWith<user::Team>> {
+        user::teams_with_keys(conn, digests)
+    }
 }
 
 /// Where the workspace's creator is among `members`: the first admin by id (or the

@@ -1,6 +1,7 @@
 //! The API's read-only handlers: the team answer's shape; a refused key told so before a
 //! bad parameter (the team is read with the key, in one statement); reads that arrive together
-//! (on SQLite they share one read transaction) each answered for their own key; and on
+//! (they share one lookup of their keys and teams, and on SQLite one read transaction)
+//! each answered for their own key and team; and on
 //! SQLite a read served while another connection holds the write lock (a WAL reader never
 //! waits for it, which is what lets such reads run on the async worker).
 
@@ -73,21 +74,33 @@ on_both_databases!(reads_that_arrive_together_are_each_answered_for_their_own_ke
 
 async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: TestApp) {
     let ours = app.set_up_with_key().await;
+    let ours_too = app.create_key("Second").await;
+    app.add_member("Aaron Abbott", "aaron@example.com", "member", true)
+        .await;
     let eve = app.log_in_to_another_workspace().await;
     let theirs = eve.create_key("Eve's integration").await;
-    let deleted = app.create_key("Deleted").await;
-    let id = app.key_id("Deleted").await;
-    let delete = format!("/settings/integrations/keys/{id}/delete");
-    assert_eq!(app.confirm(&delete).await.status(), StatusCode::SEE_OTHER);
+    let mut refused = Vec::new();
+    for (name, action, error) in [
+        ("Deleted", "delete", "key_unknown"),
+        ("Disabled", "disable", "key_disabled"),
+    ] {
+        let key = app.create_key(name).await;
+        let id = app.key_id(name).await;
+        let path = format!("/settings/integrations/keys/{id}/{action}");
+        assert_eq!(app.confirm(&path).await.status(), StatusCode::SEE_OTHER);
+        refused.push((key, error));
+    }
 
     let client = reqwest::Client::new();
-    let url = app.url("/api/team");
+    let url = app.url("/api/team?version=v2");
     let mut calls = Vec::new();
     for _ in 0..20 {
         for (key, team) in [
-            (&ours, Some(WORKSPACE)),
-            (&theirs, Some("Elsewhere")),
-            (&deleted, None),
+            (&ours, Ok((WORKSPACE, 2))),
+            (&theirs, Ok(("Elsewhere", 1))),
+            (&refused[0].0, Err(refused[0].1)),
+            (&ours_too, Ok((WORKSPACE, 2))),
+            (&refused[1].0, Err(refused[1].1)),
         ] {
             let sent = client.get(&url).bearer_auth(key).send();
             let answer = tokio::spawn(async move {
@@ -100,13 +113,15 @@ async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: Tes
     for (team, answer) in calls {
         let (status, body) = answer.await.unwrap();
         match team {
-            Some(name) => {
+            Ok((name, members)) => {
                 assert_eq!(status, StatusCode::OK, "{body}");
                 assert_eq!(body["name"], name, "{body}");
+                assert_eq!(body["users"].as_array().unwrap().len(), members, "{body}");
+                assert_eq!(body["userIds"].as_array().unwrap().len(), members, "{body}");
             }
-            None => {
+            Err(error) => {
                 assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-                assert_eq!(body["error"], "key_unknown", "{body}");
+                assert_eq!(body["error"], error, "{body}");
             }
         }
     }

@@ -30,6 +30,10 @@ pub struct KeyGate {
     pub disabled_unused_days: Option<i32>,
 }
 
+/// Keys found by the digests of their current secrets, each with that digest and data of
+/// type `T` read in the same statement.
+pub type FoundWith<T> = Vec<(Vec<u8>, KeyGate, T)>;
+
 impl KeyGate {
     /// Everything the key is granted: its scopes and "Verify keys".
     pub fn grants(&self) -> KeyAccess {
