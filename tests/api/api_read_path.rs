@@ -127,6 +127,62 @@ async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: Tes
     }
 }
 
+on_both_databases!(one_lookup_finds_each_key_with_its_own_team);
+
+/// What a batch of `GET /api/team` requests reads in one statement: each key found by
+/// its current secret, with its own workspace's members, and no row for a digest that no
+/// key's current secret has.
+async fn one_lookup_finds_each_key_with_its_own_team(app: TestApp) {
+    use keydesk::domain::api_key::PlainKey;
+    let ours = app.set_up_with_key().await;
+    let ours_too = app.create_key("Second").await;
+    app.add_member("Aaron Abbott", "aaron@example.com", "member", true)
+        .await;
+    let theirs = app
+        .log_in_to_another_workspace()
+        .await
+        .create_key("Eve's integration")
+        .await;
+    let digest = |key: &str| PlainKey::parse(key).unwrap().digest().0.to_vec();
+    let unknown = PlainKey::generate().digest().0.to_vec();
+    let wanted = [digest(&ours), unknown, digest(&theirs), digest(&ours_too)];
+    let wanted: Vec<&[u8]> = wanted.iter().map(Vec::as_slice).collect();
+
+    let found = keydesk::models::user::teams_with_keys(&mut app.db_conn(), &wanted).unwrap();
+    let mut seen: Vec<(Vec<u8>, String, String, Vec<String>)> = found
+        .into_iter()
+        .map(|(hash, key, team)| {
+            let emails = team.members.into_iter().map(|m| m.email).collect();
+            (hash, key.name, team.name, emails)
+        })
+        .collect();
+    seen.sort_by(|a, b| a.1.cmp(&b.1));
+    let ours_members = vec!["aaron@example.com".to_string(), ADMIN_EMAIL.to_string()];
+    assert_eq!(
+        seen,
+        [
+            (
+                digest(&theirs),
+                "Eve's integration".into(),
+                "Elsewhere".into(),
+                vec!["eve@example.com".to_string()]
+            ),
+            (
+                digest(&ours),
+                "Integration".into(),
+                WORKSPACE.into(),
+                ours_members.clone()
+            ),
+            (
+                digest(&ours_too),
+                "Second".into(),
+                WORKSPACE.into(),
+                ours_members
+            ),
+        ]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sqlite_read_is_served_while_another_connection_holds_the_write_lock() {
     let app = spawn_app(Backend::Sqlite)
