@@ -118,12 +118,10 @@ impl ApiCall {
         .await
     }
 
-    /// As `run`, for a handler that only reads. On SQLite, with the rate limit counted in
-    /// memory, it runs on this async worker, in a read transaction shared with the other
-    /// API reads ready on the worker at the same time (`read_batch`): a WAL reader never
-    /// waits for the writer, and an indexed read takes microseconds, less than the hop to
-    /// a blocking thread and back. Otherwise (PostgreSQL's network round trips, Redis's)
-    /// it is `run`.
+    /// As `run`, for a handler that only reads. On SQLite with the rate limit in memory, it
+    /// runs on this async worker, in one read transaction with the other API reads ready on
+    /// it (`read_batch`): a WAL reader never waits for the writer, and an indexed read costs
+    /// less than the hop to a blocking thread. Otherwise it is `run`.
     pub async fn read<T, F>(self, f: F) -> Result<T, ApiError>
     where
         F: FnOnce(&mut DbConnection, &AuthedKey) -> Result<T, ApiError> + Send + 'static,
@@ -141,8 +139,8 @@ impl ApiCall {
     /// share that statement (`joined_read`: one round trip to PostgreSQL for all of
     /// them). The key's checks and the count then follow as in `read`, and the data is
     /// dropped unread if the key is refused. A secret `L` does not find is no key's
-    /// current one: only the old secrets are looked up then (one in its grace period
-    /// works), and `f` reads.
+    /// current one: only the old secrets are looked up then, also once for the batch (one
+    /// in its grace period works), and `f` reads.
     pub async fn read_joined<L, F>(self, _read: L, f: F) -> Result<L::Data, ApiError>
     where
         L: JoinedRead,
@@ -152,15 +150,15 @@ impl ApiCall {
         self.serve(
             Hop::ReadBatch,
             Some(wanted),
-            move |state, candidate, conn, found| {
+            move |state, candidate, conn, batch| {
                 let now = db::now();
-                match found.take::<L>(&candidate.digest) {
+                match batch.take::<L>(&candidate.digest) {
                     Some(Some((key, read))) => {
                         let key = admit(candidate, standing::judge(key, false, now));
                         counted(state, candidate, key, |_| Ok(read))
                     }
                     Some(None) => {
-                        let found = standing::gate_previous(conn, &candidate.digest, now);
+                        let found = batch.gate_previous(conn, &candidate.digest, now);
                         admitted(state, candidate, conn, found, f)
                     }
                     None => checked(state, candidate, conn, f),
@@ -185,8 +183,7 @@ impl ApiCall {
         let work = move |conn: &mut DbConnection, found: &Prefetched| {
             work(&state, &candidate, conn, found)
         };
-        // On PostgreSQL only joined reads are worth a batch: other reads would wait for
-        // each other's round trips.
+        // On PostgreSQL only joined reads batch: others would wait on each other's round trips.
         let batch = hop == Hop::ReadBatch
             && (wanted.is_some() || !self.state.config.database.is_postgres())
             && !self.state.rate_limiter.uses_redis();
@@ -204,9 +201,8 @@ impl ApiCall {
     }
 }
 
-/// Where a request's database work may run: always on a blocking thread, or, for a read
-/// with the rate limit in memory, in the worker's read batch (on PostgreSQL, a joined
-/// read only).
+/// Where a request's database work may run: on a blocking thread, or in the worker's read
+/// batch (for a read with the rate limit in memory; on PostgreSQL, a joined read only).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Hop {
     Blocking,

@@ -8,17 +8,22 @@
 //! trip for the whole batch instead of one per request. Requests that presented the same
 //! key share its row: every one of them arrived before the statement ran, so a deleted,
 //! disabled or regenerated key is still refused on the very next request. A read never
-//! joins a statement already on its way.
+//! joins a statement already on its way. The digests no key's current secret has are then
+//! looked up among the old secrets, also once for the batch, so a stream of unknown keys
+//! costs one more statement per batch rather than one per request.
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use diesel::QueryResult;
+use time::PrimitiveDateTime;
+
+use super::standing::{self, Refusal, Working};
 
 use crate::db::DbConnection;
 use crate::domain::api_key::KeyDigest;
-use crate::models::api_key::{FoundWith, KeyGate};
+use crate::models::api_key::{self, FoundWith, KeyGate};
 
 /// A read that can be joined to the caller's key's row.
 pub trait JoinedRead: 'static {
@@ -62,12 +67,14 @@ impl Wanted {
     }
 }
 
-/// What the lookups of a batch found, by kind of read. A kind whose lookup failed is
-/// missing: its requests then look their keys up themselves, and each is answered with
-/// its own outcome.
+/// What the lookups of a batch found, by kind of read, and the keys whose old secrets
+/// have the digests that no current secret has. A lookup that failed is missing: its
+/// requests then look their keys up themselves, and each is answered with its own
+/// outcome.
 #[derive(Default)]
 pub struct Prefetched {
     found: HashMap<TypeId, Found>,
+    previous: Option<HashMap<Vec<u8>, KeyGate>>,
 }
 
 impl Prefetched {
@@ -83,20 +90,27 @@ impl Prefetched {
             }
         }
         let mut found = HashMap::with_capacity(kinds.len());
+        let mut unmatched: Vec<&[u8]> = Vec::new();
         for (kind, find, digests) in kinds {
-            match catch_unwind(AssertUnwindSafe(|| find(conn, &digests))) {
-                Ok(Ok(rows)) => {
-                    found.insert(kind, rows);
-                }
-                Ok(Err(error)) => {
-                    tracing::warn!(error = %error, "a joined API read failed; each request reads on its own");
-                }
-                Err(_) => {
-                    tracing::error!("a joined API read panicked; each request reads on its own");
+            let Some(rows) = looked_up("a joined API read", || find(conn, &digests)) else {
+                continue;
+            };
+            for digest in digests {
+                if !rows.contains_key(digest) && !unmatched.contains(&digest) {
+                    unmatched.push(digest);
                 }
             }
+            found.insert(kind, rows);
         }
-        Self { found }
+        let previous = if unmatched.is_empty() {
+            Some(HashMap::new())
+        } else {
+            looked_up("the API's lookup of old secrets", || {
+                api_key::gates_by_previous_digests(conn, &unmatched)
+            })
+            .map(|keys| keys.into_iter().collect())
+        };
+        Self { found, previous }
     }
 
     /// The key whose current secret has `digest`, with its data, as the read of kind `L`
@@ -110,6 +124,39 @@ impl Prefetched {
                 .expect("a kind of read's data is of the type its lookup returns");
             (key.clone(), data.clone())
         }))
+    }
+
+    /// `standing::gate_previous` for a digest that a kind of read looked up and found no
+    /// key's current secret: from the batch's lookup of the old secrets, or, when that
+    /// did not run, by a lookup of its own.
+    pub fn gate_previous(
+        &self,
+        conn: &mut DbConnection,
+        digest: &KeyDigest,
+        now: PrimitiveDateTime,
+    ) -> QueryResult<Result<Working<KeyGate>, Refusal>> {
+        match &self.previous {
+            Some(keys) => Ok(standing::judge_previous(
+                keys.get(&digest.0[..]).cloned(),
+                now,
+            )),
+            None => standing::gate_previous(conn, digest, now),
+        }
+    }
+}
+
+/// What `lookup` found, or `None` (logged) when it failed or panicked.
+fn looked_up<T>(what: &str, lookup: impl FnOnce() -> QueryResult<T>) -> Option<T> {
+    match catch_unwind(AssertUnwindSafe(lookup)) {
+        Ok(Ok(found)) => Some(found),
+        Ok(Err(error)) => {
+            tracing::warn!(error = %error, "{what} failed; each request reads on its own");
+            None
+        }
+        Err(_) => {
+            tracing::error!("{what} panicked; each request reads on its own");
+            None
+        }
     }
 }
 

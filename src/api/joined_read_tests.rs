@@ -1,8 +1,9 @@
 //! `Prefetched`: each kind of joined read runs once per batch, for the distinct digests
-//! wanted; requests that presented the same key each get a copy; a lookup that fails or
-//! panics leaves its requests to read on their own.
+//! wanted; requests that presented the same key each get a copy; the digests no current
+//! secret has are looked up among the old secrets once; a lookup that fails or panics
+//! leaves its requests to read on their own.
 
-use std::sync::Mutex;
+use std::cell::RefCell;
 
 use diesel::QueryResult;
 
@@ -34,8 +35,10 @@ fn digest(n: u8) -> KeyDigest {
     KeyDigest([n; 32])
 }
 
-/// The digests each call of `Names::find` was given.
-static NAMES_ASKED: Mutex<Vec<Vec<Vec<u8>>>> = Mutex::new(Vec::new());
+thread_local! {
+    /// The digests each call of `Names::find` on this test's thread was given.
+    static NAMES_ASKED: RefCell<Vec<Vec<Vec<u8>>>> = const { RefCell::new(Vec::new()) };
+}
 
 /// Finds the keys of digests 1 and 2 (key 1 and key 2), with a name as data.
 struct Names;
@@ -45,9 +48,7 @@ impl JoinedRead for Names {
 
     fn find(_: &mut DbConnection, digests: &[&[u8]]) -> QueryResult<FoundWith<String>> {
         NAMES_ASKED
-            .lock()
-            .unwrap()
-            .push(digests.iter().map(|d| d.to_vec()).collect());
+            .with_borrow_mut(|asked| asked.push(digests.iter().map(|d| d.to_vec()).collect()));
         Ok(digests
             .iter()
             .filter(|d| d[0] == 1 || d[0] == 2)
@@ -89,7 +90,7 @@ fn each_kind_is_looked_up_once_for_the_distinct_digests_and_each_request_gets_it
         Wanted::new::<Failing>(digest(1)),
     ];
     let found = Prefetched::find(&mut conn, &wanted);
-    let asked = std::mem::take(&mut *NAMES_ASKED.lock().unwrap());
+    let asked = NAMES_ASKED.take();
     assert_eq!(
         asked,
         [vec![vec![1; 32], vec![2; 32], vec![7; 32]]],
@@ -125,4 +126,51 @@ fn a_lookup_that_panics_leaves_its_requests_to_read_on_their_own() {
     let mut conn = in_memory();
     let found = Prefetched::find(&mut conn, &[Wanted::new::<Panicking>(digest(3))]);
     assert!(found.take::<Panicking>(&digest(3)).is_none());
+}
+
+#[test]
+fn old_secrets_are_looked_up_once_for_the_digests_no_current_secret_has() {
+    use diesel::connection::SimpleConnection;
+    let mut conn = in_memory();
+    crate::db::run_migrations(&mut conn).unwrap();
+    // Key 5's current secret has digest 9 and its previous one, in its grace period, 7.
+    conn.batch_execute(&format!(
+        "INSERT INTO workspaces (id, name, created_at) VALUES (1, 'W', '2026-01-01 00:00:00');
+         INSERT INTO api_keys (id, workspace_id, created_by_name, name, name_key, note, key_hash,
+             last4, read_only, allowed_ips, created_at, previous_hash, previous_expires_at)
+         VALUES (5, 1, 'A', 'Old', 'old', '', x'{}', 'abcd', 0, '', '2026-01-01 00:00:00',
+             x'{}', '2999-01-01 00:00:00');",
+        "09".repeat(32),
+        "07".repeat(32)
+    ))
+    .unwrap();
+    let wanted = [
+        Wanted::new::<Names>(digest(1)),
+        Wanted::new::<Names>(digest(7)),
+        Wanted::new::<Names>(digest(8)),
+    ];
+    let batch = Prefetched::find(&mut conn, &wanted);
+    // Gone after the batch's lookups: what follows is what they found.
+    conn.batch_execute("DELETE FROM api_keys").unwrap();
+    let now = crate::db::now();
+
+    let old = batch.gate_previous(&mut conn, &digest(7), now).unwrap();
+    assert_eq!(old.map(|working| working.key.id).ok(), Some(5));
+    let unknown = batch.gate_previous(&mut conn, &digest(8), now).unwrap();
+    assert_eq!(
+        unknown.err().map(|refusal| refusal.code),
+        Some("key_unknown")
+    );
+}
+
+#[test]
+fn without_the_batchs_lookup_of_old_secrets_a_request_looks_its_own_up() {
+    let mut conn = in_memory();
+    // No tables: the batch's lookups fail, and so does the request's own.
+    let batch = Prefetched::find(&mut conn, &[Wanted::new::<Names>(digest(7))]);
+    assert!(
+        batch
+            .gate_previous(&mut conn, &digest(7), crate::db::now())
+            .is_err()
+    );
 }

@@ -121,10 +121,22 @@ pub fn gate_previous(
     digest: &KeyDigest,
     now: PrimitiveDateTime,
 ) -> diesel::QueryResult<Result<Working<KeyGate>, Refusal>> {
-    let Some(key) = api_key::gate_by_previous_digest(conn, digest)? else {
-        return Ok(Err(Refusal::new("key_unknown", UNKNOWN)));
-    };
-    Ok(judge(key, true, now))
+    Ok(judge_previous(
+        api_key::gate_by_previous_digest(conn, digest)?,
+        now,
+    ))
+}
+
+/// As `gate_previous`, given what the lookup of the old secrets found: the key whose
+/// previous secret it is, if any.
+pub fn judge_previous(
+    key: Option<KeyGate>,
+    now: PrimitiveDateTime,
+) -> Result<Working<KeyGate>, Refusal> {
+    match key {
+        Some(key) => judge(key, true, now),
+        None => Err(Refusal::new("key_unknown", UNKNOWN)),
+    }
 }
 
 /// As `gate`, for a key row already read (by its current secret when `previous` is false).

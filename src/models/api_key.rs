@@ -10,7 +10,10 @@ use crate::domain::key_access::KeyAccess;
 use crate::domain::scopes::Scopes;
 
 mod by_digest;
-pub use by_digest::{FoundWith, KeyGate, find_by_digest, gate_by_digest, gate_by_previous_digest};
+pub use by_digest::{
+    FoundWith, KeyGate, find_by_digest, gate_by_digest, gate_by_previous_digest,
+    gates_by_previous_digests,
+};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = api_keys)]

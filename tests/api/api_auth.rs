@@ -191,32 +191,16 @@ async fn a_deleted_key_is_refused_on_the_very_next_request(app: TestApp) {
     assert_eq!(body["error"], "key_unknown");
 }
 
-/// Regenerates key `id` with `grace` hours and returns the new secret.
-/// Requests: `GET` and `POST /settings/integrations/keys/{id}/regenerate`.
-async fn regenerate(app: &TestApp, id: i32, grace: &str) -> String {
-    let path = format!("/settings/integrations/keys/{id}/regenerate");
-    let page = app.get_html(&path).await;
-    let token = form_token(&page);
-    let response = app
-        .submit(
-            &page,
-            &path,
-            &[("grace_hours", grace), ("form_token", &token)],
-        )
-        .await;
-    revealed_key(&response.text().await.unwrap())
-}
-
 async fn a_regenerated_keys_old_secret_dies_at_once_or_after_its_grace(app: TestApp) {
     let first = app.set_up_with_key().await;
     let id = app.key_id("Integration").await;
-    let second = regenerate(&app, id, "0").await;
+    let second = app.regenerate_key(id, "0").await;
     let (status, body) = team_answer(&app, &first).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"], "key_unknown");
     assert_eq!(app.team_status(&second).await, StatusCode::OK);
 
-    let third = regenerate(&app, id, "1").await;
+    let third = app.regenerate_key(id, "1").await;
     let mut teams = Vec::new();
     for key in [&second, &third] {
         let (status, team) = team_answer(&app, key).await;

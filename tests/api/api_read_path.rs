@@ -1,13 +1,16 @@
 //! The API's read-only handlers: the team answer's shape; a refused key told so before a
 //! bad parameter (the team is read with the key, in one statement); reads that arrive together
 //! (they share one lookup of their keys and teams, and on SQLite one read transaction)
-//! each answered for their own key and team; and on
+//! each answered for their own key and team, old secrets and unknown keys among them; and on
 //! SQLite a read served while another connection holds the write lock (a WAL reader never
 //! waits for it, which is what lets such reads run on the async worker).
 
 use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use keydesk::db::schema::api_keys;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use time::Duration;
 
 use crate::helpers::*;
 use crate::on_both_databases;
@@ -118,6 +121,61 @@ async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: Tes
                 assert_eq!(body["name"], name, "{body}");
                 assert_eq!(body["users"].as_array().unwrap().len(), members, "{body}");
                 assert_eq!(body["userIds"].as_array().unwrap().len(), members, "{body}");
+            }
+            Err(error) => {
+                assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+                assert_eq!(body["error"], error, "{body}");
+            }
+        }
+    }
+}
+
+on_both_databases!(old_secrets_and_unknown_keys_arriving_together_are_each_answered);
+
+/// The secrets no key has as its current one are looked up among the old secrets once
+/// for the requests served together: one in its grace period is served, one past it is
+/// refused as regenerated, and an unknown one as unknown, however they are mixed.
+async fn old_secrets_and_unknown_keys_arriving_together_are_each_answered(app: TestApp) {
+    let first = app.set_up_with_key().await;
+    let id = app.key_id("Integration").await;
+    let current = app.regenerate_key(id, "1").await;
+    // "Lapsed": regenerated, and its old secret's grace period is over.
+    let lapsed_old = app.create_key("Lapsed").await;
+    let lapsed_id = app.key_id("Lapsed").await;
+    app.regenerate_key(lapsed_id, "1").await;
+    diesel::update(api_keys::table.find(lapsed_id))
+        .set(api_keys::previous_expires_at.eq(Some(keydesk::db::now() - Duration::seconds(1))))
+        .execute(&mut *app.db_conn())
+        .unwrap();
+    let unknown = keydesk::domain::api_key::PlainKey::generate()
+        .expose()
+        .to_string();
+
+    let client = reqwest::Client::new();
+    let url = app.url("/api/team");
+    let mut calls = Vec::new();
+    // Two secrets of one key: 18 requests, within its 20 per window.
+    for _ in 0..9 {
+        for (key, expected) in [
+            (&first, Ok(())),
+            (&unknown, Err("key_unknown")),
+            (&current, Ok(())),
+            (&lapsed_old, Err("key_regenerated")),
+        ] {
+            let sent = client.get(&url).bearer_auth(key).send();
+            let answer = tokio::spawn(async move {
+                let response = sent.await.unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            });
+            calls.push((expected, answer));
+        }
+    }
+    for (expected, answer) in calls {
+        let (status, body) = answer.await.unwrap();
+        match expected {
+            Ok(()) => {
+                assert_eq!(status, StatusCode::OK, "{body}");
+                assert_eq!(body["name"], WORKSPACE, "{body}");
             }
             Err(error) => {
                 assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");

@@ -90,3 +90,39 @@ pub fn gate_by_previous_digest(
 ) -> QueryResult<Option<KeyGate>> {
     by_column!(conn, api_keys::previous_hash, &digest.0[..], KeyGate)
 }
+
+/// As `gate_by_previous_digest`, for several digests at once: each key whose previous
+/// secret's digest is among `hashes`, with that digest. On PostgreSQL one statement, with
+/// one parameter per digest (see `user::teams_with_keys`); on SQLite one cached lookup per
+/// digest.
+pub fn gates_by_previous_digests(
+    conn: &mut DbConnection,
+    hashes: &[&[u8]],
+) -> QueryResult<Vec<(Vec<u8>, KeyGate)>> {
+    let c = match conn {
+        DbConnection::Postgresql(c) => c,
+        DbConnection::Sqlite(_) => {
+            let mut found = Vec::with_capacity(hashes.len());
+            for hash in hashes {
+                if let Some(key) = by_column!(conn, api_keys::previous_hash, hash, KeyGate)? {
+                    found.push((hash.to_vec(), key));
+                }
+            }
+            return Ok(found);
+        }
+    };
+    let Some((first, rest)) = hashes.split_first() else {
+        return Ok(Vec::new());
+    };
+    let mut query = api_keys::table
+        .filter(api_keys::previous_hash.eq(*first))
+        .select((
+            api_keys::previous_hash.assume_not_null(),
+            KeyGate::as_select(),
+        ))
+        .into_boxed();
+    for hash in rest {
+        query = query.or_filter(api_keys::previous_hash.eq(*hash));
+    }
+    query.load(c)
+}

@@ -73,6 +73,23 @@ impl TestApp {
         revealed_key(&response.text().await.unwrap())
     }
 
+    /// Regenerates key `id`, the old secret working for `grace` more hours, and returns the
+    /// new secret. Requests: `GET` and `POST /settings/integrations/keys/{id}/regenerate`.
+    pub async fn regenerate_key(&self, id: i32, grace: &str) -> String {
+        let path = format!("/settings/integrations/keys/{id}/regenerate");
+        let page = self.get_html(&path).await;
+        let token = form_token(&page);
+        let fields = [("grace_hours", grace), ("form_token", token.as_str())];
+        revealed_key(
+            &self
+                .submit(&page, &path, &fields)
+                .await
+                .text()
+                .await
+                .unwrap(),
+        )
+    }
+
     /// The id of a key by name. Requests: `GET /settings/integrations`.
     pub async fn key_id(&self, name: &str) -> i32 {
         key_id_on(&self.get_html("/settings/integrations").await, name)
