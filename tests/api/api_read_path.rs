@@ -94,27 +94,14 @@ async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: Tes
         refused.push((key, error));
     }
 
-    let client = reqwest::Client::new();
-    let url = app.url("/api/team?version=v2");
-    let mut calls = Vec::new();
-    for _ in 0..20 {
-        for (key, team) in [
-            (&ours, Ok((WORKSPACE, 2))),
-            (&theirs, Ok(("Elsewhere", 1))),
-            (&refused[0].0, Err(refused[0].1)),
-            (&ours_too, Ok((WORKSPACE, 2))),
-            (&refused[1].0, Err(refused[1].1)),
-        ] {
-            let sent = client.get(&url).bearer_auth(key).send();
-            let answer = tokio::spawn(async move {
-                let response = sent.await.unwrap();
-                (response.status(), response.json::<Value>().await.unwrap())
-            });
-            calls.push((team, answer));
-        }
-    }
-    for (team, answer) in calls {
-        let (status, body) = answer.await.unwrap();
+    let calls = [
+        (ours.as_str(), Ok((WORKSPACE, 2))),
+        (&theirs, Ok(("Elsewhere", 1))),
+        (&refused[0].0, Err(refused[0].1)),
+        (&ours_too, Ok((WORKSPACE, 2))),
+        (&refused[1].0, Err(refused[1].1)),
+    ];
+    for (team, status, body) in all_at_once(&app, "/api/team?version=v2", 20, &calls).await {
         match team {
             Ok((name, members)) => {
                 assert_eq!(status, StatusCode::OK, "{body}");
@@ -122,12 +109,43 @@ async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: Tes
                 assert_eq!(body["users"].as_array().unwrap().len(), members, "{body}");
                 assert_eq!(body["userIds"].as_array().unwrap().len(), members, "{body}");
             }
-            Err(error) => {
-                assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-                assert_eq!(body["error"], error, "{body}");
-            }
+            Err(error) => assert_refused(status, &body, error),
         }
     }
+}
+
+/// Sends `GET path` with each of `calls`' keys `rounds` times, all at once, and returns
+/// each answer beside what `calls` expects of it.
+async fn all_at_once<E: Copy + Send + 'static>(
+    app: &TestApp,
+    path: &str,
+    rounds: usize,
+    calls: &[(&str, E)],
+) -> Vec<(E, StatusCode, Value)> {
+    let client = reqwest::Client::new();
+    let url = app.url(path);
+    let mut pending = Vec::new();
+    for _ in 0..rounds {
+        for (key, expected) in calls {
+            let sent = client.get(&url).bearer_auth(key).send();
+            let answer = tokio::spawn(async move {
+                let response = sent.await.unwrap();
+                (response.status(), response.json::<Value>().await.unwrap())
+            });
+            pending.push((*expected, answer));
+        }
+    }
+    let mut answers = Vec::new();
+    for (expected, answer) in pending {
+        let (status, body) = answer.await.unwrap();
+        answers.push((expected, status, body));
+    }
+    answers
+}
+
+fn assert_refused(status: StatusCode, body: &Value, error: &str) {
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"], error, "{body}");
 }
 
 on_both_databases!(old_secrets_and_unknown_keys_arriving_together_are_each_answered);
@@ -151,36 +169,20 @@ async fn old_secrets_and_unknown_keys_arriving_together_are_each_answered(app: T
         .expose()
         .to_string();
 
-    let client = reqwest::Client::new();
-    let url = app.url("/api/team");
-    let mut calls = Vec::new();
+    let calls = [
+        (first.as_str(), None),
+        (&unknown, Some("key_unknown")),
+        (&current, None),
+        (&lapsed_old, Some("key_regenerated")),
+    ];
     // Two secrets of one key: 18 requests, within its 20 per window.
-    for _ in 0..9 {
-        for (key, expected) in [
-            (&first, Ok(())),
-            (&unknown, Err("key_unknown")),
-            (&current, Ok(())),
-            (&lapsed_old, Err("key_regenerated")),
-        ] {
-            let sent = client.get(&url).bearer_auth(key).send();
-            let answer = tokio::spawn(async move {
-                let response = sent.await.unwrap();
-                (response.status(), response.json::<Value>().await.unwrap())
-            });
-            calls.push((expected, answer));
-        }
-    }
-    for (expected, answer) in calls {
-        let (status, body) = answer.await.unwrap();
-        match expected {
-            Ok(()) => {
+    for (refusal, status, body) in all_at_once(&app, "/api/team", 9, &calls).await {
+        match refusal {
+            None => {
                 assert_eq!(status, StatusCode::OK, "{body}");
                 assert_eq!(body["name"], WORKSPACE, "{body}");
             }
-            Err(error) => {
-                assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-                assert_eq!(body["error"], error, "{body}");
-            }
+            Some(error) => assert_refused(status, &body, error),
         }
     }
 }
