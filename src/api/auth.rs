@@ -152,7 +152,7 @@ impl ApiCall {
             Some(wanted),
             move |state, candidate, conn, batch| {
                 let now = db::now();
-                match batch.take::<L>(&candidate.digest) {
+                match batch.get::<L>(&candidate.digest) {
                     Some(Some((key, read))) => {
                         let key = admit(candidate, standing::judge(key, false, now));
                         counted(state, candidate, key, |_| Ok(read))

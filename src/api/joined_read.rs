@@ -116,7 +116,7 @@ impl Prefetched {
     /// The key whose current secret has `digest`, with its data, as the read of kind `L`
     /// found it: `Some(None)` when no key's current secret has it, `None` when that read
     /// did not run.
-    pub fn take<L: JoinedRead>(&self, digest: &KeyDigest) -> Option<Option<(KeyGate, L::Data)>> {
+    pub fn get<L: JoinedRead>(&self, digest: &KeyDigest) -> Option<Option<(KeyGate, L::Data)>> {
         let found = self.found.get(&TypeId::of::<L>())?;
         Some(found.get(&digest.0[..]).map(|(key, data)| {
             let data = data

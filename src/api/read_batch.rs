@@ -128,20 +128,22 @@ fn run_batch(conn: &mut DbConnection, batch: Vec<Waiting>) {
         .for_each(|w| (w.job)(Some(conn), &prefetched));
 }
 
-/// As `run_batch`, in one read transaction; should the transaction not begin, each job
-/// runs on its own, with its own lookup.
+/// As `run_batch`, in one read transaction; should the transaction not begin, the batch
+/// runs without it.
 fn run_in_one_snapshot(conn: &mut DbConnection, batch: Vec<Waiting>) {
-    let mut batch = batch.into_iter();
+    let mut pending = Some(batch);
     let began = db::read_snapshot(conn, |conn| {
-        let rest: Vec<Waiting> = batch.by_ref().collect();
-        run_batch(conn, rest);
+        if let Some(batch) = pending.take() {
+            run_batch(conn, batch);
+        }
         Ok::<_, diesel::result::Error>(())
     });
     if let Err(error) = began {
         tracing::warn!(error = %error, "an API read transaction could not be begun or ended");
     }
-    let none = Prefetched::default();
-    batch.for_each(|w| (w.job)(Some(conn), &none));
+    if let Some(batch) = pending {
+        run_batch(conn, batch);
+    }
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use crate::domain::scopes::Scopes;
 
 mod by_digest;
 pub use by_digest::{
-    FoundWith, KeyGate, find_by_digest, gate_by_digest, gate_by_previous_digest,
+    FoundWith, KeyGate, each_digest, find_by_digest, gate_by_digest, gate_by_previous_digest,
     gates_by_previous_digests,
 };
 

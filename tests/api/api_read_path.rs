@@ -76,12 +76,7 @@ async fn a_refused_key_is_told_so_before_a_bad_parameter(app: TestApp) {
 on_both_databases!(reads_that_arrive_together_are_each_answered_for_their_own_key);
 
 async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: TestApp) {
-    let ours = app.set_up_with_key().await;
-    let ours_too = app.create_key("Second").await;
-    app.add_member("Aaron Abbott", "aaron@example.com", "member", true)
-        .await;
-    let eve = app.log_in_to_another_workspace().await;
-    let theirs = eve.create_key("Eve's integration").await;
+    let (ours, ours_too, theirs) = two_workspaces(&app).await;
     let mut refused = Vec::new();
     for (name, action, error) in [
         ("Deleted", "delete", "key_unknown"),
@@ -112,6 +107,19 @@ async fn reads_that_arrive_together_are_each_answered_for_their_own_key(app: Tes
             Err(error) => assert_refused(status, &body, error),
         }
     }
+}
+
+/// Our workspace with two members (Aaron, then the admin by name) and two keys,
+/// "Integration" and "Second", and Eve's workspace "Elsewhere" with her key "Eve's
+/// integration": the three secrets.
+async fn two_workspaces(app: &TestApp) -> (String, String, String) {
+    let ours = app.set_up_with_key().await;
+    let ours_too = app.create_key("Second").await;
+    app.add_member("Aaron Abbott", "aaron@example.com", "member", true)
+        .await;
+    let eve = app.log_in_to_another_workspace().await;
+    let theirs = eve.create_key("Eve's integration").await;
+    (ours, ours_too, theirs)
 }
 
 /// Sends `GET path` with each of `calls`' keys `rounds` times, all at once, and returns
@@ -194,15 +202,7 @@ on_both_databases!(one_lookup_finds_each_key_with_its_own_team);
 /// key's current secret has.
 async fn one_lookup_finds_each_key_with_its_own_team(app: TestApp) {
     use keydesk::domain::api_key::PlainKey;
-    let ours = app.set_up_with_key().await;
-    let ours_too = app.create_key("Second").await;
-    app.add_member("Aaron Abbott", "aaron@example.com", "member", true)
-        .await;
-    let theirs = app
-        .log_in_to_another_workspace()
-        .await
-        .create_key("Eve's integration")
-        .await;
+    let (ours, ours_too, theirs) = two_workspaces(&app).await;
     let digest = |key: &str| PlainKey::parse(key).unwrap().digest().0.to_vec();
     let unknown = PlainKey::generate().digest().0.to_vec();
     let wanted = [digest(&ours), unknown, digest(&theirs), digest(&ours_too)];

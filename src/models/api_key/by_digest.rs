@@ -102,13 +102,9 @@ pub fn gates_by_previous_digests(
     let c = match conn {
         DbConnection::Postgresql(c) => c,
         DbConnection::Sqlite(_) => {
-            let mut found = Vec::with_capacity(hashes.len());
-            for hash in hashes {
-                if let Some(key) = by_column!(conn, api_keys::previous_hash, hash, KeyGate)? {
-                    found.push((hash.to_vec(), key));
-                }
-            }
-            return Ok(found);
+            return each_digest(conn, hashes, |conn, hash| {
+                by_column!(conn, api_keys::previous_hash, hash, KeyGate)
+            });
         }
     };
     let Some((first, rest)) = hashes.split_first() else {
@@ -125,4 +121,20 @@ pub fn gates_by_previous_digests(
         query = query.or_filter(api_keys::previous_hash.eq(*hash));
     }
     query.load(c)
+}
+
+/// For SQLite, where a statement costs no round trip: `find` for each digest of `hashes`
+/// in turn (a statement cached by its type), and each row found beside its digest.
+pub fn each_digest<R>(
+    conn: &mut DbConnection,
+    hashes: &[&[u8]],
+    mut find: impl FnMut(&mut DbConnection, &[u8]) -> QueryResult<Option<R>>,
+) -> QueryResult<Vec<(Vec<u8>, R)>> {
+    let mut found = Vec::with_capacity(hashes.len());
+    for hash in hashes {
+        if let Some(row) = find(conn, hash)? {
+            found.push((hash.to_vec(), row));
+        }
+    }
+    Ok(found)
 }

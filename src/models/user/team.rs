@@ -7,7 +7,7 @@ use time::PrimitiveDateTime;
 use crate::db::DbConnection;
 use crate::db::schema::{api_keys, users, workspaces};
 use crate::domain::Role;
-use crate::models::api_key::{FoundWith, KeyGate};
+use crate::models::api_key::{FoundWith, KeyGate, each_digest};
 
 /// A member as the API's team shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
@@ -110,13 +110,11 @@ pub fn teams_with_keys(
     let c = match conn {
         DbConnection::Postgresql(c) => c,
         DbConnection::Sqlite(_) => {
-            let mut found = Vec::with_capacity(key_hashes.len());
-            for hash in key_hashes {
-                if let Some((key, team)) = team_with_key(conn, hash)? {
-                    found.push((hash.to_vec(), key, team));
-                }
-            }
-            return Ok(found);
+            let found = each_digest(conn, key_hashes, team_with_key)?;
+            return Ok(found
+                .into_iter()
+                .map(|(hash, (key, team))| (hash, key, team))
+                .collect());
         }
     };
     let Some((first, rest)) = key_hashes.split_first() else {
