@@ -254,6 +254,9 @@ pub async fn remove_lead(
             let email = parse_email(&email)?;
             let remove = super::one_of(&query, "action", &["remove"])?.is_some();
             conn.transaction(|conn| {
+                // First: on SQLite a transaction that read before its first write fails
+                // at once if another writer committed meanwhile (the usage flush, say).
+                workspace::lock_for_writing(conn, key.workspace_id)?;
                 let campaign = campaign::find(conn, key.workspace_id, &campaign_id)?
                     .ok_or_else(campaign_not_found)?;
                 let mut found = lead::find_in_campaign(conn, campaign.id, email.as_str())?

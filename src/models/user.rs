@@ -66,6 +66,21 @@ pub fn insert(conn: &mut DbConnection, new: &NewUser<'_>) -> QueryResult<i32> {
         .get_result(conn)
 }
 
+/// Call first in a transaction that adds a user after checking who exists and has no
+/// workspace to lock (a new workspace and its first admin): such transactions then run
+/// one at a time, so two first-run setups cannot both find that no user exists.
+/// PostgreSQL locks the users table against other writers until the transaction ends;
+/// SQLite takes its write lock before anything is read (`db::write_first`).
+pub fn lock_for_adding(conn: &mut DbConnection) -> QueryResult<()> {
+    use diesel::connection::SimpleConnection;
+    match conn {
+        DbConnection::Postgresql(c) => {
+            c.batch_execute("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+        }
+        DbConnection::Sqlite(_) => crate::db::write_first(conn),
+    }
+}
+
 pub fn any_exists(conn: &mut DbConnection) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(users::table.select(users::id))).get_result(conn)
 }

@@ -304,6 +304,7 @@ pub fn create_reset(
     digest: &LinkDigest,
 ) -> Result<Option<i32>, DbError> {
     conn.transaction(|conn| {
+        crate::db::write_first(conn)?;
         let Some(owner) = user::find_by_email(conn, email)? else {
             return Ok(None);
         };

@@ -33,6 +33,7 @@ pub fn create_with_admin(
     only_if_first: bool,
 ) -> Result<(i32, i32), CreateError> {
     conn.transaction(|conn| {
+        user::lock_for_adding(conn)?;
         if only_if_first && user::any_exists(conn)? {
             return Err(CreateError::SetupClosed);
         }

@@ -67,3 +67,4 @@ mod two_factor_settings;
 mod webhooks;
 mod webhooks_page;
 mod webhooks_restart;
+mod writers_wait;
