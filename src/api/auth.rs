@@ -152,7 +152,7 @@ impl ApiCall {
             Some(wanted),
             move |state, candidate, conn, batch| {
                 let now = db::now();
-                match batch.get::<L>(&candidate.digest) {
+                match batch.take::<L>(&candidate.digest) {
                     Some(Some((key, read))) => {
                         let key = admit(candidate, standing::judge(key, false, now));
                         counted(state, candidate, key, |_| Ok(read))
@@ -173,14 +173,14 @@ impl ApiCall {
     /// the rate-limit headers.
     async fn serve<T, W>(self, hop: Hop, wanted: Option<Wanted>, work: W) -> Result<T, ApiError>
     where
-        W: FnOnce(&AppState, &KeyCandidate, &mut DbConnection, &Prefetched) -> Checked<T>
+        W: FnOnce(&AppState, &KeyCandidate, &mut DbConnection, &mut Prefetched) -> Checked<T>
             + Send
             + 'static,
         T: Send + 'static,
     {
         let state = self.state.clone();
         let candidate = self.candidate;
-        let work = move |conn: &mut DbConnection, found: &Prefetched| {
+        let work = move |conn: &mut DbConnection, found: &mut Prefetched| {
             work(&state, &candidate, conn, found)
         };
         // On PostgreSQL only joined reads batch: others would wait on each other's round trips.
@@ -191,8 +191,8 @@ impl ApiCall {
             super::read_batch::read(&self.state, wanted, work).await?
         } else {
             db::with_connection(&self.state.pool, move |conn| {
-                let found = Prefetched::find(conn, wanted.as_ref());
-                Ok::<_, ApiError>(work(conn, &found))
+                let mut found = Prefetched::find(conn, wanted.as_ref());
+                Ok::<_, ApiError>(work(conn, &mut found))
             })
             .await??
         };

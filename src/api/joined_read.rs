@@ -27,8 +27,8 @@ use crate::models::api_key::{self, FoundWith, KeyGate};
 
 /// A read that can be joined to the caller's key's row.
 pub trait JoinedRead: 'static {
-    /// What the read finds beside the key: each request that presented the key gets a
-    /// copy.
+    /// What the read finds beside the key: the last request that presented the key
+    /// takes it, each other one a copy.
     type Data: Clone + Send + 'static;
 
     /// Each key whose current secret's digest is among `digests`, with that digest and
@@ -37,7 +37,14 @@ pub trait JoinedRead: 'static {
 }
 
 /// What a kind of read found, by digest, its data type erased.
-type Found = HashMap<Vec<u8>, (KeyGate, Box<dyn Any + Send>)>;
+type Found = HashMap<Vec<u8>, Row>;
+
+/// A key and its data as a lookup found them (until the last request that wanted them
+/// takes them), and how many of the batch's requests that presented it have yet to.
+struct Row {
+    found: Option<(KeyGate, Box<dyn Any + Send>)>,
+    wanters: usize,
+}
 
 /// A kind of read's lookup, its data type erased.
 type Find = fn(&mut DbConnection, &[&[u8]]) -> QueryResult<Found>;
@@ -45,9 +52,16 @@ type Find = fn(&mut DbConnection, &[&[u8]]) -> QueryResult<Found>;
 fn find_erased<L: JoinedRead>(conn: &mut DbConnection, digests: &[&[u8]]) -> QueryResult<Found> {
     Ok(L::find(conn, digests)?
         .into_iter()
-        .map(|(digest, key, data)| (digest, (key, Box::new(data) as Box<dyn Any + Send>)))
+        .map(|(digest, key, data)| {
+            let data = Box::new(data) as Box<dyn Any + Send>;
+            let found = Some((key, data));
+            (digest, Row { found, wanters: 0 })
+        })
         .collect())
 }
+
+/// A kind of read's distinct digests, each with how many requests wanted it.
+type Wanters<'a> = Vec<(&'a [u8], usize)>;
 
 /// One request's wish: the read of kind `L` for the key whose current secret has
 /// `digest`.
@@ -80,24 +94,33 @@ pub struct Prefetched {
 impl Prefetched {
     /// Runs each kind's lookup once, for the distinct digests wanted of it.
     pub fn find<'a>(conn: &mut DbConnection, wanted: impl IntoIterator<Item = &'a Wanted>) -> Self {
-        let mut kinds: Vec<(TypeId, Find, Vec<&[u8]>)> = Vec::new();
+        let mut kinds: Vec<(TypeId, Find, Wanters)> = Vec::new();
         for wish in wanted {
             let digest = &wish.digest.0[..];
-            match kinds.iter_mut().find(|(kind, ..)| *kind == wish.kind) {
-                Some((_, _, digests)) if digests.contains(&digest) => {}
-                Some((_, _, digests)) => digests.push(digest),
-                None => kinds.push((wish.kind, wish.find, vec![digest])),
+            let digests = match kinds.iter_mut().find(|(kind, ..)| *kind == wish.kind) {
+                Some((_, _, digests)) => digests,
+                None => {
+                    kinds.push((wish.kind, wish.find, Vec::new()));
+                    &mut kinds.last_mut().expect("just pushed").2
+                }
+            };
+            match digests.iter_mut().find(|(seen, _)| *seen == digest) {
+                Some((_, wanters)) => *wanters += 1,
+                None => digests.push((digest, 1)),
             }
         }
         let mut found = HashMap::with_capacity(kinds.len());
         let mut unmatched: Vec<&[u8]> = Vec::new();
         for (kind, find, digests) in kinds {
-            let Some(rows) = looked_up("a joined API read", || find(conn, &digests)) else {
+            let asked: Vec<&[u8]> = digests.iter().map(|(digest, _)| *digest).collect();
+            let Some(mut rows) = looked_up("a joined API read", || find(conn, &asked)) else {
                 continue;
             };
-            for digest in digests {
-                if !rows.contains_key(digest) && !unmatched.contains(&digest) {
-                    unmatched.push(digest);
+            for (digest, wanters) in digests {
+                match rows.get_mut(digest) {
+                    Some(row) => row.wanters = wanters,
+                    None if !unmatched.contains(&digest) => unmatched.push(digest),
+                    None => {}
                 }
             }
             found.insert(kind, rows);
@@ -115,15 +138,28 @@ impl Prefetched {
 
     /// The key whose current secret has `digest`, with its data, as the read of kind `L`
     /// found it: `Some(None)` when no key's current secret has it, `None` when that read
-    /// did not run.
-    pub fn get<L: JoinedRead>(&self, digest: &KeyDigest) -> Option<Option<(KeyGate, L::Data)>> {
-        let found = self.found.get(&TypeId::of::<L>())?;
-        Some(found.get(&digest.0[..]).map(|(key, data)| {
-            let data = data
-                .downcast_ref::<L::Data>()
-                .expect("a kind of read's data is of the type its lookup returns");
+    /// did not run. Each request that wanted it takes it once: the last one takes the
+    /// row found, the others a copy; a request that comes after the last one (none does)
+    /// is left to read on its own.
+    pub fn take<L: JoinedRead>(
+        &mut self,
+        digest: &KeyDigest,
+    ) -> Option<Option<(KeyGate, L::Data)>> {
+        const TYPED: &str = "a kind of read's data is of the type its lookup returns";
+        let found = self.found.get_mut(&TypeId::of::<L>())?;
+        let Some(row) = found.get_mut(&digest.0[..]) else {
+            return Some(None);
+        };
+        row.wanters = row.wanters.saturating_sub(1);
+        let (key, data) = if row.wanters > 0 {
+            let (key, data) = row.found.as_ref()?;
+            let data = data.downcast_ref::<L::Data>().expect(TYPED);
             (key.clone(), data.clone())
-        }))
+        } else {
+            let (key, data) = row.found.take()?;
+            (key, *data.downcast::<L::Data>().expect(TYPED))
+        };
+        Some(Some((key, data)))
     }
 
     /// `standing::gate_previous` for a digest that a kind of read looked up and found no

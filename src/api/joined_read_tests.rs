@@ -80,7 +80,7 @@ impl JoinedRead for Panicking {
 }
 
 #[test]
-fn each_kind_is_looked_up_once_for_the_distinct_digests_and_each_request_gets_its_own_copy() {
+fn each_kind_is_looked_up_once_for_the_distinct_digests_and_each_request_takes_its_row_once() {
     let mut conn = in_memory();
     let wanted = [
         Wanted::new::<Names>(digest(1)),
@@ -89,7 +89,7 @@ fn each_kind_is_looked_up_once_for_the_distinct_digests_and_each_request_gets_it
         Wanted::new::<Names>(digest(7)),
         Wanted::new::<Failing>(digest(1)),
     ];
-    let found = Prefetched::find(&mut conn, &wanted);
+    let mut found = Prefetched::find(&mut conn, &wanted);
     let asked = NAMES_ASKED.take();
     assert_eq!(
         asked,
@@ -97,26 +97,30 @@ fn each_kind_is_looked_up_once_for_the_distinct_digests_and_each_request_gets_it
         "one call, each digest once"
     );
 
-    let (first, team) = found.get::<Names>(&digest(1)).unwrap().unwrap();
+    let (first, team) = found.take::<Names>(&digest(1)).unwrap().unwrap();
     assert_eq!((first.id, team.as_str()), (1, "team 1"));
-    let (again, team) = found.get::<Names>(&digest(1)).unwrap().unwrap();
+    let (again, team) = found.take::<Names>(&digest(1)).unwrap().unwrap();
     assert_eq!(
         (again.id, team.as_str()),
         (1, "team 1"),
         "a copy for each request"
     );
-    let (second, team) = found.get::<Names>(&digest(2)).unwrap().unwrap();
+    assert!(
+        found.take::<Names>(&digest(1)).is_none(),
+        "taken by both requests that wanted it: a third would read on its own"
+    );
+    let (second, team) = found.take::<Names>(&digest(2)).unwrap().unwrap();
     assert_eq!((second.workspace_id, team.as_str()), (20, "team 2"));
     assert!(
-        found.get::<Names>(&digest(7)).unwrap().is_none(),
+        found.take::<Names>(&digest(7)).unwrap().is_none(),
         "looked up, no key's current secret"
     );
     assert!(
-        found.get::<Failing>(&digest(1)).is_none(),
+        found.take::<Failing>(&digest(1)).is_none(),
         "a failed lookup leaves each request to read on its own"
     );
     assert!(
-        found.get::<Panicking>(&digest(1)).is_none(),
+        found.take::<Panicking>(&digest(1)).is_none(),
         "a kind nobody wanted was not looked up"
     );
 }
@@ -124,8 +128,8 @@ fn each_kind_is_looked_up_once_for_the_distinct_digests_and_each_request_gets_it
 #[test]
 fn a_lookup_that_panics_leaves_its_requests_to_read_on_their_own() {
     let mut conn = in_memory();
-    let found = Prefetched::find(&mut conn, &[Wanted::new::<Panicking>(digest(3))]);
-    assert!(found.get::<Panicking>(&digest(3)).is_none());
+    let mut found = Prefetched::find(&mut conn, &[Wanted::new::<Panicking>(digest(3))]);
+    assert!(found.take::<Panicking>(&digest(3)).is_none());
 }
 
 #[test]

@@ -29,7 +29,7 @@ use crate::db::{self, DbConnection};
 
 /// One request's reads, given what the batch's joined reads found. It is given no
 /// connection when none could be had.
-type Job = Box<dyn FnOnce(Option<&mut DbConnection>, &Prefetched) + Send>;
+type Job = Box<dyn FnOnce(Option<&mut DbConnection>, &mut Prefetched) + Send>;
 
 /// Reads waiting on this worker, with the address of the application they belong to
 /// (a test thread may serve several, each with its own database) and the joined read
@@ -53,7 +53,7 @@ pub async fn read<T, F>(
     reads: F,
 ) -> Result<T, ApiError>
 where
-    F: FnOnce(&mut DbConnection, &Prefetched) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &mut Prefetched) -> Result<T, ApiError> + Send + 'static,
     T: Send + 'static,
 {
     let (answer, answered) = tokio::sync::oneshot::channel();
@@ -112,8 +112,8 @@ async fn run_waiting(state: web::Data<AppState>) {
         Ok(mut conn) => run_in_one_snapshot(&mut conn, batch),
         Err(cause) => {
             tracing::error!(cause = ?cause, "database unavailable");
-            let none = Prefetched::default();
-            batch.into_iter().for_each(|w| (w.job)(None, &none));
+            let mut none = Prefetched::default();
+            batch.into_iter().for_each(|w| (w.job)(None, &mut none));
         }
     });
     // Each job answers for itself, even when it panics, so there is nothing to report.
@@ -122,10 +122,10 @@ async fn run_waiting(state: web::Data<AppState>) {
 
 /// Runs the batch's joined reads, then each job's reads, in order.
 fn run_batch(conn: &mut DbConnection, batch: Vec<Waiting>) {
-    let prefetched = Prefetched::find(conn, batch.iter().filter_map(|w| w.wanted.as_ref()));
+    let mut prefetched = Prefetched::find(conn, batch.iter().filter_map(|w| w.wanted.as_ref()));
     batch
         .into_iter()
-        .for_each(|w| (w.job)(Some(conn), &prefetched));
+        .for_each(|w| (w.job)(Some(conn), &mut prefetched));
 }
 
 /// As `run_batch`, in one read transaction; should the transaction not begin, the batch
