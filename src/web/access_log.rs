@@ -24,10 +24,7 @@ pub async fn log_request(
         .map(|state| state.metrics.clone());
     let method = req.method().clone();
     let target = redact_target(req.path(), req.query_string());
-    let peer = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_default();
+    let peer = req.peer_addr().map(|a| a.ip());
     let response = next.call(req).await;
     let (status, pattern) = match &response {
         Ok(res) => (res.status().as_u16(), res.request().match_pattern()),
@@ -44,8 +41,9 @@ pub async fn log_request(
         %method,
         %target,
         status,
-        peer = %peer,
-        ms = took.as_secs_f64() * 1000.0,
+        peer = %Peer(peer),
+        // Milliseconds to the microsecond: "ms=1.680", not every digit of the float.
+        ms = %format_args!("{:.3}", took.as_secs_f64() * 1000.0),
         "request"
     );
     response
@@ -103,5 +101,17 @@ mod tests {
             "/a?x=kd_[redacted]&api_key=[redacted]"
         );
         assert_eq!(redact_target("/healthz", ""), "/healthz");
+    }
+}
+
+/// The client's address as logged: nothing when the connection has none (a Unix socket).
+struct Peer(Option<std::net::IpAddr>);
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => Ok(()),
+        }
     }
 }

@@ -101,6 +101,12 @@ async fn a_key_sent_in_any_form_never_reaches_the_log(app: TestApp) {
         logs,
         "no percent-encoded key is logged"
     );
+    // Each line: the request, its answer, the client and the time to the microsecond.
+    let line = regex::Regex::new(
+        r"(?m) request method=GET target=/api/team\?case=basic-user status=200 peer=127\.0\.0\.1 ms=\d+\.\d{3}$",
+    )
+    .unwrap();
+    assert!(line.is_match(&logs), "{logs}");
 }
 
 on_both_databases!(in_a_child_process: invite_and_reset_tokens_never_reach_the_log);
