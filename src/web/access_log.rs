@@ -49,6 +49,18 @@ pub async fn log_request(
     response
 }
 
+/// The client's address as logged: nothing when the connection has none (a Unix socket).
+struct Peer(Option<std::net::IpAddr>);
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => Ok(()),
+        }
+    }
+}
+
 /// The path and query, percent-decoded and with every key-shaped token replaced,
 /// whatever parameter carries it and however often it was encoded (see `crate::redact`);
 /// the value of a parameter named like a secret is not logged even when it is not a key.
@@ -101,17 +113,5 @@ mod tests {
             "/a?x=kd_[redacted]&api_key=[redacted]"
         );
         assert_eq!(redact_target("/healthz", ""), "/healthz");
-    }
-}
-
-/// The client's address as logged: nothing when the connection has none (a Unix socket).
-struct Peer(Option<std::net::IpAddr>);
-
-impl std::fmt::Display for Peer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(ip) => ip.fmt(f),
-            None => Ok(()),
-        }
     }
 }
