@@ -16,22 +16,10 @@ async fn leads_are_added_found_and_removed_with_activities(app: TestApp) {
         key: app.set_up_with_key().await,
         app: &app,
     };
-    let (_, campaign) = api
-        .call(
-            Method::POST,
-            "/api/campaigns",
-            Some(json!({"name": "Launch"})),
-        )
-        .await;
-    let (_, other) = api
-        .call(
-            Method::POST,
-            "/api/campaigns",
-            Some(json!({"name": "Follow-up"})),
-        )
-        .await;
-    let cam = campaign["_id"].as_str().unwrap();
-    let other_cam = other["_id"].as_str().unwrap();
+    let cam = api.create_campaign("Launch").await;
+    let cam = cam.as_str();
+    let other_cam = api.create_campaign("Follow-up").await;
+    let other_cam = other_cam.as_str();
 
     let (status, lead) = api
         .call(Method::POST, &format!("/api/campaigns/{cam}/leads/Ada%40Example.com"), Some(json!({"firstName": "Ada", "lastName": "Lovelace", "companyName": "Engines", "companySize": 50})))

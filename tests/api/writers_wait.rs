@@ -12,7 +12,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use keydesk::db::schema::{users, workspaces};
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::*;
 use crate::on_both_databases;
@@ -47,63 +47,70 @@ async fn while_another_writer_commits<F: Future>(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_api_writes_wait_for_another_writer() {
-    let app = spawn_app(Backend::Sqlite)
-        .await
-        .expect("SQLite is always available");
+    let app = spawn_app_with(Backend::Sqlite, |config| {
+        config.webhooks.allow_private = true
+    })
+    .await
+    .expect("SQLite is always available");
     let api = Api {
         key: app.set_up_with_key().await,
         app: &app,
     };
-    let (_, campaign) = api
-        .call(
-            Method::POST,
-            "/api/campaigns",
-            Some(json!({"name": "Launch"})),
-        )
-        .await;
-    let cam = campaign["_id"].as_str().unwrap().to_string();
-    let hold = Duration::from_millis(300);
-    let writes = [
-        (
-            Method::POST,
-            format!("/api/campaigns/{cam}/leads/ada%40example.com"),
-        ),
-        (
-            Method::POST,
-            format!("/api/campaigns/{cam}/leads/bob%40example.com"),
-        ),
-        (
-            Method::POST,
-            format!("/api/leads/pause/ada%40example.com?campaignId={cam}"),
-        ),
-        (
-            Method::POST,
-            format!("/api/leads/start/ada%40example.com?campaignId={cam}"),
-        ),
-        (
-            Method::DELETE,
-            format!("/api/campaigns/{cam}/leads/ada%40example.com"),
-        ),
-        (
-            Method::DELETE,
-            format!("/api/campaigns/{cam}/leads/bob%40example.com?action=remove"),
-        ),
-        (
-            Method::POST,
-            "/api/unsubscribes/carol%40example.com".to_string(),
-        ),
-        (
-            Method::DELETE,
-            "/api/unsubscribes/carol%40example.com".to_string(),
-        ),
-    ];
-    for (method, path) in writes {
-        let (status, body) =
-            while_another_writer_commits(&app, hold, api.call(method.clone(), &path, None)).await;
-        assert_eq!(status, StatusCode::OK, "{method} {path}: {body}");
-    }
+    // Every write of the API, each while another connection writes.
+    let write = |method: Method, path: String, body: Option<Value>| {
+        let api = &api;
+        let app = &app;
+        async move {
+            let hold = Duration::from_millis(300);
+            let call = api.call(method.clone(), &path, body);
+            let (status, answer) = while_another_writer_commits(app, hold, call).await;
+            assert_eq!(status, StatusCode::OK, "{method} {path}: {answer}");
+            answer
+        }
+    };
+    let made = write(
+        Method::POST,
+        "/api/campaigns".into(),
+        Some(json!({"name": "Launch"})),
+    );
+    let cam = made.await["_id"].as_str().unwrap().to_string();
+    let leads = format!("/api/campaigns/{cam}/leads");
+    write(Method::POST, format!("{leads}/ada%40example.com"), None).await;
+    write(
+        Method::POST,
+        leads.clone(),
+        Some(json!({"email": "bob@example.com"})),
+    )
+    .await;
+    let ada_in_launch = format!("ada%40example.com?campaignId={cam}");
+    write(
+        Method::POST,
+        format!("/api/leads/pause/{ada_in_launch}"),
+        None,
+    )
+    .await;
+    write(
+        Method::POST,
+        format!("/api/leads/start/{ada_in_launch}"),
+        None,
+    )
+    .await;
+    write(Method::DELETE, format!("{leads}/ada%40example.com"), None).await;
+    write(
+        Method::DELETE,
+        format!("{leads}/bob%40example.com?action=remove"),
+        None,
+    )
+    .await;
+    let carol = "/api/unsubscribes/carol%40example.com";
+    write(Method::POST, carol.into(), None).await;
+    write(Method::DELETE, carol.into(), None).await;
+    let target = json!({"targetUrl": format!("{}/hook", app.address)});
+    let hook = write(Method::POST, "/api/hooks".into(), Some(target)).await;
+    let hook = hook["_id"].as_str().unwrap().to_string();
+    write(Method::DELETE, format!("/api/hooks/{hook}"), None).await;
 
-    // What the writes did is there: ada unsubscribed, bob removed, carol listed no more.
+    // What the writes did is there: ada unsubscribed, bob removed, carol and the hook gone.
     let (_, ada) = api
         .call(Method::GET, "/api/leads/ada%40example.com", None)
         .await;
@@ -116,6 +123,8 @@ async fn sqlite_api_writes_wait_for_another_writer() {
         .call(Method::GET, "/api/unsubscribes/carol%40example.com", None)
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, hooks) = api.call(Method::GET, "/api/hooks", None).await;
+    assert_eq!(hooks, json!([]));
     let (_, activities) = api.call(Method::GET, "/api/activities", None).await;
     let kinds: Vec<&str> = activities
         .as_array()

@@ -85,6 +85,16 @@ impl Api<'_> {
         }
         status_and_json(request.send().await.unwrap()).await
     }
+
+    /// Creates a campaign named `name` through the API; its id.
+    pub async fn create_campaign(&self, name: &str) -> String {
+        let body = Some(serde_json::json!({ "name": name }));
+        let (status, created) = self
+            .call(reqwest::Method::POST, "/api/campaigns", body)
+            .await;
+        assert_eq!(status, StatusCode::OK, "{created}");
+        created["_id"].as_str().unwrap().to_string()
+    }
 }
 
 /// Status and JSON body (`null` if none) of a response.
