@@ -60,6 +60,10 @@ pub(super) fn operation(
         error("No key, a malformed key, or an unknown, revoked or expired key."),
     );
     responses.insert("429".into(), error("Rate limit exceeded; see Retry-After."));
+    responses.insert(
+        "503".into(),
+        error("The database cannot be reached right now; try again after Retry-After."),
+    );
     for (code, description) in errors {
         responses.insert((*code).into(), error(description));
     }

@@ -82,7 +82,7 @@ async fn the_openapi_document_and_the_docs_describe_the_new_operations(app: Test
                 "{method} {path} takes {parameter}: {names:?}"
             );
         }
-        for status in statuses.iter().chain(&["401", "403", "429"]) {
+        for status in statuses.iter().chain(&["401", "403", "429", "503"]) {
             assert!(
                 op["responses"][status].is_object(),
                 "{method} {path} answers {status}"

@@ -254,7 +254,7 @@ async fn the_docs_and_the_openapi_document_describe_verification(app: TestApp) {
     );
     let mut statuses: Vec<&String> = op["responses"].as_object().unwrap().keys().collect();
     statuses.sort();
-    assert_eq!(statuses, ["200", "400", "401", "403", "429"]);
+    assert_eq!(statuses, ["200", "400", "401", "403", "429", "503"]);
     assert_eq!(op["x-keydesk-scope"], "keys:verify");
     let answer = &doc["components"]["schemas"]["Verification"];
     assert_eq!(
