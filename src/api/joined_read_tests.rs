@@ -103,7 +103,7 @@ fn each_kind_is_looked_up_once_for_the_distinct_digests_and_each_request_takes_i
     assert_eq!(
         (again.id, team.as_str()),
         (1, "team 1"),
-        "a copy for each request"
+        "the row again for the other request that wanted it"
     );
     assert!(
         found.take::<Names>(&digest(1)).is_none(),
