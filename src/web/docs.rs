@@ -306,6 +306,8 @@ struct ApiDocsTemplate {
     verify_placeholder: &'static str,
     limit: u32,
     window_secs: u64,
+    /// The instances share one budget per key (in Redis).
+    shared_limit: bool,
     examples: Vec<RenderedExample>,
     scopes: Vec<ScopeRow>,
     unserved: &'static [Unserved],
@@ -329,6 +331,7 @@ async fn api_docs(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         verify_placeholder: VERIFY_PLACEHOLDER,
         limit: state.config.rate_limit_requests,
         window_secs: state.config.rate_limit_window.as_secs(),
+        shared_limit: state.rate_limiter.uses_redis(),
     })
 }
 

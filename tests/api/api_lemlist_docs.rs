@@ -94,6 +94,14 @@ async fn the_openapi_document_and_the_docs_describe_the_new_operations(app: Test
             "/docs/api lists {shown}"
         );
     }
+    // The limit as the server counts it: a sliding window, on this instance alone.
+    for said in [
+        "at most <strong>20 requests in any 2 seconds</strong>",
+        "counted <strong>per server instance</strong>",
+        "On a 429 or a 503 only",
+    ] {
+        assert!(docs.contains(said), "/docs/api says {said}");
+    }
     assert!(doc["components"]["schemas"]["Activity"]["properties"]["metaData"].is_object());
     assert!(doc["components"]["schemas"]["CampaignPage"]["properties"]["pagination"].is_object());
     for example in [

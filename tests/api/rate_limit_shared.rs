@@ -110,6 +110,13 @@ async fn two_instances_draw_on_one_budget(backend: Backend) {
         "the other instance draws on the same spent budget",
     )
     .await;
+    let docs = b.get_html("/docs/api").await;
+    for said in [
+        "at most <strong>20 requests in any 200 seconds</strong>",
+        "draws on <strong>one budget per key</strong>",
+    ] {
+        assert!(docs.contains(said), "/docs/api says {said}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
