@@ -5,6 +5,7 @@ pub mod access_requests;
 pub mod invitations;
 pub mod key_expiry;
 pub mod key_policy;
+pub mod key_writes;
 pub mod leaver_keys;
 pub mod two_factor;
 pub mod webhooks;

@@ -19,6 +19,7 @@ on_both_databases!(
     mutual_removals_on_two_instances_always_leave_an_admin,
     one_key_deleted_from_two_instances_at_once_is_audited_once,
     parallel_guesses_on_two_instances_get_no_more_than_the_limit_of_checks,
+    a_key_generated_while_access_is_turned_off_never_works,
 );
 
 /// Ada (admin, first instance) and Xavier (admin, second instance on the same database).
@@ -246,5 +247,51 @@ async fn parallel_guesses_on_two_instances_get_no_more_than_the_limit_of_checks(
         ),
         (4, 20),
         "1 failure + 24 guesses over two instances: only 4 more reach the password check"
+    );
+}
+
+/// A member generates a key while an admin turns their API access off with "Disable
+/// them", both sent at once: whichever the database serializes first, no key of the
+/// member works afterwards (made and then disabled, or refused).
+async fn a_key_generated_while_access_is_turned_off_never_works(app: TestApp) {
+    app.set_up().await;
+    app.add_member("Mia Member", "mia@example.com", "member", true)
+        .await;
+    let mia = app.log_in_as("mia@example.com").await;
+    let mia_id = app.member_id("mia@example.com").await;
+    let access = format!("/settings/team/members/{mia_id}/api-access");
+    let (mut made, mut refused) = (0, 0);
+    for round in 0..ROUNDS {
+        let (form, team) = tokio::join!(
+            mia.get_html("/settings/integrations/keys/new"),
+            app.get_html("/settings/team")
+        );
+        let token = form_token(&form);
+        let name = format!("Mia {round}");
+        let fields = [("name", name.as_str()), ("form_token", token.as_str())];
+        let (generated, turned_off) = tokio::join!(
+            mia.submit(&form, "/settings/integrations/keys", &fields),
+            app.submit(&team, &access, &[("enabled", "false"), ("keys", "disable")]),
+        );
+        assert_eq!(turned_off.status(), StatusCode::SEE_OTHER, "round {round}");
+        match generated.status() {
+            StatusCode::OK => {
+                let key = revealed_key(&generated.text().await.unwrap());
+                assert_eq!(
+                    app.team_status(&key).await,
+                    StatusCode::UNAUTHORIZED,
+                    "round {round}: a key made before the change was disabled by it"
+                );
+                made += 1;
+            }
+            StatusCode::FORBIDDEN => refused += 1,
+            other => panic!("round {round}: Generate answered {other}"),
+        }
+        let team = app.get_html("/settings/team").await;
+        let restored = app.submit(&team, &access, &[("enabled", "true")]).await;
+        assert_eq!(restored.status(), StatusCode::SEE_OTHER, "round {round}");
+    }
+    eprintln!(
+        "{ROUNDS}/{ROUNDS} rounds left no working key ({made} made then disabled, {refused} refused)"
     );
 }

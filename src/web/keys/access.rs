@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use super::{key_scope, visible_key};
@@ -18,8 +17,8 @@ use crate::domain::scopes::{Level, Resource, Scopes};
 use crate::error::AppError;
 use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::{self, Action, key_label};
-use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::use_cases::key_writes;
 use crate::web::form::FieldErrors;
 
 /// One radio of a resource's choice.
@@ -197,13 +196,16 @@ pub async fn change_access(
         );
     };
     let scope = key_scope(&viewer)?;
+    let user_id = viewer.user.id;
     let actor = viewer.actor();
     let key_id = key.id;
     let outcome = state
         .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<Changed, diesel::result::Error> {
-                    workspace::lock_for_writing(conn, scope.workspace_id)?;
+            Ok(key_writes::write(
+                conn,
+                scope.workspace_id,
+                user_id,
+                |conn, scope| -> Result<Changed, diesel::result::Error> {
                     let Some(key) = api_key::find_visible(conn, scope, key_id)? else {
                         return Ok(Changed::NotFound);
                     };
@@ -224,10 +226,11 @@ pub async fn change_access(
                         ),
                     )?;
                     Ok(Changed::Access { name: key.name })
-                })?,
-            )
+                },
+            )?)
         })
-        .await?;
+        .await?
+        .ok_or(AppError::Forbidden)?;
     match outcome {
         Changed::NotFound => return Err(AppError::NotFound),
         Changed::Nothing => {}

@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 use time::Duration;
 
@@ -24,8 +23,9 @@ use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, NewApiKey};
 use crate::models::audit::{self, Action, key_label};
-use crate::models::{form_nonce, key_policy, workspace};
+use crate::models::{form_nonce, key_policy};
 use crate::templates::{PageContext, SettingsTab, render_with_status};
+use crate::use_cases::key_writes;
 use crate::web::form::FieldErrors;
 
 /// Keys a workspace may hold.
@@ -196,10 +196,11 @@ pub async fn create_key(
     let note_kept = note.clone();
     let outcome = state
         .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<Created, diesel::result::Error> {
-                    // One writer per workspace: the 500-key limit and the name check hold.
-                    workspace::lock_for_writing(conn, scope.workspace_id)?;
+            Ok(key_writes::write(
+                conn,
+                scope.workspace_id,
+                user_id,
+                |conn, scope| -> Result<Created, diesel::result::Error> {
                     // A resubmission is recognised first (its key now holds the name);
                     // the token is only spent once the key is made, so a form refused
                     // for its name or the limit can be corrected and sent again.
@@ -264,14 +265,14 @@ pub async fn create_key(
                         &detail,
                     )?;
                     Ok(Created::Key)
-                })?,
-            )
+                },
+            )?)
         })
         .await;
     let outcome = match outcome {
         // Two submissions racing on the name's unique index: same answer as the check.
         Err(AppError::Internal(e)) if is_unique_violation(&e) => Created::NameTaken,
-        other => other?,
+        other => other?.ok_or(AppError::Forbidden)?,
     };
     match outcome {
         Created::Key => reveal(&RevealTemplate {

@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 
 use super::{key_scope, visible_key};
 use crate::app::AppState;
@@ -13,8 +12,8 @@ use crate::domain::api_key::masked;
 use crate::error::AppError;
 use crate::models::api_key;
 use crate::models::audit::{self, Action, key_label};
-use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::use_cases::key_writes;
 
 #[derive(Template)]
 #[template(path = "keys/disable.html")]
@@ -78,13 +77,16 @@ async fn switch(
     disable: bool,
 ) -> Result<String, AppError> {
     let scope = key_scope(viewer)?;
+    let user_id = viewer.user.id;
     let actor = viewer.actor();
     let by = viewer.user.name.clone();
     state
         .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<Option<String>, diesel::result::Error> {
-                    workspace::lock_for_writing(conn, scope.workspace_id)?;
+            Ok(key_writes::write(
+                conn,
+                scope.workspace_id,
+                user_id,
+                |conn, scope| -> Result<Option<String>, diesel::result::Error> {
                     let Some(key) = api_key::find_visible(conn, scope, id)? else {
                         return Ok(None);
                     };
@@ -108,9 +110,10 @@ async fn switch(
                         )?;
                     }
                     Ok(Some(key.name))
-                })?,
-            )
+                },
+            )?)
         })
         .await?
+        .ok_or(AppError::Forbidden)?
         .ok_or(AppError::NotFound)
 }

@@ -3,7 +3,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 use time::Duration;
 
@@ -17,8 +16,9 @@ use crate::error::AppError;
 use crate::format;
 use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::{self, Action, key_label};
-use crate::models::{key_policy, workspace};
+use crate::models::key_policy;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::use_cases::key_writes;
 use crate::web::form::FieldErrors;
 
 #[derive(Default, Deserialize)]
@@ -137,6 +137,7 @@ pub async fn rename_key(
         return Ok(see_other("/settings/integrations"));
     }
     let scope = key_scope(&viewer)?;
+    let user_id = viewer.user.id;
     let actor = viewer.actor();
     let (key_id, old_name, last4, old_note) = (
         key.id,
@@ -147,9 +148,11 @@ pub async fn rename_key(
     let new_name = name.clone();
     let outcome = state
         .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<Renamed, diesel::result::Error> {
-                    workspace::lock_for_writing(conn, scope.workspace_id)?;
+            Ok(key_writes::write(
+                conn,
+                scope.workspace_id,
+                user_id,
+                |conn, scope| -> Result<Renamed, diesel::result::Error> {
                     let policy = key_policy::of(conn, scope.workspace_id)?;
                     if policy.check_note(note.as_str()).is_err() {
                         return Ok(Renamed::OutOfPolicy(policy));
@@ -181,10 +184,11 @@ pub async fn rename_key(
                         &changes.join("; "),
                     )?;
                     Ok(Renamed::Done)
-                })?,
-            )
+                },
+            )?)
         })
-        .await?;
+        .await?
+        .ok_or(AppError::Forbidden)?;
     match outcome {
         Renamed::Done => {
             viewer.session.set_flash(format!("Saved \"{name}\"."))?;
@@ -272,13 +276,16 @@ pub async fn delete_key(
     id: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let scope = key_scope(&viewer)?;
+    let user_id = viewer.user.id;
     let id = id.into_inner();
     let actor = viewer.actor();
     let deleted = state
         .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<Option<String>, diesel::result::Error> {
-                    workspace::lock_for_writing(conn, scope.workspace_id)?;
+            Ok(key_writes::write(
+                conn,
+                scope.workspace_id,
+                user_id,
+                |conn, scope| -> Result<Option<String>, diesel::result::Error> {
                     let Some(key) = api_key::find_visible(conn, scope, id)? else {
                         return Ok(None);
                     };
@@ -294,10 +301,11 @@ pub async fn delete_key(
                         "Every integration using it lost access at once",
                     )?;
                     Ok(Some(key.name))
-                })?,
-            )
+                },
+            )?)
         })
         .await?
+        .ok_or(AppError::Forbidden)?
         .ok_or(AppError::NotFound)?;
     viewer.session.set_flash(format!(
         "Deleted \"{deleted}\". Integrations using it can no longer connect."

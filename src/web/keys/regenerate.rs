@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 use time::Duration;
 
@@ -20,8 +19,9 @@ use crate::error::AppError;
 use crate::format;
 use crate::models::api_key;
 use crate::models::audit::{self, Action, key_label};
-use crate::models::{form_nonce, key_policy, workspace};
+use crate::models::{form_nonce, key_policy};
 use crate::templates::{PageContext, SettingsTab, render_with_status};
+use crate::use_cases::key_writes;
 
 #[derive(Template)]
 #[template(path = "keys/regenerate.html")]
@@ -128,6 +128,7 @@ pub async fn regenerate_key(
     web::Form(form): web::Form<RegenerateForm>,
 ) -> Result<HttpResponse, AppError> {
     let scope = key_scope(&viewer)?;
+    let user_id = viewer.user.id;
     let id = id.into_inner();
     let grace_hours: i64 = match form.grace_hours.as_str() {
         "" | "0" => 0,
@@ -166,9 +167,11 @@ pub async fn regenerate_key(
     let nonce = token.to_string();
     let outcome = state
         .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<Regenerated, diesel::result::Error> {
-                    workspace::lock_for_writing(conn, scope.workspace_id)?;
+            Ok(key_writes::write(
+                conn,
+                scope.workspace_id,
+                user_id,
+                |conn, scope| -> Result<Regenerated, diesel::result::Error> {
                     let Some(key) = api_key::find_visible(conn, scope, id)? else {
                         return Ok(Regenerated::NotFound);
                     };
@@ -224,10 +227,11 @@ pub async fn regenerate_key(
                         name: key.name,
                         old_last4: key.last4,
                     })
-                })?,
-            )
+                },
+            )?)
         })
-        .await?;
+        .await?
+        .ok_or(AppError::Forbidden)?;
     match outcome {
         Regenerated::Done { name, old_last4 } => reveal(&RevealTemplate {
             ctx: PageContext::new(&viewer, "New secret", SettingsTab::Integrations)?,
