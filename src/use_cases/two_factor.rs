@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::domain::totp::{self, TotpSecret};
 use crate::models::audit::{self, Action, Actor};
 use crate::models::{recovery_code, user, workspace};
+use crate::use_cases::permitted;
 
 /// What a typed code turned out to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,10 +128,14 @@ pub fn disable(conn: &mut DbConnection, actor: &Actor, user_id: i32) -> QueryRes
     })
 }
 
-/// Sets the workspace's "Require two-factor authentication"; false if it already was so.
-pub fn set_requirement(conn: &mut DbConnection, actor: &Actor, on: bool) -> QueryResult<bool> {
-    conn.transaction(|conn| {
-        workspace::lock_for_writing(conn, actor.workspace_id)?;
+/// Sets the workspace's "Require two-factor authentication"; false if it already was so,
+/// `None` if the actor is no longer an admin.
+pub fn set_requirement(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    on: bool,
+) -> QueryResult<Option<bool>> {
+    permitted::as_admin(conn, actor.workspace_id, actor.user_id, |conn| {
         if workspace::find(conn, actor.workspace_id)?.require_two_factor == on {
             return Ok(false);
         }

@@ -305,7 +305,8 @@ async fn set_two_factor_requirement(
     let on = form.require;
     state
         .db(move |conn| Ok(use_case::set_requirement(conn, &actor, on)?))
-        .await?;
+        .await?
+        .ok_or(AppError::Forbidden)?;
     viewer.session.set_flash(if on {
         "Two-factor authentication is now required for everyone in the workspace."
     } else {

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::{self, Action, key_label};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
-use crate::use_cases::key_writes;
+use crate::use_cases::permitted;
 use crate::web::form::FieldErrors;
 
 /// One radio of a resource's choice.
@@ -201,7 +201,7 @@ pub async fn change_access(
     let key_id = key.id;
     let outcome = state
         .db(move |conn| {
-            Ok(key_writes::write(
+            Ok(permitted::keys(
                 conn,
                 scope.workspace_id,
                 user_id,

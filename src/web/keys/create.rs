@@ -25,7 +25,7 @@ use crate::models::api_key::{self, NewApiKey};
 use crate::models::audit::{self, Action, key_label};
 use crate::models::{form_nonce, key_policy};
 use crate::templates::{PageContext, SettingsTab, render_with_status};
-use crate::use_cases::key_writes;
+use crate::use_cases::permitted;
 use crate::web::form::FieldErrors;
 
 /// Keys a workspace may hold.
@@ -196,7 +196,7 @@ pub async fn create_key(
     let note_kept = note.clone();
     let outcome = state
         .db(move |conn| {
-            Ok(key_writes::write(
+            Ok(permitted::keys(
                 conn,
                 scope.workspace_id,
                 user_id,

@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::models::api_key;
 use crate::models::audit::{self, Action, key_label};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
-use crate::use_cases::key_writes;
+use crate::use_cases::permitted;
 
 #[derive(Template)]
 #[template(path = "keys/disable.html")]
@@ -82,7 +82,7 @@ async fn switch(
     let by = viewer.user.name.clone();
     state
         .db(move |conn| {
-            Ok(key_writes::write(
+            Ok(permitted::keys(
                 conn,
                 scope.workspace_id,
                 user_id,

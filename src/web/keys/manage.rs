@@ -18,7 +18,7 @@ use crate::models::api_key::{self, ApiKey};
 use crate::models::audit::{self, Action, key_label};
 use crate::models::key_policy;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
-use crate::use_cases::key_writes;
+use crate::use_cases::permitted;
 use crate::web::form::FieldErrors;
 
 #[derive(Default, Deserialize)]
@@ -148,7 +148,7 @@ pub async fn rename_key(
     let new_name = name.clone();
     let outcome = state
         .db(move |conn| {
-            Ok(key_writes::write(
+            Ok(permitted::keys(
                 conn,
                 scope.workspace_id,
                 user_id,
@@ -281,7 +281,7 @@ pub async fn delete_key(
     let actor = viewer.actor();
     let deleted = state
         .db(move |conn| {
-            Ok(key_writes::write(
+            Ok(permitted::keys(
                 conn,
                 scope.workspace_id,
                 user_id,

@@ -4,7 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::app::AppState;
@@ -16,8 +15,8 @@ use crate::error::AppError;
 use crate::format;
 use crate::models::audit::{self, Action};
 use crate::models::key_policy::{self as stored_policy, KeyPolicyRow};
-use crate::models::workspace;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::use_cases::permitted;
 use crate::web::form::FieldErrors;
 
 #[derive(Default, Deserialize)]
@@ -144,9 +143,11 @@ pub async fn save_policy(
     let workspace_id = viewer.user.workspace_id;
     let changed = state
         .db(move |conn| {
-            Ok(
-                conn.transaction(|conn| -> Result<bool, diesel::result::Error> {
-                    workspace::lock_for_writing(conn, workspace_id)?;
+            Ok(permitted::as_admin(
+                conn,
+                workspace_id,
+                actor.user_id,
+                |conn| -> Result<bool, diesel::result::Error> {
                     let before = stored_policy::of(conn, workspace_id)?;
                     let changes = policy.changes_from(&before);
                     if changes.is_empty() {
@@ -155,10 +156,11 @@ pub async fn save_policy(
                     stored_policy::save(conn, workspace_id, &policy, &by_name, crate::db::now())?;
                     audit::record(conn, &actor, Action::PolicyChanged, "Key policy", &changes)?;
                     Ok(true)
-                })?,
-            )
+                },
+            )?)
         })
-        .await?;
+        .await?
+        .ok_or(AppError::Forbidden)?;
     viewer.session.set_flash(if changed {
         "Key policy saved."
     } else {

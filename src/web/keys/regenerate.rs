@@ -21,7 +21,7 @@ use crate::models::api_key;
 use crate::models::audit::{self, Action, key_label};
 use crate::models::{form_nonce, key_policy};
 use crate::templates::{PageContext, SettingsTab, render_with_status};
-use crate::use_cases::key_writes;
+use crate::use_cases::permitted;
 
 #[derive(Template)]
 #[template(path = "keys/regenerate.html")]
@@ -167,7 +167,7 @@ pub async fn regenerate_key(
     let nonce = token.to_string();
     let outcome = state
         .db(move |conn| {
-            Ok(key_writes::write(
+            Ok(permitted::keys(
                 conn,
                 scope.workspace_id,
                 user_id,

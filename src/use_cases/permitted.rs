@@ -1,6 +1,6 @@
-//! A person's writes to keys: one transaction that takes the workspace's write lock
-//! first and only then reads what the person may do, so a write cannot slip past an
-//! admin's change of their role or API access that committed while it was on its way.
+//! Writes that depend on a permission: one transaction that takes the workspace's write
+//! lock first and only then reads what the person may do, so a write cannot slip past a
+//! change of their role or API access that committed while it was on its way.
 
 use diesel::Connection;
 
@@ -11,7 +11,7 @@ use crate::models::{user, workspace};
 /// Runs `write` with the keys `user_id` may manage now, read under the workspace's
 /// write lock. `None` (nothing written) when they may no longer manage any: removed, or
 /// their API access turned off, since they opened the page.
-pub fn write<T, E>(
+pub fn keys<T, E>(
     conn: &mut DbConnection,
     workspace_id: i32,
     user_id: i32,
@@ -41,4 +41,31 @@ fn scope_now(
             workspace_id,
             only_created_by: (!me.is_admin()).then_some(me.id),
         }))
+}
+
+/// Runs `write` if `user_id` is still an admin of the workspace, read under its write
+/// lock; `None` (nothing written) when they were demoted or removed meanwhile.
+pub fn as_admin<T, E>(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    user_id: Option<i32>,
+    write: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<Option<T>, E>
+where
+    E: From<diesel::result::Error>,
+{
+    conn.transaction(|conn| {
+        workspace::lock_for_writing(conn, workspace_id)?;
+        let still_admin = match user_id {
+            Some(id) => {
+                user::find_in_workspace(conn, workspace_id, id)?.is_some_and(|me| me.is_admin())
+            }
+            None => false,
+        };
+        if still_admin {
+            write(conn).map(Some)
+        } else {
+            Ok(None)
+        }
+    })
 }
