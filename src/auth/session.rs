@@ -14,17 +14,53 @@ const FLASH_KEY: &str = "flash";
 const PENDING_TOTP_KEY: &str = "totp_pending_secret";
 const PENDING_LOGIN_KEY: &str = "two_factor_login";
 const ACCESS_CONFIRMED_AT_KEY: &str = "access_confirmed_at";
-const HELD_ACTION_KEY: &str = "held_action";
+const HELD_ACTIONS_KEY: &str = "held_actions";
 
 /// An action that needs access confirmed, held while the "Confirm access" page asks:
-/// where it goes and what was typed in its form (never passwords or codes).
+/// what it will do, where it goes and what was typed in its form (never passwords or
+/// codes). The page's form names it by `id`, so a confirmation runs exactly the action
+/// that page showed, whatever else is held in the session by then.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct HeldAction {
+    /// A one-time random token: the page's form carries it, confirming spends it.
+    pub id: String,
+    /// What will happen, as the page states it ("Generate the key \"Zapier\"").
+    pub summary: String,
     /// The path (and query) the action was sent to.
     pub target: String,
     /// A form to send again, or `false` for a page to open.
     pub is_form: bool,
     pub fields: Vec<(String, String)>,
+    /// Unix seconds when it was held; it waits [`HELD_FOR_SECS`] at most.
+    pub held_at: i64,
+}
+
+/// How long a held action waits for its confirmation.
+pub const HELD_FOR_SECS: i64 = 5 * 60;
+/// Actions held at once in one session; holding another drops the oldest.
+const MAX_HELD: usize = 5;
+
+impl HeldAction {
+    pub fn new(
+        summary: String,
+        target: String,
+        is_form: bool,
+        fields: Vec<(String, String)>,
+        unix_now: i64,
+    ) -> Self {
+        Self {
+            id: new_token(),
+            summary,
+            target,
+            is_form,
+            fields,
+            held_at: unix_now,
+        }
+    }
+
+    fn is_live(&self, unix_now: i64) -> bool {
+        (0..HELD_FOR_SECS).contains(&(unix_now - self.held_at))
+    }
 }
 
 /// A correct password for an account with two-factor authentication: the code is still
@@ -99,22 +135,49 @@ impl TypedSession {
             .map_err(AppError::internal)
     }
 
-    /// Holds `action` until access is confirmed (one at a time: the latest wins).
-    pub fn hold_action(&self, action: &HeldAction) -> Result<(), AppError> {
+    /// Holds `action` beside those already held (never in their place) until it is
+    /// confirmed, cancelled or expires.
+    pub fn hold_action(&self, action: HeldAction, unix_now: i64) -> Result<(), AppError> {
+        let mut held = self.held_actions(unix_now);
+        held.push(action);
+        let extra = held.len().saturating_sub(MAX_HELD);
+        held.drain(..extra);
         self.session
-            .insert(HELD_ACTION_KEY, action)
+            .insert(HELD_ACTIONS_KEY, held)
             .map_err(AppError::internal)
     }
 
-    pub fn held_action(&self) -> Option<HeldAction> {
-        self.session
-            .get::<HeldAction>(HELD_ACTION_KEY)
-            .ok()
-            .flatten()
+    /// The held action with this `id`, unless it expired.
+    pub fn held_action(&self, id: &str, unix_now: i64) -> Option<HeldAction> {
+        self.held_actions(unix_now).into_iter().find(|a| a.id == id)
     }
 
-    pub fn clear_held_action(&self) {
-        self.session.remove(HELD_ACTION_KEY);
+    /// Takes the held action with this `id` out of the session: it can run once.
+    pub fn take_held_action(
+        &self,
+        id: &str,
+        unix_now: i64,
+    ) -> Result<Option<HeldAction>, AppError> {
+        let mut held = self.held_actions(unix_now);
+        let Some(at) = held.iter().position(|a| a.id == id) else {
+            return Ok(None);
+        };
+        let taken = held.remove(at);
+        self.session
+            .insert(HELD_ACTIONS_KEY, held)
+            .map_err(AppError::internal)?;
+        Ok(Some(taken))
+    }
+
+    fn held_actions(&self, unix_now: i64) -> Vec<HeldAction> {
+        let mut held = self
+            .session
+            .get::<Vec<HeldAction>>(HELD_ACTIONS_KEY)
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        held.retain(|a| a.is_live(unix_now));
+        held
     }
 
     /// Remembers a correct password while the two-factor code is asked for.

@@ -13,7 +13,7 @@ use crate::domain::{Email, Role};
 use crate::error::AppError;
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::use_cases::invitations::{self as invitations, Invite};
-use crate::web::confirm_access as confirmed;
+use crate::web::confirm_access::{self as confirmed, describe};
 use crate::web::form::FieldErrors;
 use crate::web::one_time_links::no_store;
 use crate::web::team::{MemberForm, render_team};
@@ -21,6 +21,7 @@ use crate::web::team::{MemberForm, render_team};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(confirmed::post(
         "/settings/team/invitations",
+        describe::invite_member,
         web::post().to(invite_member),
     ))
     .route(

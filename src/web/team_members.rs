@@ -20,7 +20,7 @@ use crate::models::workspace;
 use crate::templates::see_other;
 use crate::use_cases::access_requests::approve_pending_of;
 use crate::use_cases::leaver_keys::Leaving;
-use crate::web::confirm_access as confirmed;
+use crate::web::confirm_access::{self as confirmed, describe};
 use crate::web::form::FieldErrors;
 use crate::web::leaver_keys::{KeysAnswer, KeysQuestion, keys_question_page, settle_keys};
 use crate::web::team::{MemberForm, render_team};
@@ -28,14 +28,17 @@ use crate::web::team::{MemberForm, render_team};
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(confirmed::post(
         "/settings/team/members/{id}/role",
+        describe::change_role,
         web::post().to(change_role),
     ))
     .service(confirmed::post(
         "/settings/team/members/{id}/api-access",
+        describe::set_api_access,
         web::post().to(set_api_access),
     ))
     .service(confirmed::post(
         "/settings/team/members/{id}/remove",
+        describe::remove_member,
         web::post().to(remove_member),
     ));
 }

@@ -14,13 +14,14 @@ use crate::format;
 use crate::models::access_request::PendingRequest;
 use crate::templates::see_other;
 use crate::use_cases::access_requests::{self, Answer, Decided};
-use crate::web::confirm_access as confirmed;
+use crate::web::confirm_access::{self as confirmed, describe};
 use crate::web::form::FieldErrors;
 use crate::web::team::{MemberForm, render_team_with};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(confirmed::post(
         "/settings/team/requests/{id}/approve",
+        describe::approve_request,
         web::post().to(approve_request),
     ))
     .route(

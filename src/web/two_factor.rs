@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::models::{recovery_code, user};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::use_cases::two_factor as use_case;
-use crate::web::confirm_access as confirmed;
+use crate::web::confirm_access::{self as confirmed, describe};
 use crate::web::form::FieldErrors;
 
 pub const PATH: &str = "/account/two-factor";
@@ -23,19 +23,26 @@ const SETUP_PATH: &str = "/account/two-factor/setup";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(PATH, web::get().to(page))
-        .service(confirmed::get(SETUP_PATH, web::get().to(setup_page)))
+        .service(confirmed::get(
+            SETUP_PATH,
+            describe::open_two_factor_setup,
+            web::get().to(setup_page),
+        ))
         .service(confirmed::post(
             "/account/two-factor/enable",
+            describe::turn_on_two_factor,
             web::post().to(enable),
         ))
         .service(confirmed::post(
             "/account/two-factor/recovery-codes",
+            describe::new_recovery_codes,
             web::post().to(regenerate),
         ))
         // Turning it off asks for the password and a code in its own form.
         .route("/account/two-factor/disable", web::post().to(disable))
         .service(confirmed::post(
             "/settings/team/two-factor",
+            describe::require_two_factor,
             web::post().to(set_two_factor_requirement),
         ));
 }

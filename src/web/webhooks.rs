@@ -17,7 +17,7 @@ use crate::models::hook::{self, Hook};
 use crate::models::hook_delivery::{self, Delivery};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::use_cases::webhooks;
-use crate::web::confirm_access as confirmed;
+use crate::web::confirm_access::{self as confirmed, describe};
 use crate::web::form::FieldErrors;
 
 const NEW_PATH: &str = "/settings/integrations/webhooks/new";
@@ -30,6 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // A new hook sends the workspace's activities out: sudo mode, like a new key.
         .service(confirmed::post(
             "/settings/integrations/webhooks",
+            describe::add_webhook,
             web::post().to(create),
         ))
         .route(

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use diesel::prelude::*;
-use keydesk::db::schema::{api_keys, sessions};
+use keydesk::db::schema::{api_keys, sessions, users};
 use reqwest::{Response, StatusCode};
 
 use crate::helpers::*;
@@ -23,10 +23,14 @@ on_both_databases!(
         with |config| config.login_max_failures = 3,
     the_operator_can_shorten_the_window
         with |config| config.sudo_window = time::Duration::seconds(1),
+    a_confirmation_runs_only_the_action_its_page_showed,
+    a_held_action_expires_after_five_minutes_and_cancel_drops_it,
 );
 
 const WINDOW: i64 = 2 * 60 * 60;
 const CONFIRM: &str = "/confirm-access";
+/// Where a held action is confirmed: the page, for that action's one-time token.
+const HELD: &str = "/confirm-access?confirm_action=";
 
 fn unix_now() -> i64 {
     std::time::SystemTime::now()
@@ -57,8 +61,33 @@ pub(crate) fn confirmed_ago(app: &TestApp, seconds: i64) {
     }
 }
 
-/// The hidden fields of the page's form, unescaped, in order.
+/// Moves the moment every held action was held `seconds` into the past.
+fn held_ago(app: &TestApp, seconds: i64) {
+    let mut conn = app.db_conn();
+    let rows: Vec<(String, String)> = sessions::table
+        .select((sessions::id, sessions::state))
+        .load(&mut conn)
+        .unwrap();
+    for (id, state) in rows {
+        let mut state: HashMap<String, String> = serde_json::from_str(&state).unwrap();
+        let Some(held) = state.get("held_actions") else {
+            continue;
+        };
+        let mut held: Vec<serde_json::Value> = serde_json::from_str(held).unwrap();
+        for action in &mut held {
+            action["held_at"] = (unix_now() - seconds).into();
+        }
+        state.insert("held_actions".into(), serde_json::to_string(&held).unwrap());
+        diesel::update(sessions::table.find(id))
+            .set(sessions::state.eq(serde_json::to_string(&state).unwrap()))
+            .execute(&mut conn)
+            .unwrap();
+    }
+}
+
+/// The hidden fields of the page's (first) form, unescaped, in order.
 fn hidden_fields(html: &str) -> Vec<(String, String)> {
+    let html = html.split("</form>").next().unwrap();
     html.split("<input type=\"hidden\" name=\"")
         .skip(1)
         .map(|rest| {
@@ -73,6 +102,23 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
             (name.to_string(), html_unescape(value))
         })
         .collect()
+}
+
+/// What the page says confirming will do, unescaped.
+fn summary(html: &str) -> String {
+    let start = html
+        .find("Confirming will: <strong>")
+        .expect("the page states the held action")
+        + 25;
+    html_unescape(&html[start..start + html[start..].find("</strong>").unwrap()])
+}
+
+/// The one-time token of the page's held action.
+pub(crate) fn held_token(html: &str) -> String {
+    hidden_fields(html)
+        .into_iter()
+        .find_map(|(name, value)| (name == "confirm_action").then_some(value))
+        .expect("the form names its held action")
 }
 
 /// Where the "Confirm access" form goes.
@@ -116,10 +162,10 @@ async fn an_old_confirmation_holds_a_new_key_until_the_password_is_typed(app: Te
         .submit(&form, "/settings/integrations/keys", &typed)
         .await;
     assert_eq!(held.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&held), CONFIRM);
+    assert!(location(&held).starts_with(HELD), "{}", location(&held));
     assert_eq!(key_count(&app), 0, "nothing is created before confirming");
 
-    let page = app.get(CONFIRM).await;
+    let page = app.get(&location(&held)).await;
     assert_eq!(page.headers()["cache-control"], "no-store");
     let page = page.text().await.unwrap();
     assert!(page.contains("<h1>Confirm access</h1>"));
@@ -127,13 +173,19 @@ async fn an_old_confirmation_holds_a_new_key_until_the_password_is_typed(app: Te
     assert!(page.contains("<label for=\"confirm-password\">Password</label>"));
     assert!(!page.contains("confirm-code"), "no code without two-factor");
     assert_eq!(form_action(&page), "/settings/integrations/keys");
+    assert_eq!(
+        summary(&page),
+        "Generate the key \"Zapier <prod>\"",
+        "the page says what confirming does"
+    );
     let kept = hidden_fields(&page);
-    for (name, value) in &typed {
-        assert!(
-            kept.contains(&(name.to_string(), value.to_string())),
-            "{name} is kept as typed: {kept:?}"
-        );
-    }
+    assert_eq!(
+        kept.iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>(),
+        ["csrf_token", "confirm_action"],
+        "what was typed stays on the server, bound to the page's one-time token"
+    );
 
     let wrong = confirm(&app, &page, &[("confirm_password", "not my password")]).await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
@@ -158,10 +210,20 @@ async fn an_old_confirmation_holds_a_new_key_until_the_password_is_typed(app: Te
     assert_eq!(note, "Owned by growth & ops");
     assert!(ips.contains("10.0.0.0/8"));
 
+    let again = confirm(&app, &wrong, &[("confirm_password", ADMIN_PASSWORD)]).await;
+    assert_eq!(again.status(), StatusCode::GONE, "a confirmation runs once");
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("There is nothing to confirm here")
+    );
+    assert_eq!(key_count(&app), 1);
+
     app.create_key("Second, without asking").await;
     let nothing_held = app.get(CONFIRM).await;
-    assert_eq!(nothing_held.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&nothing_held), "/settings/integrations");
+    assert_eq!(nothing_held.status(), StatusCode::GONE);
 }
 
 async fn a_confirmation_inside_the_window_is_not_asked_again(app: TestApp) {
@@ -182,12 +244,11 @@ async fn the_operator_can_shorten_the_window(app: TestApp) {
             &[("name", "Late"), ("form_token", &form_token(&form))],
         )
         .await;
-    assert_eq!(
-        location(&held),
-        CONFIRM,
+    assert!(
+        location(&held).starts_with(HELD),
         "two seconds is past a 1-second window"
     );
-    let page = app.get_html(CONFIRM).await;
+    let page = app.get_html(&location(&held)).await;
     assert!(page.contains("You will not be asked again for the next 1 second."));
     let done = confirm(&app, &page, &[("confirm_password", ADMIN_PASSWORD)]).await;
     assert_eq!(done.status(), StatusCode::OK);
@@ -218,53 +279,88 @@ async fn every_guarded_action_is_held_after_the_window(app: TestApp) {
         .parse()
         .unwrap();
     confirmed_ago(&app, WINDOW + 1);
-    let actions: Vec<(String, Vec<(&str, &str)>)> = vec![
+    // Each guarded action, what was typed, and what "Confirm access" says it will do.
+    type Guarded<'a> = (String, Vec<(&'a str, &'a str)>, &'a str);
+    let actions: Vec<Guarded> = vec![
         (
             format!("/settings/integrations/keys/{key}/regenerate"),
-            vec![],
+            vec![("grace_hours", "24")],
+            "Regenerate the key \"Airbyte\"; its current secret keeps working for 24 hours",
         ),
-        (format!("/settings/integrations/keys/{key}/disable"), vec![]),
-        (format!("/settings/integrations/keys/{key}/enable"), vec![]),
-        (format!("/settings/integrations/keys/{key}/delete"), vec![]),
+        (
+            format!("/settings/integrations/keys/{key}/disable"),
+            vec![],
+            "Disable the key \"Airbyte\"",
+        ),
+        (
+            format!("/settings/integrations/keys/{key}/enable"),
+            vec![],
+            "Enable the key \"Airbyte\"",
+        ),
+        (
+            format!("/settings/integrations/keys/{key}/delete"),
+            vec![],
+            "Delete the key \"Airbyte\"",
+        ),
         (
             format!("/settings/integrations/keys/{key}/access"),
             vec![("access", "read_only")],
+            "Change the access of the key \"Airbyte\" to Read only",
         ),
         (
             "/settings/integrations/policy".into(),
             vec![("max_lifetime", "30")],
+            "Save the key policy",
         ),
         (
             format!("/settings/team/members/{bob}/role"),
             vec![("role", "admin")],
+            "Change Bob's role to Admin",
         ),
         (
             format!("/settings/team/members/{bob}/api-access"),
-            vec![("api_access", "true")],
+            vec![("enabled", "true")],
+            "Turn on API access for Bob",
         ),
-        (format!("/settings/team/members/{bob}/remove"), vec![]),
-        (format!("/settings/team/requests/{request}/approve"), vec![]),
+        (
+            format!("/settings/team/members/{bob}/remove"),
+            vec![],
+            "Remove Bob from the workspace",
+        ),
+        (
+            format!("/settings/team/requests/{request}/approve"),
+            vec![],
+            "Approve Bob's request for API access",
+        ),
         (
             "/settings/team/invitations".into(),
             vec![("email", "carol@example.com"), ("role", "member")],
+            "Invite carol@example.com as Member",
         ),
         (
             "/settings/team/two-factor".into(),
             vec![("require", "true")],
+            "Require two-factor authentication for everyone in the workspace",
         ),
-        ("/account/two-factor/recovery-codes".into(), vec![]),
+        (
+            "/account/two-factor/recovery-codes".into(),
+            vec![],
+            "Make new recovery codes for your account; the current ones stop working",
+        ),
         (
             "/settings/integrations/webhooks".into(),
             vec![("target_url", "https://hooks.example.com/in")],
+            "Add a webhook that sends every event to https://hooks.example.com/in",
         ),
     ];
     let page = app.get_html("/settings/integrations").await;
-    for (path, fields) in &actions {
+    for (path, fields, said) in &actions {
         let response = app.submit(&page, path, fields).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        assert_eq!(location(&response), CONFIRM, "{path} is held");
-        let confirm_page = app.get_html(CONFIRM).await;
+        assert!(location(&response).starts_with(HELD), "{path} is held");
+        let confirm_page = app.get_html(&location(&response)).await;
         assert_eq!(&form_action(&confirm_page), path);
+        assert_eq!(&summary(&confirm_page), said, "{path}");
     }
     let team = app.get_html("/settings/team").await;
     assert!(team.contains("bob@example.com"), "Bob was not removed");
@@ -288,8 +384,12 @@ async fn a_guarded_page_opens_after_confirming(app: TestApp) {
     confirmed_ago(&app, WINDOW + 60);
     let held = app.get("/account/two-factor/setup").await;
     assert_eq!(held.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&held), CONFIRM, "setting up asks first");
-    let page = app.get_html(CONFIRM).await;
+    assert!(location(&held).starts_with(HELD), "setting up asks first");
+    let page = app.get_html(&location(&held)).await;
+    assert_eq!(
+        summary(&page),
+        "Open the set-up of two-factor authentication for your account"
+    );
     assert_eq!(form_action(&page), CONFIRM);
     let opened = confirm(&app, &page, &[("confirm_password", ADMIN_PASSWORD)]).await;
     assert_eq!(opened.status(), StatusCode::SEE_OTHER);
@@ -310,8 +410,9 @@ async fn with_two_factor_confirming_needs_a_code_that_is_not_replayed(app: TestA
             &[("email", "dan@example.com"), ("role", "member")],
         )
         .await;
-    assert_eq!(location(&held), CONFIRM);
-    let page = app.get_html(CONFIRM).await;
+    assert!(location(&held).starts_with(HELD));
+    let page = app.get_html(&location(&held)).await;
+    assert_eq!(summary(&page), "Invite dan@example.com as Member");
     assert!(page.contains("<label for=\"confirm-code\">Authentication code</label>"));
 
     let no_code = confirm(&app, &page, &[("confirm_password", ADMIN_PASSWORD)]).await;
@@ -375,8 +476,8 @@ async fn wrong_passwords_on_confirm_access_are_throttled_like_logins(app: TestAp
     confirmed_ago(&app, WINDOW + 60);
     let page = app.get_html("/settings/integrations").await;
     let path = format!("/settings/integrations/keys/{key}/delete");
-    app.submit(&page, &path, &[]).await;
-    let page = app.get_html(CONFIRM).await;
+    let held = app.submit(&page, &path, &[]).await;
+    let page = app.get_html(&location(&held)).await;
     for _ in 0..3 {
         let wrong = confirm(&app, &page, &[("confirm_password", "guess")]).await;
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
@@ -392,4 +493,144 @@ async fn wrong_passwords_on_confirm_access_are_throttled_like_logins(app: TestAp
             .contains("Too many failed attempts")
     );
     assert_eq!(app.key_id("Clay").await, key, "the key was not deleted");
+}
+
+/// Someone with a copy of the session cookie but not the password plants "make Mo an
+/// admin" again and again while the owner generates keys: each page states its own
+/// action, and the owner's confirmation runs the action her page showed (bound by its
+/// one-time token), never the planted one nor fields added to her form.
+async fn a_confirmation_runs_only_the_action_its_page_showed(app: TestApp) {
+    const ROUNDS: usize = 12;
+    app.set_up().await;
+    app.add_member("Mo Member", "mo@example.com", "member", false)
+        .await;
+    let mo = app.member_id("mo@example.com").await;
+    let make_mo_admin = format!("/settings/team/members/{mo}/role");
+    let thief = app.other_browser();
+    let address = app.address.parse().unwrap();
+    for cookie in app.cookie_header().unwrap().split("; ") {
+        thief.jar.add_cookie_str(cookie, &address);
+    }
+    let thiefs_page = thief.get_html("/settings/team").await;
+    let plant = || thief.submit(&thiefs_page, &make_mo_admin, &[("role", "admin")]);
+    let mo_is_member = || {
+        users::table
+            .find(mo)
+            .select(users::role)
+            .first::<String>(&mut app.db_conn())
+            .unwrap()
+            == "member"
+    };
+
+    confirmed_ago(&app, WINDOW + 60);
+    let planted = plant().await;
+    assert!(
+        location(&planted).starts_with(HELD),
+        "the planted action is held"
+    );
+    let shown = app.get_html(&location(&planted)).await;
+    assert_eq!(summary(&shown), "Change Mo Member's role to Admin");
+
+    for round in 0..ROUNDS {
+        confirmed_ago(&app, WINDOW + 60);
+        let form = app.get_html("/settings/integrations/keys/new").await;
+        let name = format!("Round {round}");
+        let token = form_token(&form);
+        let typed = [("name", name.as_str()), ("form_token", token.as_str())];
+        let held = app
+            .submit(&form, "/settings/integrations/keys", &typed)
+            .await;
+        assert!(location(&held).starts_with(HELD), "round {round}");
+        let at = location(&held);
+        let (page, planted) = tokio::join!(app.get_html(&at), plant());
+        assert!(location(&planted).starts_with(HELD), "round {round}");
+        assert_eq!(summary(&page), format!("Generate the key \"{name}\""));
+        plant().await;
+        let done = confirm(
+            &app,
+            &page,
+            &[
+                ("confirm_password", ADMIN_PASSWORD),
+                ("name", "Tampered"),
+                ("role", "admin"),
+            ],
+        )
+        .await;
+        assert_eq!(done.status(), StatusCode::OK, "round {round}");
+        let key = revealed_key(&done.text().await.unwrap());
+        assert_eq!(app.team_status(&key).await, StatusCode::OK);
+        let made: i64 = api_keys::table
+            .filter(api_keys::name.eq(&name))
+            .count()
+            .get_result(&mut app.db_conn())
+            .unwrap();
+        assert_eq!(made, 1, "round {round}: the key her page named was made");
+        assert!(
+            mo_is_member(),
+            "round {round}: the planted action did not run"
+        );
+    }
+    let names: Vec<String> = api_keys::table
+        .select(api_keys::name)
+        .load(&mut app.db_conn())
+        .unwrap();
+    assert_eq!(names.len(), ROUNDS, "one key per confirmation: {names:?}");
+    assert!(!names.contains(&"Tampered".to_string()));
+
+    // The thief cannot confirm what they planted without the password.
+    confirmed_ago(&app, WINDOW + 60);
+    let planted = plant().await;
+    let page = thief.get_html(&location(&planted)).await;
+    let guessed = confirm(&thief, &page, &[("confirm_password", "a guess")]).await;
+    assert_eq!(guessed.status(), StatusCode::UNAUTHORIZED);
+    assert!(mo_is_member());
+    eprintln!("{ROUNDS}/{ROUNDS} confirmations ran the owner's own action, none a planted one");
+}
+
+async fn a_held_action_expires_after_five_minutes_and_cancel_drops_it(app: TestApp) {
+    app.set_up().await;
+    app.create_key("Clay").await;
+    let key = app.key_id("Clay").await;
+    let delete = format!("/settings/integrations/keys/{key}/delete");
+    confirmed_ago(&app, WINDOW + 60);
+    let list = app.get_html("/settings/integrations").await;
+
+    let held = app.submit(&list, &delete, &[]).await;
+    let page = app.get_html(&location(&held)).await;
+    assert!(page.contains("If you did not ask for this, choose Cancel."));
+    held_ago(&app, 5 * 60 + 1);
+    let late = confirm(&app, &page, &[("confirm_password", ADMIN_PASSWORD)]).await;
+    assert_eq!(late.status(), StatusCode::GONE);
+    assert!(late.text().await.unwrap().contains(
+        "There is nothing to confirm here: the action was already done, cancelled, or waited longer than 5 minutes. Nothing was changed."
+    ));
+    assert_eq!(app.get(&location(&held)).await.status(), StatusCode::GONE);
+    assert_eq!(app.key_id("Clay").await, key, "the key was not deleted");
+
+    let held = app.submit(&list, &delete, &[]).await;
+    let page = app.get_html(&location(&held)).await;
+    held_ago(&app, 4 * 60);
+    let cancelled = app
+        .submit(
+            &page,
+            "/confirm-access/cancel",
+            &[("confirm_action", &held_token(&page))],
+        )
+        .await;
+    assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&cancelled), "/settings/integrations");
+    let after_cancel = confirm(&app, &page, &[("confirm_password", ADMIN_PASSWORD)]).await;
+    assert_eq!(after_cancel.status(), StatusCode::GONE);
+    assert_eq!(app.key_id("Clay").await, key, "the key was not deleted");
+
+    let held = app.submit(&list, &delete, &[]).await;
+    let page = app.get_html(&location(&held)).await;
+    held_ago(&app, 4 * 60);
+    let done = confirm(&app, &page, &[("confirm_password", ADMIN_PASSWORD)]).await;
+    assert_eq!(
+        done.status(),
+        StatusCode::SEE_OTHER,
+        "within five minutes it runs"
+    );
+    assert_eq!(key_count(&app), 0);
 }

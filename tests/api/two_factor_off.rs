@@ -4,6 +4,7 @@
 
 use reqwest::StatusCode;
 
+use crate::confirm_access::held_token;
 use crate::helpers::*;
 use crate::on_both_databases;
 use crate::two_factor::{code_at, turn_on};
@@ -72,14 +73,17 @@ async fn a_required_setup_after_the_sudo_window_goes_through_confirm_access(app:
     let sent = noor.get("/settings/integrations").await;
     assert_eq!(location(&sent), "/account/two-factor", "sent to set it up");
     let held = noor.get("/account/two-factor/setup").await;
-    assert_eq!(location(&held), "/confirm-access");
-    let page = noor.get_html("/confirm-access").await;
+    assert!(location(&held).starts_with("/confirm-access?confirm_action="));
+    let page = noor.get_html(&location(&held)).await;
     assert!(page.contains("<h1>Confirm access</h1>"), "not bounced back");
     let confirmed = noor
         .submit(
             &page,
             "/confirm-access",
-            &[("confirm_password", "member password 1")],
+            &[
+                ("confirm_action", &held_token(&page)),
+                ("confirm_password", "member password 1"),
+            ],
         )
         .await;
     assert_eq!(location(&confirmed), "/account/two-factor/setup");

@@ -21,7 +21,7 @@ use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::error::AppError;
 use crate::models::api_key::KeyScope;
-use crate::web::confirm_access as confirmed;
+use crate::web::confirm_access::{self as confirmed, describe};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -34,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(confirmed::post(
         "/settings/integrations/keys",
+        describe::generate_key,
         web::post().to(create::create_key),
     ))
     .route(
@@ -50,6 +51,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(confirmed::post(
         "/settings/integrations/keys/{id}/access",
+        describe::change_key_access,
         web::post().to(access::change_access),
     ))
     .route(
@@ -58,10 +60,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(confirmed::post(
         "/settings/integrations/keys/{id}/disable",
+        describe::disable_key,
         web::post().to(disable::disable_key),
     ))
     .service(confirmed::post(
         "/settings/integrations/keys/{id}/enable",
+        describe::enable_key,
         web::post().to(disable::enable_key),
     ))
     .route(
@@ -70,6 +74,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(confirmed::post(
         "/settings/integrations/keys/{id}/delete",
+        describe::delete_key,
         web::post().to(manage::delete_key),
     ))
     .route(
@@ -78,6 +83,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(confirmed::post(
         "/settings/integrations/keys/{id}/regenerate",
+        describe::regenerate_key,
         web::post().to(regenerate::regenerate_key),
     ))
     .route(
@@ -86,6 +92,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     )
     .service(confirmed::post(
         "/settings/integrations/policy",
+        describe::save_key_policy,
         web::post().to(policy::save_policy),
     ))
     .route(

@@ -31,6 +31,7 @@ async fn a_held_key_is_generated_once_access_is_confirmed() {
         fill(&b, "#key-name", &name).await;
         click_text(&b, "Create Key").await;
         wait_for_text(&b, "Confirm access").await;
+        wait_for_text(&b, &format!("Generate the key \"{name}\"")).await;
         if axe_installed() {
             for width in [DESKTOP, PHONE] {
                 b.set_width(width).await;

@@ -3,25 +3,33 @@
 //! authentication is on, typed within the last two hours; logging in counts.
 //!
 //! The guard wraps those routes. When the confirmation is older, the action is held in
-//! the session (its form's fields, never passwords or codes) and the browser is sent to
-//! "Confirm access". That page's form goes to the held action itself with the held
-//! fields and the password: the guard checks the password (throttled like logins), then
-//! lets the action run with exactly what was typed, so its response (a new key shown
-//! once) is the answer to the confirmation.
+//! the session (its form's fields, never passwords or codes) under a one-time random id,
+//! with a sentence saying what it will do, and the browser is sent to "Confirm access"
+//! for that id. The page states the sentence; its form carries the id and goes to the
+//! held action's own path. There the guard checks the password (throttled like logins),
+//! takes that held action out of the session and runs it with the fields it was held
+//! with, never with fields from the confirming form, so its response (a new key shown
+//! once) is the answer to the confirmation. Holding another action never replaces a held
+//! one; a held action expires after a few minutes, and "Cancel" drops it.
+
+pub mod describe;
 
 use actix_session::SessionExt;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{HttpServiceFactory, Payload, ServiceRequest, ServiceResponse};
-use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue, RETRY_AFTER};
+use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::{Next, from_fn};
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, Route, guard, web};
 use askama::Template;
+use serde::Deserialize;
+
+pub use describe::{Asked, Describe};
 
 use crate::app::AppState;
 use crate::auth::current_user::client_ip;
-use crate::auth::session::HeldAction;
+use crate::auth::session::{HELD_FOR_SECS, HeldAction};
 use crate::auth::{TypedSession, Viewer, csrf, device};
 use crate::domain::totp;
 use crate::error::AppError;
@@ -32,28 +40,40 @@ use crate::web::form::FieldErrors;
 use crate::web::login_throttle::{attempt_scope, reserve};
 
 pub const PATH: &str = "/confirm-access";
+const CANCEL_PATH: &str = "/confirm-access/cancel";
 /// The confirmation's own fields, taken out of the form before the action sees it.
 const PASSWORD_FIELD: &str = "confirm_password";
 const CODE_FIELD: &str = "confirm_code";
+/// The held action's one-time id, in the page's address and in its form.
+const ACTION_FIELD: &str = "confirm_action";
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(PATH, web::get().to(page))
-        .service(post(PATH, web::post().to(open_held_page)));
+        .route(CANCEL_PATH, web::post().to(cancel))
+        .service(post(
+            PATH,
+            describe::nothing,
+            web::post().to(open_held_page),
+        ));
 }
 
-/// A form action that needs access confirmed.
-pub fn post(path: &str, route: Route) -> impl HttpServiceFactory + use<> {
+/// A form action that needs access confirmed; `describe` says what it will do.
+pub fn post(path: &str, describe: Describe, route: Route) -> impl HttpServiceFactory + use<> {
     web::resource(path)
         .guard(guard::Post())
-        .wrap(from_fn(require_confirmed_access))
+        .wrap(from_fn(move |req, next: Next<BoxBody>| {
+            require_confirmed_access(req, next, describe)
+        }))
         .route(route)
 }
 
-/// A page that needs access confirmed before it opens.
-pub fn get(path: &str, route: Route) -> impl HttpServiceFactory + use<> {
+/// A page that needs access confirmed before it opens; `describe` says which.
+pub fn get(path: &str, describe: Describe, route: Route) -> impl HttpServiceFactory + use<> {
     web::resource(path)
         .guard(guard::Get())
-        .wrap(from_fn(require_confirmed_access))
+        .wrap(from_fn(move |req, next: Next<BoxBody>| {
+            require_confirmed_access(req, next, describe)
+        }))
         .route(route)
 }
 
@@ -61,65 +81,108 @@ fn now() -> i64 {
     totp::unix_now() as i64
 }
 
+fn typed(fields: &[(String, String)], name: &str) -> Option<String> {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+}
+
 async fn require_confirmed_access(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
+    describe: Describe,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let session = TypedSession::from_session(req.get_session());
-    let window = AppState::of(req.request())
-        .config
-        .sudo_window
-        .whole_seconds();
+    // Without a login the handler sends the browser to log in.
+    let Some(user_id) = session.user_id()? else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let fields: Vec<(String, String)> = if req.method() == Method::GET {
+        Vec::new()
+    } else {
+        let body = csrf::read_body(&mut req).await?;
+        let fields = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+        req.set_payload(Payload::from(body));
+        fields
+    };
+    if let Some(id) = typed(&fields, ACTION_FIELD) {
+        return confirm_held(req, next, session, user_id, id, fields).await;
+    }
+    let state = AppState::of(req.request());
+    let window = state.config.sudo_window.whole_seconds();
     let confirmed = session
         .access_confirmed_at()
         .is_some_and(|at| now() - at < window);
-    // Without a login the handler sends the browser to log in.
-    let user_id = match session.user_id()? {
-        Some(user_id) if !confirmed => user_id,
-        _ => return Ok(next.call(req).await?.map_into_boxed_body()),
-    };
+    if confirmed || req.path() == PATH {
+        // Posting to the page itself without a held action holds nothing: there is
+        // nothing to continue to.
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
     let target = req
         .uri()
         .path_and_query()
         .map_or_else(|| req.path().to_owned(), |p| p.as_str().to_owned());
-    let fields: Vec<(String, String)> = if req.method() == actix_web::http::Method::GET {
-        Vec::new()
-    } else {
-        serde_urlencoded::from_bytes(&csrf::read_body(&mut req).await?).unwrap_or_default()
+    let kept = kept_fields(&fields);
+    let asked = Asked {
+        user_id,
+        id: req.match_info().get("id").and_then(|id| id.parse().ok()),
+        fields: kept.clone(),
     };
-    let typed = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-    };
-    let Some(password) = typed(PASSWORD_FIELD) else {
-        // Posting to the page itself without a password holds nothing: there is nothing
-        // to continue to.
-        if req.path() != PATH {
-            session.hold_action(&HeldAction {
-                target,
-                is_form: req.method() != actix_web::http::Method::GET,
-                fields: kept_fields(&fields),
-            })?;
-        }
-        return Ok(req.into_response(see_other(PATH)));
-    };
-    let code = typed(CODE_FIELD).unwrap_or_default();
-    let attempt = Attempt::of(req.request());
+    let summary = state.db(move |conn| Ok(describe(conn, &asked)?)).await?;
+    let held = HeldAction::new(summary, target, req.method() != Method::GET, kept, now());
+    let page = format!("{PATH}?{ACTION_FIELD}={}", held.id);
+    session.hold_action(held, now())?;
+    Ok(req.into_response(see_other(&page)))
+}
+
+/// The form of a "Confirm access" page, sent for held action `id`: with the right
+/// password (and code) that action runs, as held, once.
+async fn confirm_held(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+    session: TypedSession,
+    user_id: i32,
+    id: String,
+    fields: Vec<(String, String)>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let state = AppState::of(req.request());
-    match check(&state, user_id, attempt, password, code).await? {
+    let Some(held) = session
+        .held_action(&id, now())
+        .filter(|held| form_target(held) == req.path())
+    else {
+        return Ok(req.into_response(gone(&session)?));
+    };
+    let password = typed(&fields, PASSWORD_FIELD).unwrap_or_default();
+    let code = typed(&fields, CODE_FIELD).unwrap_or_default();
+    let attempt = Attempt::of(req.request());
+    let checked = if password.is_empty() {
+        Checked::refused(
+            "confirm_password",
+            "Enter your password.",
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+    } else {
+        check(&state, user_id, attempt, password, code).await?
+    };
+    match checked {
         Checked::Confirmed => {
+            // Spent here: a second submission of the same page finds nothing to run.
+            let Some(held) = session.take_held_action(&id, now())? else {
+                return Ok(req.into_response(gone(&session)?));
+            };
             session.confirm_access(now())?;
-            if req.path() != PATH {
-                session.clear_held_action();
+            if !held.is_form {
+                return Ok(req.into_response(see_other(&held.target)));
             }
-            let rest: Vec<(&str, &str)> = fields
+            let mut body: Vec<(&str, &str)> = held
+                .fields
                 .iter()
-                .filter(|(k, _)| k != PASSWORD_FIELD && k != CODE_FIELD)
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
-            let body = serde_urlencoded::to_string(rest).map_err(AppError::internal)?;
+            let token = typed(&fields, csrf::FIELD).unwrap_or_default();
+            body.push((csrf::FIELD, token.as_str()));
+            let body = serde_urlencoded::to_string(body).map_err(AppError::internal)?;
             req.set_payload(Payload::from(Bytes::from(body)));
             Ok(next.call(req).await?.map_into_boxed_body())
         }
@@ -128,15 +191,6 @@ async fn require_confirmed_access(
             status,
             retry_after,
         } => {
-            // A page to open stays held as it was; a form keeps what was typed.
-            let held = match session.held_action() {
-                Some(held) if req.path() == PATH => held,
-                _ => HeldAction {
-                    target,
-                    is_form: true,
-                    fields: kept_fields(&fields),
-                },
-            };
             let mut response = render(&state, &session, user_id, held, errors, status).await?;
             if let Some(seconds) = retry_after {
                 response
@@ -145,6 +199,15 @@ async fn require_confirmed_access(
             }
             Ok(req.into_response(response))
         }
+    }
+}
+
+/// Where the page's form goes: the held action itself, or this page for a page to open.
+fn form_target(held: &HeldAction) -> &str {
+    if held.is_form {
+        held.target.split('?').next().unwrap_or_default()
+    } else {
+        PATH
     }
 }
 
@@ -289,12 +352,16 @@ struct ConfirmTemplate {
     csrf: String,
     user_name: String,
     user_email: String,
+    /// What confirming will do; `None` when the action is no longer held.
+    summary: Option<String>,
     /// Where the form goes: the held action, or this page for a page to open.
     action: String,
-    fields: Vec<(String, String)>,
+    held_id: String,
     two_factor: bool,
     /// How long the confirmation lasts, in words ("2 hours").
     window: String,
+    /// How long a held action waits, in words ("5 minutes").
+    held_for: String,
     cancel: &'static str,
     errors: FieldErrors,
 }
@@ -341,38 +408,84 @@ async fn render(
             PATH.to_owned()
         },
         cancel: cancel_target(&held.target),
-        fields: held.fields,
+        summary: Some(held.summary),
+        held_id: held.id,
         two_factor,
         window: crate::format::span(state.config.sudo_window.whole_seconds().unsigned_abs()),
+        held_for: crate::format::span(HELD_FOR_SECS.unsigned_abs()),
         errors,
     };
     no_store(render_with_status(&template, status)?)
 }
 
-/// "Confirm access" for the held action; with nothing held there is nothing to confirm.
-async fn page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpResponse, AppError> {
-    let Some(held) = viewer.session.held_action() else {
-        return Ok(see_other("/settings/integrations"));
+/// The answer to a confirmation whose action is no longer held (expired, cancelled,
+/// already run, or never held in this session): nothing was done.
+fn gone(session: &TypedSession) -> Result<HttpResponse, AppError> {
+    let template = ConfirmTemplate {
+        csrf: session.csrf_token()?,
+        user_name: String::new(),
+        user_email: String::new(),
+        summary: None,
+        action: String::new(),
+        held_id: String::new(),
+        two_factor: false,
+        window: String::new(),
+        held_for: crate::format::span(HELD_FOR_SECS.unsigned_abs()),
+        cancel: "/settings/integrations",
+        errors: FieldErrors::default(),
     };
-    render(
-        &state,
-        &viewer.session,
-        viewer.user.id,
-        held,
-        FieldErrors::default(),
-        StatusCode::OK,
-    )
-    .await
+    no_store(render_with_status(&template, StatusCode::GONE)?)
 }
 
-/// After confirming, the page that was held opens.
-async fn open_held_page(session: TypedSession) -> Result<HttpResponse, AppError> {
-    let target = session
-        .held_action()
-        .filter(|held| !held.is_form)
-        .map_or_else(|| "/settings/integrations".to_owned(), |held| held.target);
-    session.clear_held_action();
-    Ok(see_other(&target))
+#[derive(Deserialize)]
+struct HeldQuery {
+    #[serde(default)]
+    confirm_action: String,
+}
+
+/// "Confirm access" for the held action the address names.
+async fn page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    query: web::Query<HeldQuery>,
+) -> Result<HttpResponse, AppError> {
+    match viewer.session.held_action(&query.confirm_action, now()) {
+        Some(held) => {
+            render(
+                &state,
+                &viewer.session,
+                viewer.user.id,
+                held,
+                FieldErrors::default(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        None => gone(&viewer.session),
+    }
+}
+
+#[derive(Deserialize)]
+struct CancelForm {
+    #[serde(default)]
+    confirm_action: String,
+}
+
+/// "Cancel": the held action is dropped, and the browser goes back where it came from.
+async fn cancel(
+    viewer: Viewer,
+    web::Form(form): web::Form<CancelForm>,
+) -> Result<HttpResponse, AppError> {
+    let back = viewer
+        .session
+        .take_held_action(&form.confirm_action, now())?
+        .map_or("/settings/integrations", |held| cancel_target(&held.target));
+    Ok(see_other(back))
+}
+
+/// A confirmation posted to the page itself with no held page to open.
+async fn open_held_page() -> HttpResponse {
+    see_other("/settings/integrations")
 }
 
 fn no_store(mut response: HttpResponse) -> Result<HttpResponse, AppError> {
