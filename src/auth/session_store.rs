@@ -135,12 +135,22 @@ impl SessionStore for DbSessionStore {
             })
             .await
             .map_err(LoadError::Other)?;
-        match row {
-            None => Ok(None),
-            Some(row) => serde_json::from_str(&row.state)
-                .map(Some)
-                .map_err(|e| LoadError::Deserialization(e.into())),
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let mut state: State =
+            serde_json::from_str(&row.state).map_err(|e| LoadError::Deserialization(e.into()))?;
+        // A login from before handles existed was given one in the database (migration
+        // `session_handles_backfilled`): it goes by that one, so "Active sessions" and
+        // the session itself name it alike.
+        if let Some(handle) = row.handle.filter(|_| row.user_id.is_some())
+            && !state.contains_key(HANDLE_KEY)
+        {
+            let encoded =
+                serde_json::to_string(&handle).map_err(|e| LoadError::Deserialization(e.into()))?;
+            state.insert(HANDLE_KEY.to_string(), encoded);
         }
+        Ok(Some(state))
     }
 
     async fn save(&self, state: State, ttl: &CookieDuration) -> Result<SessionKey, SaveError> {

@@ -23,7 +23,11 @@ pub struct AuditEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     WorkspaceCreated,
+    /// An admin created a member with a password (the first release only; entries of
+    /// it stay in the log as they happened).
     MemberAdded,
+    /// Someone joined from an invitation link.
+    MemberJoined,
     MemberInvited,
     InvitationRevoked,
     PasswordReset,
@@ -60,6 +64,7 @@ impl Action {
         match self {
             Self::WorkspaceCreated => "workspace.created",
             Self::MemberAdded => "member.added",
+            Self::MemberJoined => "member.joined",
             Self::MemberInvited => "member.invited",
             Self::InvitationRevoked => "invitation.revoked",
             Self::PasswordReset => "member.password_reset",
@@ -95,7 +100,8 @@ impl Action {
     pub fn label_of(code: &str) -> &str {
         match code {
             "workspace.created" => "Workspace created",
-            "member.added" => "Member joined",
+            "member.added" => "Member added",
+            "member.joined" => "Member joined",
             "member.invited" => "Member invited",
             "invitation.revoked" => "Invitation revoked",
             "member.password_reset" => "Password reset",

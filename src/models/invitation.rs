@@ -21,6 +21,8 @@ pub struct Invitation {
     #[diesel(deserialize_as = String)]
     pub role: Role,
     pub api_access: bool,
+    /// `None` once the inviter's account is gone (`ON DELETE SET NULL`).
+    pub invited_by: Option<i32>,
     pub invited_by_name: String,
     pub created_at: PrimitiveDateTime,
     pub expires_at: PrimitiveDateTime,
@@ -91,14 +93,17 @@ pub fn pending_in_workspace(
         .load(conn)
 }
 
-/// Whether `email` has an invitation to any workspace that can still be used.
+/// Whether `email` has an invitation to `workspace_id` that can still be used (another
+/// workspace's invitations never count: they are none of this workspace's business).
 pub fn pending_for_email(
     conn: &mut DbConnection,
+    workspace_id: i32,
     email: &str,
     now: PrimitiveDateTime,
 ) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         invitations::table
+            .filter(invitations::workspace_id.eq(workspace_id))
             .filter(invitations::email.eq(email))
             .filter(invitations::used_at.is_null())
             .filter(invitations::revoked_at.is_null())

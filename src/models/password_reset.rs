@@ -17,11 +17,13 @@ pub struct PasswordReset {
     pub user_id: i32,
     pub expires_at: PrimitiveDateTime,
     pub used_at: Option<PrimitiveDateTime>,
+    /// When a newer link, another link's use or a password change made it void.
+    pub replaced_at: Option<PrimitiveDateTime>,
 }
 
 impl PasswordReset {
     pub fn is_pending(&self, now: PrimitiveDateTime) -> bool {
-        self.used_at.is_none() && self.expires_at > now
+        self.used_at.is_none() && self.replaced_at.is_none() && self.expires_at > now
     }
 }
 
@@ -56,9 +58,30 @@ pub fn mark_used(conn: &mut DbConnection, id: i32, now: PrimitiveDateTime) -> Qu
         password_resets::table
             .filter(password_resets::id.eq(id))
             .filter(password_resets::used_at.is_null())
+            .filter(password_resets::replaced_at.is_null())
             .filter(password_resets::expires_at.gt(now)),
     )
     .set(password_resets::used_at.eq(now))
     .execute(conn)?;
     Ok(updated == 1)
+}
+
+/// Makes every outstanding link of `user_id` void, but `keep` (the one being used, or
+/// the one just made): a user has at most one reset link that works.
+pub fn replace_outstanding(
+    conn: &mut DbConnection,
+    user_id: i32,
+    keep: Option<i32>,
+    now: PrimitiveDateTime,
+) -> QueryResult<usize> {
+    diesel::update(
+        password_resets::table
+            .filter(password_resets::user_id.eq(user_id))
+            // Ids start at 1, so 0 keeps none.
+            .filter(password_resets::id.ne(keep.unwrap_or(0)))
+            .filter(password_resets::used_at.is_null())
+            .filter(password_resets::replaced_at.is_null()),
+    )
+    .set(password_resets::replaced_at.eq(now))
+    .execute(conn)
 }

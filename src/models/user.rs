@@ -146,6 +146,21 @@ pub fn email_taken(conn: &mut DbConnection, email: &str) -> QueryResult<bool> {
     .get_result(conn)
 }
 
+/// Whether `email` belongs to a member of `workspace_id` (an account in another
+/// workspace does not count, so an admin cannot learn of it).
+pub fn email_in_workspace(
+    conn: &mut DbConnection,
+    workspace_id: i32,
+    email: &str,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        users::table
+            .filter(users::workspace_id.eq(workspace_id))
+            .filter(users::email.eq(email)),
+    ))
+    .get_result(conn)
+}
+
 pub fn list_in_workspace(conn: &mut DbConnection, workspace_id: i32) -> QueryResult<Vec<User>> {
     users::table
         .filter(users::workspace_id.eq(workspace_id))

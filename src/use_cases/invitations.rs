@@ -4,7 +4,7 @@
 //! IS NULL`) inside the transaction that uses it, so it works once under any race.
 
 use diesel::Connection;
-use diesel::result::Error as DbError;
+use diesel::result::{DatabaseErrorKind, Error as DbError};
 
 use crate::db::DbConnection;
 use crate::domain::link_token::LinkDigest;
@@ -48,10 +48,13 @@ pub fn invite(
     conn.transaction(|conn| {
         workspace::lock_for_writing(conn, actor.workspace_id)?;
         let email = new.email.as_str();
-        if user::email_taken(conn, email)? {
+        // Only this workspace is asked: whether the email has an account or an
+        // invitation elsewhere is not this admin's to learn (the invitee is told when
+        // joining, see `join`).
+        if user::email_in_workspace(conn, actor.workspace_id, email)? {
             return Ok(Err(InviteRefused::AlreadyMember));
         }
-        if invitation::pending_for_email(conn, email, crate::db::now())? {
+        if invitation::pending_for_email(conn, actor.workspace_id, email, crate::db::now())? {
             return Ok(Err(InviteRefused::AlreadyInvited));
         }
         // Admins always have API access, whatever the box said.
@@ -111,6 +114,11 @@ pub enum LinkState {
     Used,
     Revoked,
     Expired,
+    /// An invitation whose inviter was removed or is no longer an admin: a link grants
+    /// no more than its maker may still grant, so it grants nothing.
+    InviterGone,
+    /// A reset link made void by a newer link, another link's use or a password change.
+    Replaced,
 }
 
 impl LinkState {
@@ -125,6 +133,17 @@ impl LinkState {
             None
         }
     }
+}
+
+/// Whether the invitation's maker may still invite into its workspace: still a member
+/// of it and still an admin. Read inside the join transaction, after the lock.
+fn inviter_still_admin(conn: &mut DbConnection, found: &Invitation) -> Result<bool, DbError> {
+    let Some(inviter_id) = found.invited_by else {
+        return Ok(false);
+    };
+    Ok(user::find(conn, inviter_id)?.is_some_and(|inviter| {
+        inviter.workspace_id == found.workspace_id && inviter.role == Role::Admin
+    }))
 }
 
 /// A pending invitation, with its workspace's name.
@@ -144,6 +163,9 @@ pub fn open_invitation(
     if let Some(state) = LinkState::of_invitation(&found, crate::db::now()) {
         return Ok(Err(state));
     }
+    if !inviter_still_admin(conn, &found)? {
+        return Ok(Err(LinkState::InviterGone));
+    }
     let workspace_name = workspace::find(conn, found.workspace_id)?.name;
     Ok(Ok(OpenInvitation {
         invitation: found,
@@ -155,7 +177,8 @@ pub fn open_invitation(
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinRefused {
     Link(LinkState),
-    /// The email became an account meanwhile (another workspace's invitation).
+    /// The email already has an account (in another workspace: one account belongs to
+    /// one workspace). The invitation stays unused, so its admin learns nothing.
     EmailTaken,
 }
 
@@ -181,10 +204,13 @@ pub fn join(
                 .unwrap_or(LinkState::Used);
             return Ok(Err(JoinRefused::Link(state)));
         }
+        if !inviter_still_admin(conn, &found)? {
+            return Err(Rollback::InviterGone.into());
+        }
         if user::email_taken(conn, &found.email)? {
             return Err(Rollback::EmailTaken.into());
         }
-        let user_id = user::insert(
+        let user_id = match user::insert(
             conn,
             &user::NewUser {
                 workspace_id: found.workspace_id,
@@ -194,7 +220,15 @@ pub fn join(
                 role: found.role,
                 api_access: found.api_access,
             },
-        )?;
+        ) {
+            Ok(id) => id,
+            // Another workspace's invitation of the same email joined at the same moment
+            // (each holds only its own workspace's lock): the unique email decides.
+            Err(DbError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => {
+                return Err(Rollback::EmailTaken.into());
+            }
+            Err(other) => return Err(other.into()),
+        };
         let actor = Actor {
             workspace_id: found.workspace_id,
             user_id: Some(user_id),
@@ -209,26 +243,44 @@ pub fn join(
         audit::record(
             conn,
             &actor,
-            Action::MemberAdded,
+            Action::MemberJoined,
             &person_label(name.as_str(), &found.email),
             &detail,
         )?;
         Ok(Ok(user_id))
     })
-    .or_else(|e: DbError| match e {
-        DbError::RollbackTransaction => Ok(Err(JoinRefused::EmailTaken)),
-        other => Err(other),
+    .or_else(|e: JoinError| match e {
+        JoinError::Rollback(Rollback::EmailTaken) => Ok(Err(JoinRefused::EmailTaken)),
+        JoinError::Rollback(Rollback::InviterGone) => {
+            Ok(Err(JoinRefused::Link(LinkState::InviterGone)))
+        }
+        JoinError::Db(other) => Err(other),
     })
 }
 
-/// Undoes a join whose email became taken, so the invitation stays unused.
+/// Undoes a join that must not happen, so the invitation stays unused.
+#[derive(Debug)]
 enum Rollback {
     EmailTaken,
+    InviterGone,
 }
 
-impl From<Rollback> for DbError {
-    fn from(_: Rollback) -> Self {
-        DbError::RollbackTransaction
+/// A join's transaction ends in a refusal (rolled back) or a database error.
+#[derive(Debug)]
+enum JoinError {
+    Rollback(Rollback),
+    Db(DbError),
+}
+
+impl From<Rollback> for JoinError {
+    fn from(why: Rollback) -> Self {
+        Self::Rollback(why)
+    }
+}
+
+impl From<DbError> for JoinError {
+    fn from(e: DbError) -> Self {
+        Self::Db(e)
     }
 }
 
@@ -243,6 +295,9 @@ pub fn open_reset(
     let now = crate::db::now();
     if found.used_at.is_some() {
         return Ok(Err(LinkState::Used));
+    }
+    if found.replaced_at.is_some() {
+        return Ok(Err(LinkState::Replaced));
     }
     if found.expires_at <= now {
         return Ok(Err(LinkState::Expired));
@@ -270,13 +325,16 @@ pub fn reset_password(
         workspace::lock_for_writing(conn, owner.workspace_id)?;
         let now = crate::db::now();
         if !password_reset::mark_used(conn, found.id, now)? {
-            let state = if found.expires_at <= now {
-                LinkState::Expired
-            } else {
-                LinkState::Used
+            // Read again inside the lock: say what happened to it meanwhile.
+            let again = password_reset::find_by_digest(conn, digest)?;
+            let state = match again {
+                Some(again) if again.replaced_at.is_some() => LinkState::Replaced,
+                _ if found.expires_at <= now => LinkState::Expired,
+                _ => LinkState::Used,
             };
             return Ok(Err(state));
         }
+        password_reset::replace_outstanding(conn, owner.id, Some(found.id), now)?;
         user::set_password_hash(conn, owner.id, password_hash)?;
         session::delete_for_user(conn, owner.id)?;
         let actor = Actor {
@@ -296,8 +354,8 @@ pub fn reset_password(
     })
 }
 
-/// Records a reset link for the user with `email` (the CLI prints it); `None` if no
-/// user has that email.
+/// Records a reset link for the user with `email` (the CLI prints it) and makes their
+/// earlier links void; `None` if no user has that email.
 pub fn create_reset(
     conn: &mut DbConnection,
     email: &str,
@@ -308,6 +366,8 @@ pub fn create_reset(
         let Some(owner) = user::find_by_email(conn, email)? else {
             return Ok(None);
         };
-        password_reset::insert(conn, owner.id, digest).map(Some)
+        let id = password_reset::insert(conn, owner.id, digest)?;
+        password_reset::replace_outstanding(conn, owner.id, Some(id), crate::db::now())?;
+        Ok(Some(id))
     })
 }

@@ -18,9 +18,9 @@ use crate::domain::{Name, Password};
 use crate::error::AppError;
 use crate::models::audit::{self, Action, person_label};
 use crate::models::login_failure::{self, Scope};
-use crate::models::session;
 use crate::models::user;
 use crate::models::workspace;
+use crate::models::{password_reset, session};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
 use crate::web::account_sessions::SessionLine;
 use crate::web::form::FieldErrors;
@@ -270,6 +270,8 @@ async fn change_password(
                     },
                 )?;
                 user::set_password_hash(conn, user_id, &hash)?;
+                // A reset link made before the change would undo it: none works now.
+                password_reset::replace_outstanding(conn, user_id, None, crate::db::now())?;
                 let ended = session::delete_others(conn, user_id, &keep)?;
                 audit::record(
                     conn,

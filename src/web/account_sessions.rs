@@ -44,8 +44,7 @@ impl SessionLine {
         Self {
             current: handle == mine,
             handle,
-            device: Device::from_user_agent(row.user_agent.as_deref().unwrap_or_default())
-                .to_string(),
+            device: device_label(row.user_agent.as_deref()),
             ip: row
                 .ip
                 .filter(|ip| !ip.is_empty())
@@ -55,6 +54,15 @@ impl SessionLine {
             last_seen: crate::format::relative(last_seen, now),
             last_seen_exact: crate::format::exact(last_seen),
         }
+    }
+}
+
+/// What a session's browser says about its device. A session that logged in before
+/// devices were recorded has none: its device is unknown, not an unknown browser.
+fn device_label(user_agent: Option<&str>) -> String {
+    match user_agent {
+        Some(agent) => Device::from_user_agent(agent).to_string(),
+        None => "Unknown device".to_string(),
     }
 }
 
@@ -80,7 +88,7 @@ async fn sign_out_session(
                     return Ok(None);
                 };
                 session::delete(conn, &row.id)?;
-                let device = Device::from_user_agent(row.user_agent.as_deref().unwrap_or_default());
+                let device = device_label(row.user_agent.as_deref());
                 let ip = row.ip.unwrap_or_else(|| "unknown".into());
                 audit::record(
                     conn,

@@ -16,7 +16,7 @@ use crate::error::AppError;
 use crate::templates::see_other;
 use crate::use_cases::invitations::{self as invitations, JoinRefused, LinkState};
 use crate::web::form::FieldErrors;
-use crate::web::one_time_links::{LinkKind, hash_for_open_link, link_gone, link_page};
+use crate::web::one_time_links::{LinkKind, hash_for_open_link, link_gone, link_page, no_store};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/invite/{token}", web::get().to(join_page))
@@ -146,10 +146,12 @@ async fn join(
             Ok(see_other("/settings/integrations"))
         }
         Err(JoinRefused::Link(gone)) => link_gone(gone, KIND),
-        Err(JoinRefused::EmailTaken) => Ok(crate::error::error_page(
+        // Only whoever submits the form learns this, and for a free email that would
+        // have made them a member: the page of the link itself is the same for any email.
+        Err(JoinRefused::EmailTaken) => Ok(no_store(crate::error::error_page(
             StatusCode::CONFLICT,
-            "Already a member",
-            "This email already has a Keydesk account: log in instead.",
-        )),
+            "This email already has an account",
+            "This email already has a Keydesk account, and an account belongs to one workspace: it cannot join a second one. Log in with it, or ask the admin who invited you to invite another email.",
+        ))),
     }
 }

@@ -81,6 +81,16 @@ pub(super) fn link_gone(state: LinkState, kind: LinkKind) -> Result<HttpResponse
             "Invitation expired",
             "This invitation has expired (links work for 7 days). Ask an admin of the workspace for a new one.",
         ),
+        (LinkState::InviterGone, _) => (
+            StatusCode::GONE,
+            "Invitation no longer valid",
+            "This invitation is no longer valid: the admin who made it can no longer invite people to this workspace. Ask a current admin for a new one.",
+        ),
+        (LinkState::Replaced, _) => (
+            StatusCode::GONE,
+            "Reset link no longer valid",
+            "This reset link no longer works: a newer link was made, or the password was changed since. Use the newest link, or ask your Keydesk operator for a new one.",
+        ),
         (LinkState::Used, LinkKind::Reset) => (
             StatusCode::GONE,
             "Reset link already used",

@@ -1,0 +1,1 @@
+UPDATE audit_events SET action = 'member.added' WHERE action = 'member.joined';
