@@ -12,6 +12,7 @@ use crate::domain::{Email, Name, Role};
 use crate::models::audit::{self, Action, Actor, person_label};
 use crate::models::invitation::{self, Invitation, NewInvitation};
 use crate::models::{password_reset, session, user, workspace};
+use crate::use_cases::permitted;
 
 /// Why an invitation was not made: both are answered beside the email field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,15 +39,15 @@ pub struct Invite<'a> {
     pub digest: LinkDigest,
 }
 
-/// Records the invitation and its audit entry, unless the email is taken.
+/// Records the invitation and its audit entry, unless the email is taken; `None` if the
+/// actor is no longer an admin.
 pub fn invite(
     conn: &mut DbConnection,
     actor: &Actor,
     by_name: &str,
     new: &Invite<'_>,
-) -> Result<Result<i32, InviteRefused>, DbError> {
-    conn.transaction(|conn| {
-        workspace::lock_for_writing(conn, actor.workspace_id)?;
+) -> Result<Option<Result<i32, InviteRefused>>, DbError> {
+    permitted::as_admin(conn, actor.workspace_id, actor.user_id, |conn| {
         let email = new.email.as_str();
         // Only this workspace is asked: whether the email has an account or an
         // invitation elsewhere is not this admin's to learn (the invitee is told when
@@ -90,11 +91,14 @@ fn role_detail(role: Role, api_access: bool) -> String {
     )
 }
 
-/// Revokes a pending invitation of the actor's workspace; `None` for another
-/// workspace's (or an unknown) id.
-pub fn revoke(conn: &mut DbConnection, actor: &Actor, id: i32) -> Result<Option<String>, DbError> {
-    conn.transaction(|conn| {
-        workspace::lock_for_writing(conn, actor.workspace_id)?;
+/// Revokes a pending invitation of the actor's workspace: the outer `None` if the actor
+/// is no longer an admin, the inner one for another workspace's (or an unknown) id.
+pub fn revoke(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: i32,
+) -> Result<Option<Option<String>>, DbError> {
+    permitted::as_admin(conn, actor.workspace_id, actor.user_id, |conn| {
         let now = crate::db::now();
         let Some(found) = invitation::revoke(conn, actor.workspace_id, id, now)? else {
             return Ok(None);

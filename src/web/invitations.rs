@@ -92,6 +92,7 @@ async fn invite_member(
                 Ok(invitations::invite(conn, &actor, &by_name, &invite)?)
             })
             .await?
+            .ok_or(AppError::Forbidden)?
     };
     if let Err(refused) = outcome {
         errors.add("email", refused.message());
@@ -123,7 +124,8 @@ async fn revoke_invitation(
     let actor = viewer.actor();
     let revoked = state
         .db(move |conn| Ok(invitations::revoke(conn, &actor, id)?))
-        .await?;
+        .await?
+        .ok_or(AppError::Forbidden)?;
     let Some(email) = revoked else {
         return Err(AppError::NotFound);
     };
