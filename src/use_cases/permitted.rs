@@ -134,7 +134,7 @@ mod tests {
     #[test]
     fn admin_writes_run_only_while_the_actor_is_still_an_admin() {
         let (mut conn, workspace_id, ada, mia) = workspace_of_two();
-        let mut run = |conn: &mut DbConnection, who| {
+        let run = |conn: &mut DbConnection, who| {
             as_admin(conn, workspace_id, who, |_| {
                 Ok::<_, diesel::result::Error>(())
             })
