@@ -102,7 +102,7 @@ const LINK_SECRET_HEX: usize = 32;
 /// are no such run.
 pub fn redact_link_tokens(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
-    let mut spans = after_link_paths(bytes);
+    let mut spans = after_link_paths(text);
     spans.extend(long_hex_runs(bytes));
     if spans.is_empty() {
         return Cow::Borrowed(text);
@@ -123,13 +123,19 @@ pub fn redact_link_tokens(text: &str) -> Cow<'_, str> {
 }
 
 /// The segments that follow a link path (`/invite/`, `/Reset//`, …), as byte ranges.
-fn after_link_paths(bytes: &[u8]) -> Vec<(usize, usize)> {
+fn after_link_paths(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
     let mut spans = Vec::new();
     let mut at = 0;
-    // Only a slash can start a link path.
-    while let Some(i) = bytes[at..].iter().position(|&b| b == b'/') {
+    // Only a slash can start a link path (`str::find` looks for one with memchr), and
+    // the letter after it rules out most. `at` is always just after an ASCII byte.
+    while let Some(i) = text[at..].find('/') {
         let slash = at + i;
         let rest = &bytes[slash..];
+        if !matches!(rest.get(1), Some(b'i' | b'I' | b'r' | b'R')) {
+            at = slash + 1;
+            continue;
+        }
         let Some(path) = LINK_PATHS
             .iter()
             .find(|p| rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p))
