@@ -85,44 +85,106 @@ pub fn for_log(raw: &str, plus_is_space: bool) -> String {
     escape_unprintable(&redact_link_tokens(&redact_keys(&decoded)))
 }
 
-/// Paths whose next segment is a one-time link's token (invitations, password resets).
-const LINK_PATHS: [&str; 2] = ["/invite/", "/reset/"];
+/// Paths whose next segment is a one-time link's token (invitations, password resets),
+/// matched in any case and however many slashes follow them.
+const LINK_PATHS: [&[u8]; 2] = [b"/invite/", b"/reset/"];
 /// What a link's token is replaced with.
 pub const LINK_REDACTED: &str = "[redacted]";
+/// Hex digits in a row taken for a link's token, or most of one, wherever they stand: a
+/// token has 64, and fewer than 32 shown still leave more than 2^128 guesses.
+const LINK_SECRET_HEX: usize = 32;
 
-/// `text` with whatever follows `/invite/` or `/reset/` (up to the next `/`, `?`, `#`
-/// or space) replaced by [`LINK_REDACTED`]: tokens of one-time links never reach a log,
-/// whatever their shape (a tampered token is still most of a secret).
+/// `text` with the tokens of one-time links replaced by [`LINK_REDACTED`], so they never
+/// reach a log: every run of at least [`LINK_SECRET_HEX`] hex digits (a token's shape,
+/// in either case, under any path, in the query or bare), and whatever follows `/invite/`
+/// or `/reset/` in any case (up to the next `/`, `?`, `#`, space or quote: a tampered
+/// token is still most of a secret). Ordinary words and ids (`integrations`, `key_…`)
+/// are no such run.
 pub fn redact_link_tokens(text: &str) -> Cow<'_, str> {
-    let mut out = String::new();
-    let mut copied = 0;
-    let mut at = 0;
-    while at < text.len() {
-        // Every log line passes here: only its slashes can start a link path.
-        let found = text[at..].match_indices('/').find_map(|(i, _)| {
-            let rest = &text[at + i..];
-            LINK_PATHS
-                .iter()
-                .find(|p| rest.starts_with(**p))
-                .map(|p| (at + i, p.len()))
-        });
-        let Some((start, len)) = found else { break };
-        let token_start = start + len;
-        let token_end = text[token_start..]
-            .find(['/', '?', '#', ' ', '"'])
-            .map_or(text.len(), |i| token_start + i);
-        if token_end > token_start {
-            out.push_str(&text[copied..token_start]);
-            out.push_str(LINK_REDACTED);
-            copied = token_end;
-        }
-        at = token_end.max(token_start);
-    }
-    if copied == 0 {
+    let bytes = text.as_bytes();
+    let mut spans = after_link_paths(text);
+    spans.extend(long_hex_runs(bytes));
+    if spans.is_empty() {
         return Cow::Borrowed(text);
+    }
+    spans.sort_unstable();
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    for (start, end) in spans {
+        // Spans start and end beside ASCII bytes, so on character boundaries.
+        if start >= copied {
+            out.push_str(&text[copied..start]);
+            out.push_str(LINK_REDACTED);
+        }
+        copied = copied.max(end);
     }
     out.push_str(&text[copied..]);
     Cow::Owned(out)
+}
+
+/// The segments that follow a link path (`/invite/`, `/Reset//`, …), as byte ranges.
+fn after_link_paths(text: &str) -> Vec<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut spans = Vec::new();
+    let mut at = 0;
+    // Only a slash can start a link path (`str::find` looks for one with memchr), and
+    // the letter after it rules out most. `at` is always just after an ASCII byte.
+    while let Some(i) = text[at..].find('/') {
+        let slash = at + i;
+        let rest = &bytes[slash..];
+        if !matches!(rest.get(1), Some(b'i' | b'I' | b'r' | b'R')) {
+            at = slash + 1;
+            continue;
+        }
+        let Some(path) = LINK_PATHS
+            .iter()
+            .find(|p| rest.len() >= p.len() && rest[..p.len()].eq_ignore_ascii_case(p))
+        else {
+            at = slash + 1;
+            continue;
+        };
+        let mut token_start = slash + path.len();
+        while bytes.get(token_start) == Some(&b'/') {
+            token_start += 1;
+        }
+        let token_end = bytes[token_start..]
+            .iter()
+            .position(|b| matches!(b, b'/' | b'?' | b'#' | b' ' | b'"'))
+            .map_or(bytes.len(), |i| token_start + i);
+        if token_end > token_start {
+            spans.push((token_start, token_end));
+        }
+        at = token_end;
+    }
+    spans
+}
+
+/// Every run of at least [`LINK_SECRET_HEX`] hex digits, as byte ranges. Such a run
+/// covers one byte of every [`LINK_SECRET_HEX`] in a row, so only those are probed: a
+/// log line is not tried byte by byte.
+fn long_hex_runs(bytes: &[u8]) -> Vec<(usize, usize)> {
+    let mut runs = Vec::new();
+    let mut probe = LINK_SECRET_HEX - 1;
+    while probe < bytes.len() {
+        if !bytes[probe].is_ascii_hexdigit() {
+            probe += LINK_SECRET_HEX;
+            continue;
+        }
+        let start = bytes[..probe]
+            .iter()
+            .rposition(|b| !b.is_ascii_hexdigit())
+            .map_or(0, |i| i + 1);
+        let end = bytes[probe..]
+            .iter()
+            .position(|b| !b.is_ascii_hexdigit())
+            .map_or(bytes.len(), |i| probe + i);
+        if end - start >= LINK_SECRET_HEX {
+            runs.push((start, end));
+        }
+        // The next run starts after `end`, a byte that is no hex digit.
+        probe = end + LINK_SECRET_HEX;
+    }
+    runs
 }
 
 /// Percent-decoded (and `+` as a space in a query) until nothing changes, or `None`
@@ -277,6 +339,76 @@ mod tests {
             "GET /a/invite/[redacted]/x /reset/ /invite/"
         );
         assert_eq!(for_log("/settings/team", false), "/settings/team");
+    }
+
+    #[test]
+    fn link_tokens_are_replaced_by_their_shape_under_any_path() {
+        let token = crate::domain::link_token::LinkToken::generate();
+        let token = token.expose();
+        let upper = token.to_uppercase();
+        for (path, logged) in [
+            (format!("/{token}"), "/[redacted]"),
+            (format!("/invite//{token}"), "/invite//[redacted]"),
+            (format!("/Invite/{token}"), "/Invite/[redacted]"),
+            (format!("/RESET/{upper}"), "/RESET/[redacted]"),
+            (format!("/%49nvite/{token}"), "/Invite/[redacted]"),
+            (format!("/join/{}", &token[..40]), "/join/[redacted]"),
+            (format!("/x{token}y/z"), "/x[redacted]y/z"),
+            (format!("/a//{upper}//b"), "/a//[redacted]//b"),
+            (format!("/invite/x{}", &token[..8]), "/invite/[redacted]"),
+        ] {
+            assert_eq!(for_log(&path, false), logged, "{path}");
+        }
+        assert_eq!(
+            for_log(&format!("next=%2F{token}&t={token}"), true),
+            "next=/[redacted]&t=[redacted]"
+        );
+        assert_eq!(
+            redact_link_tokens(&format!("target=/{token} status=404 x={token}")),
+            "target=/[redacted] status=404 x=[redacted]"
+        );
+    }
+
+    #[test]
+    fn ordinary_segments_and_short_hex_are_kept() {
+        for kept in [
+            "/settings/integrations",
+            "/settings/integrations/keys/42/delete",
+            "/api/keys/key_3f2a9bC81dEe0aF7c6D5",
+            "/api/hooks/hoo_deadbeefcafe12345",
+            "/invite",
+            "/invites/abc",
+            "/api/team?limit=5&offset=100",
+            "/a/0123456789abcdef0123456789abcde",
+            "/550e8400-e29b-41d4-a716-446655440000",
+        ] {
+            assert_eq!(for_log(kept, false), kept);
+            assert!(matches!(redact_link_tokens(kept), Cow::Borrowed(_)));
+        }
+    }
+
+    #[test]
+    fn a_hex_run_is_found_wherever_it_starts() {
+        // Every start and length around the threshold, so the probing stride misses none.
+        for len in [
+            LINK_SECRET_HEX - 1,
+            LINK_SECRET_HEX,
+            LINK_SECRET_HEX + 1,
+            64,
+        ] {
+            for lead in 0..70 {
+                let text = format!("{}{}.{}", "z".repeat(lead), "a".repeat(len), "q".repeat(40));
+                let redacted = redact_link_tokens(&text);
+                let expected = if len >= LINK_SECRET_HEX {
+                    format!("{}[redacted].{}", "z".repeat(lead), "q".repeat(40))
+                } else {
+                    text.clone()
+                };
+                assert_eq!(redacted, expected, "lead {lead}, length {len}");
+            }
+        }
+        let two = format!("{}-{}", "1".repeat(40), "F".repeat(33));
+        assert_eq!(redact_link_tokens(&two), "[redacted]-[redacted]");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! `GET`, `POST /api/hooks` and `DELETE /api/hooks/{hookId}`: webhooks in lemlist's
-//! shape (`_id`, `targetUrl`, `type`), so lemlist triggers subscribe unchanged.
+//! shape (`_id`, `targetUrl`, `type`), so lemlist triggers subscribe unchanged. Any key
+//! with hooks write access adds a hook; a key lists and deletes only the hooks its
+//! owner's keys made (an admin's keys: all of them), and any other hook is not found.
 
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
@@ -12,7 +14,7 @@ use crate::domain::webhook::Target;
 use crate::models::api_key;
 use crate::models::audit::{Actor, key_label};
 use crate::models::hook::{self, Hook};
-use crate::use_cases::webhooks;
+use crate::use_cases::webhooks::{self, Asker, HookRef};
 
 /// lemlist's webhook event types that are not activity types Keydesk lists.
 const LEMLIST_HOOK_TYPES: &[&str] = &[
@@ -71,7 +73,12 @@ pub fn hook_json(h: &Hook) -> Value {
 
 pub async fn list_hooks(call: ApiCall) -> Result<HttpResponse, ApiError> {
     let hooks = call
-        .read(|conn, key| Ok(hook::list(conn, key.workspace_id)?))
+        .read(|conn, key| {
+            let Some(manager) = webhooks::manager(conn, key.workspace_id, asker(key))? else {
+                return Ok(Vec::new());
+            };
+            Ok(hook::list(conn, key.workspace_id, manager)?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(hooks.iter().map(hook_json).collect::<Vec<_>>()))
 }
@@ -128,6 +135,7 @@ pub async fn create_hook(call: ApiCall, body: web::Bytes) -> Result<HttpResponse
             Ok(webhooks::create(
                 conn,
                 &actor,
+                Some(key.key_id),
                 target.as_str(),
                 kind.as_deref(),
             )?)
@@ -144,15 +152,20 @@ pub async fn delete_hook(call: ApiCall, path: web::Path<String>) -> Result<HttpR
     let ip = call.client_ip();
     let deleted = call
         .run(move |conn, key| {
-            let Some(found) = hook::find_public(conn, key.workspace_id, &public_id)? else {
-                return Err(ApiError::NotFound("Hook not found.".into()));
-            };
             let actor = key_actor(conn, key.workspace_id, key.key_id, key.created_by, ip)?;
-            webhooks::delete(conn, &actor, &found)?;
-            Ok(found)
+            webhooks::delete(conn, &actor, asker(key), HookRef::Public(&public_id))?
+                .ok_or_else(|| ApiError::NotFound("Hook not found.".into()))
         })
         .await?;
     Ok(HttpResponse::Ok().json(hook_json(&deleted)))
+}
+
+/// The key as the one managing hooks (for its owner, if still in the workspace).
+fn asker(key: &super::auth::AuthedKey) -> Asker {
+    Asker::Key {
+        key_id: key.key_id,
+        owner: key.created_by,
+    }
 }
 
 /// The audit log's name for a key acting through the API.

@@ -302,7 +302,7 @@ fn paths_and_schemas(server: &str) -> Value {
                     ok("The new hook, with its secret (shown once)", json!({"$ref": "#/components/schemas/Hook"})), &[("400", "Missing or bad targetUrl (a host that does not resolve, or resolves to a private, loopback or link-local address unless the operator allows them), or an unknown type."), ("403", "Read-only key or address not allowed.")]))
             },
             "/hooks/{hookId}": {
-                "delete": operation("Delete a webhook", vec![path_param("hookId", "A hook id (hoo_…).")], None, ok("The deleted hook", json!({"$ref": "#/components/schemas/Hook"})), &[("403", "Read-only key or address not allowed."), ("404", "Hook not found.")])
+                "delete": operation("Delete a webhook", vec![path_param("hookId", "A hook id (hoo_…).")], None, ok("The deleted hook", json!({"$ref": "#/components/schemas/Hook"})), &[("403", "Read-only key or address not allowed."), ("404", "Hook not found, or not made by the key owner's keys (a member's key; an admin's key deletes any hook).")])
             },
             "/keys/verify": {"post": verify_operation()},
             "/unsubscribes/{email}": {

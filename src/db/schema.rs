@@ -261,6 +261,8 @@ diesel::table! {
         secret -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        created_by_user_id -> Nullable<Integer>,
+        created_by_key_id -> Nullable<Integer>,
     }
 }
 

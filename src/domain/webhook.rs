@@ -80,14 +80,36 @@ impl Target {
 }
 
 /// Addresses a webhook may not reach unless the operator allows it: private, loopback,
-/// link-local, shared (CGNAT), unspecified, multicast and documentation ranges.
+/// link-local, shared (CGNAT), unspecified, multicast and documentation ranges. An IPv6
+/// address that carries an IPv4 address (see [`embedded_ipv4`]) is judged as that
+/// address too: a NAT64 gateway or a 6to4 relay would deliver to it.
 pub fn is_private(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => is_private_v4(v4),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => is_private_v4(v4),
-            None => is_private_v6(v6),
-        },
+        IpAddr::V6(v6) => is_private_v6(v6) || embedded_ipv4(v6).into_iter().any(is_private_v4),
+    }
+}
+
+/// The IPv4 addresses an IPv6 address carries: IPv4-mapped (`::ffff:0:0/96`),
+/// IPv4-translated (`::ffff:0:0:0/96`), IPv4-compatible (`::/96`) and NAT64
+/// (`64:ff9b::/96`, `64:ff9b:1::/48`) in the last 32 bits; 6to4 (`2002::/16`) in bits
+/// 16..48; Teredo (`2001::/32`) its server in bits 32..64 and its client in the last 32
+/// bits, inverted.
+pub fn embedded_ipv4(ip: Ipv6Addr) -> Vec<Ipv4Addr> {
+    let bits = ip.to_bits();
+    let last = Ipv4Addr::from_bits(bits as u32);
+    let s = ip.segments();
+    match s {
+        [0, 0, 0, 0, 0, 0xffff, ..] | [0, 0, 0, 0, 0xffff, 0, ..] | [0, 0, 0, 0, 0, 0, ..] => {
+            vec![last]
+        }
+        [0x64, 0xff9b, 0, 0, 0, 0, ..] | [0x64, 0xff9b, 1, ..] => vec![last],
+        [0x2002, ..] => vec![Ipv4Addr::from_bits((bits >> 80) as u32)],
+        [0x2001, 0, ..] => vec![
+            Ipv4Addr::from_bits((bits >> 64) as u32),
+            Ipv4Addr::from_bits(!(bits as u32)),
+        ],
+        _ => Vec::new(),
     }
 }
 
@@ -114,9 +136,6 @@ fn is_private_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfe80
         || (first & 0xfe00) == 0xfc00
         || first == 0x2001 && ip.segments()[1] == 0x0db8
-        || ip
-            .to_ipv4()
-            .is_some_and(|v4| ip.segments()[..6] == [0; 6] && is_private_v4(v4))
 }
 
 /// A new per-hook signing secret, shown once: `whsec_` and 32 random characters.
@@ -193,6 +212,65 @@ mod tests {
         ] {
             assert!(!is_private(public.parse().unwrap()), "{public}");
         }
+    }
+
+    #[test]
+    fn ipv6_forms_of_private_ipv4_addresses_are_private() {
+        for private in [
+            // NAT64, well-known and local-use prefixes: the last 32 bits.
+            "64:ff9b::a9fe:a9fe",
+            "64:ff9b::127.0.0.1",
+            "64:ff9b::10.0.0.1",
+            "64:ff9b:1::a9fe:a9fe",
+            "64:ff9b:1:abcd::192.168.0.1",
+            // IPv4-mapped, IPv4-translated and IPv4-compatible.
+            "::ffff:169.254.169.254",
+            "::ffff:0:a9fe:a9fe",
+            "::ffff:a9fe:a9fe",
+            "::169.254.169.254",
+            "::10.0.0.1",
+            "::ffff:100.64.0.1",
+            // 6to4: bits 16..48.
+            "2002:a9fe:a9fe::",
+            "2002:7f00:1::1",
+            "2002:c0a8:101:1::5",
+            // Teredo: the server in bits 32..64, the client inverted in the last 32.
+            "2001:0:a9fe:a9fe::1",
+            "2001:0:808:808::5601:fefe",
+            "2001:0:808:808:0:0:80ff:fffe",
+        ] {
+            assert!(is_private(private.parse().unwrap()), "{private}");
+        }
+        for public in [
+            "64:ff9b::808:808",
+            "64:ff9b:1::101:101",
+            "::ffff:8.8.8.8",
+            "::8.8.8.8",
+            "2002:808:808::1",
+            // Teredo with a public server (8.8.8.8) and a public client (1.1.1.1 inverted).
+            "2001:0:808:808::fefe:fefe",
+        ] {
+            assert!(!is_private(public.parse().unwrap()), "{public}");
+        }
+    }
+
+    #[test]
+    fn embedded_ipv4_addresses_are_read_from_each_prefix() {
+        let v4 = |s: &str| s.parse::<Ipv4Addr>().unwrap();
+        let of = |s: &str| embedded_ipv4(s.parse().unwrap());
+        assert_eq!(of("64:ff9b::c000:221"), [v4("192.0.2.33")]);
+        assert_eq!(of("64:ff9b:1:2:3:4:c000:221"), [v4("192.0.2.33")]);
+        assert_eq!(of("::ffff:c000:221"), [v4("192.0.2.33")]);
+        assert_eq!(of("::ffff:0:c000:221"), [v4("192.0.2.33")]);
+        assert_eq!(of("::c000:221"), [v4("192.0.2.33")]);
+        assert_eq!(of("2002:c000:221:1:2:3:4:5"), [v4("192.0.2.33")]);
+        // RFC 4380's example: server 65.54.227.120, client 192.0.2.45 (3fff:fdd2 inverted).
+        assert_eq!(
+            of("2001:0:4136:e378:8000:63bf:3fff:fdd2"),
+            [v4("65.54.227.120"), v4("192.0.2.45")]
+        );
+        assert_eq!(of("2606:4700::1111"), Vec::<Ipv4Addr>::new());
+        assert_eq!(of("64:ff9b:2::1"), Vec::<Ipv4Addr>::new());
     }
 
     #[test]

@@ -166,7 +166,7 @@ const EXAMPLES: &[Example] = &[
         method: "GET",
         path: "/api/hooks",
         title: "List webhooks",
-        description: "Each hook's `_id`, `targetUrl`, `type` and `createdAt` (never its secret).",
+        description: "Each hook's `_id`, `targetUrl`, `type` and `createdAt` (never its secret): every hook of the workspace for an admin's key, and for a member's key the hooks made by that member or their keys.",
         body: None,
     },
     Example {
@@ -174,7 +174,7 @@ const EXAMPLES: &[Example] = &[
         method: "DELETE",
         path: "/api/hooks/HOOK_ID",
         title: "Delete a webhook",
-        description: "Answers with the deleted hook; 404 when there is none with this `_id`. Deliveries still queued for it are dropped.",
+        description: "Answers with the deleted hook; 404 when there is none with this `_id`. A member's key deletes only hooks made by that member or their keys (an admin's key: any), and gets the same 404 for any other. Deliveries still queued for it are dropped.",
         body: None,
     },
     Example {

@@ -1,6 +1,8 @@
-//! Integrations → "Webhooks": the workspace's hooks with their last deliveries, "Add
-//! webhook" (the signing secret shown once), "Send test event" and "Delete". For everyone
-//! who may use API keys, like the API's own hook routes.
+//! Integrations → "Webhooks": the hooks the viewer manages (an admin: all of the
+//! workspace's; a member: those that they or their keys made) with their last deliveries,
+//! "Add webhook" (the signing secret shown once), "Send test event" and "Delete" (a
+//! confirmation page, then sudo mode, like deleting a key). For everyone who may use API
+//! keys, like the API's own hook routes.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CACHE_CONTROL, HeaderValue};
@@ -13,10 +15,10 @@ use crate::auth::Viewer;
 use crate::domain::webhook::Target;
 use crate::error::AppError;
 use crate::models::derived_public_id;
-use crate::models::hook::{self, Hook};
+use crate::models::hook::{self, Hook, Manager};
 use crate::models::hook_delivery::{self, Delivery};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
-use crate::use_cases::webhooks;
+use crate::use_cases::webhooks::{self, Asker, HookRef};
 use crate::web::confirm_access::{self as confirmed, describe};
 use crate::web::form::FieldErrors;
 
@@ -39,8 +41,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route(
             "/settings/integrations/webhooks/{id}/delete",
+            web::get().to(delete_page),
+        )
+        // Deleting stops a workspace's events reaching an integration: sudo mode, as for keys.
+        .service(confirmed::post(
+            "/settings/integrations/webhooks/{id}/delete",
+            describe::delete_webhook,
             web::post().to(delete),
-        );
+        ));
 }
 
 /// A hook as the Integrations page lists it.
@@ -49,6 +57,7 @@ pub struct HookRow {
     pub target_url: String,
     pub events: String,
     pub created: String,
+    pub created_by: String,
     pub deliveries: Vec<DeliveryRow>,
 }
 
@@ -91,12 +100,14 @@ fn delivery_row(d: &Delivery, now: time::PrimitiveDateTime) -> DeliveryRow {
     }
 }
 
-/// The workspace's hooks with their latest deliveries.
-pub async fn rows(state: &AppState, workspace_id: i32) -> Result<Vec<HookRow>, AppError> {
+/// The hooks the viewer manages, with their latest deliveries.
+pub async fn rows(state: &AppState, viewer: &Viewer) -> Result<Vec<HookRow>, AppError> {
+    let workspace_id = viewer.user.workspace_id;
+    let manager = manager_of(viewer)?;
     let found = state
         .db(move |conn| {
             let mut out = Vec::new();
-            for h in hook::list(conn, workspace_id)? {
+            for h in hook::list(conn, workspace_id, manager)? {
                 let recent = hook_delivery::recent(conn, h.id, RECENT)?;
                 out.push((h, recent));
             }
@@ -110,6 +121,7 @@ pub async fn rows(state: &AppState, workspace_id: i32) -> Result<Vec<HookRow>, A
             id: h.id,
             events: h.event_type.clone().unwrap_or_else(|| "Every event".into()),
             created: crate::format::date(h.created_at),
+            created_by: h.created_by.clone(),
             target_url: h.target_url,
             deliveries: recent.iter().map(|d| delivery_row(d, now)).collect(),
         })
@@ -143,11 +155,19 @@ pub struct HookForm {
 }
 
 fn may_manage(viewer: &Viewer) -> Result<(), AppError> {
-    if viewer.user.can_use_api_keys() {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
+    manager_of(viewer).map(|_| ())
+}
+
+/// Whose hooks the viewer manages: an admin all, a member their own; 403 without API access.
+fn manager_of(viewer: &Viewer) -> Result<Manager, AppError> {
+    if !viewer.user.can_use_api_keys() {
+        return Err(AppError::Forbidden);
     }
+    Ok(if viewer.user.is_admin() {
+        Manager::Admin
+    } else {
+        Manager::Member(viewer.user.id)
+    })
 }
 
 async fn new_page(viewer: Viewer) -> Result<HttpResponse, AppError> {
@@ -217,6 +237,7 @@ async fn create(
             Ok(webhooks::create(
                 conn,
                 &actor,
+                None,
                 target.as_str(),
                 event_type.as_deref(),
             )?)
@@ -236,14 +257,14 @@ async fn create(
     Ok(response)
 }
 
-/// A hook of the viewer's workspace; any other id is not found.
+/// A hook of the viewer's workspace that they manage; any other id is not found.
 async fn visible_hook(state: &AppState, viewer: &Viewer, id: i32) -> Result<Hook, AppError> {
-    may_manage(viewer)?;
+    let manager = manager_of(viewer)?;
     let workspace_id = viewer.user.workspace_id;
     state
         .db(move |conn| Ok(hook::find(conn, id)?))
         .await?
-        .filter(|h| h.workspace_id == workspace_id)
+        .filter(|h| h.workspace_id == workspace_id && h.managed_by(manager))
         .ok_or(AppError::NotFound)
 }
 
@@ -269,16 +290,51 @@ async fn send_test(
     Ok(see_other(BACK))
 }
 
-async fn delete(
+#[derive(Template)]
+#[template(path = "settings/webhook_delete.html")]
+struct DeleteTemplate {
+    ctx: PageContext,
+    id: i32,
+    target_url: String,
+    events: String,
+    created_by: String,
+}
+
+/// "Delete" asks first, naming the target and what stops.
+async fn delete_page(
     state: web::Data<AppState>,
     viewer: Viewer,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
     let found = visible_hook(&state, &viewer, path.into_inner()).await?;
+    render_with_status(
+        &DeleteTemplate {
+            ctx: PageContext::new(&viewer, "Delete webhook", SettingsTab::Integrations)?,
+            id: found.id,
+            events: found
+                .event_type
+                .clone()
+                .unwrap_or_else(|| "Every event".into()),
+            target_url: found.target_url,
+            created_by: found.created_by,
+        },
+        StatusCode::OK,
+    )
+}
+
+async fn delete(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    may_manage(&viewer)?;
+    let id = path.into_inner();
     let actor = viewer.actor();
+    let asker = Asker::Person(viewer.user.id);
     state
-        .db(move |conn| Ok(webhooks::delete(conn, &actor, &found)?))
-        .await?;
+        .db(move |conn| Ok(webhooks::delete(conn, &actor, asker, HookRef::Id(id))?))
+        .await?
+        .ok_or(AppError::NotFound)?;
     viewer.session.set_flash("Webhook deleted.")?;
     Ok(see_other(BACK))
 }

@@ -133,6 +133,64 @@ async fn invite_and_reset_tokens_never_reach_the_log(app: TestApp) {
     );
 }
 
+on_both_databases!(in_a_child_process: link_tokens_never_reach_the_log_under_any_path);
+
+/// A token is masked by its shape (64 hex digits, or most of them), wherever a browser
+/// or a tool puts it: another path, a doubled slash, another case, the query string.
+async fn link_tokens_never_reach_the_log_under_any_path(app: TestApp) {
+    app.set_up().await;
+    let invite = app.invite("bob@example.com", "member", false).await;
+    let token = invite.trim_start_matches("/invite/").to_string();
+    let upper = token.to_uppercase();
+    let bob = app.other_browser();
+    // (what is sent, what its access-log line says)
+    let cases = [
+        (
+            format!("/{token}"),
+            "target=/[redacted] status=404".to_string(),
+        ),
+        (
+            format!("/invite//{token}"),
+            "target=/invite//[redacted] status=".into(),
+        ),
+        (
+            format!("/Invite/{token}"),
+            "target=/Invite/[redacted] status=404".into(),
+        ),
+        (
+            format!("/RESET/{upper}"),
+            "target=/RESET/[redacted] status=404".into(),
+        ),
+        (
+            format!("/%49nvite/{token}?case=encoded"),
+            "target=/Invite/[redacted]?case=encoded status=404".into(),
+        ),
+        (
+            format!("/join/{}", &token[..40]),
+            "target=/join/[redacted] status=404".into(),
+        ),
+        (
+            format!("/login?next=/invite/{token}"),
+            "target=/login?next=/invite/[redacted] status=".into(),
+        ),
+        (
+            format!("/settings/integrations?t={token}"),
+            "target=/settings/integrations?t=[redacted] status=".into(),
+        ),
+    ];
+    for (path, logged) in &cases {
+        bob.get(path).await;
+        app.logs_containing(logged).await;
+    }
+    let logs = app.logs();
+    for part in [&token[..16], &token[24..40], &token[48..], &upper[..16]] {
+        assert!(
+            !logs.contains(part),
+            "no part of the token is logged:\n{logs}"
+        );
+    }
+}
+
 on_both_databases!(in_a_child_process: a_key_sent_for_verification_never_reaches_the_log);
 
 /// `POST /api/keys/verify` carries a key in its body, valid or not, well-formed or not,

@@ -67,6 +67,7 @@ mod two_factor;
 mod two_factor_off;
 mod two_factor_settings;
 mod webhooks;
+mod webhooks_owners;
 mod webhooks_page;
 mod webhooks_restart;
 mod writers_wait;

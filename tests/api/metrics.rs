@@ -343,6 +343,8 @@ async fn a_webhook_to_a_refused_address_is_counted_as_target_refused(app: TestAp
             event_type: None,
             secret: "whsec_test",
             created_by: ADMIN_NAME,
+            created_by_user_id: None,
+            created_by_key_id: None,
         },
     )
     .unwrap();

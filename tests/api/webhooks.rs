@@ -329,6 +329,13 @@ async fn private_targets_are_refused_by_default(app: TestApp) {
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/hook",
         "http://192.168.1.20/hook",
+        // IPv6 forms of private IPv4 addresses: NAT64, 6to4, Teredo, mapped, compatible.
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data",
+        "http://[64:ff9b:1::7f00:1]/hook",
+        "http://[2002:a9fe:a9fe::1]/hook",
+        "http://[2001:0:808:808::80ff:fffe]/hook",
+        "http://[::ffff:a9fe:a9fe]/hook",
+        "http://[::a00:1]/hook",
     ] {
         let (status, json) = status_and_json(
             app.api(Method::POST, "/api/hooks")

@@ -7,7 +7,7 @@ use crate::db::DbConnection;
 use crate::domain::Role;
 use crate::domain::key_access::KeyAccess;
 use crate::domain::scopes::Scopes;
-use crate::models::{access_request, api_key, user};
+use crate::models::{access_request, api_key, hook, user};
 
 /// A guarded request, as held: who sent it, the `{id}` of its path, what was typed.
 pub struct Asked {
@@ -196,4 +196,25 @@ pub fn add_webhook(_: &mut DbConnection, asked: &Asked) -> QueryResult<String> {
         "Add a webhook that sends {events} to {}",
         asked.field("target_url")
     ))
+}
+
+pub fn delete_webhook(conn: &mut DbConnection, asked: &Asked) -> QueryResult<String> {
+    let Some(me) = user::find(conn, asked.user_id)? else {
+        return Ok("Delete a webhook".into());
+    };
+    let manager = if me.is_admin() {
+        hook::Manager::Admin
+    } else {
+        hook::Manager::Member(me.id)
+    };
+    // Only a hook this person manages is named: another's target may be a secret URL.
+    let found = match asked.id {
+        Some(id) => hook::find(conn, id)?
+            .filter(|h| h.workspace_id == me.workspace_id && h.managed_by(manager)),
+        None => None,
+    };
+    Ok(match found {
+        Some(found) => format!("Delete the webhook that sends to {}", found.target_url),
+        None => "Delete a webhook".into(),
+    })
 }

@@ -84,7 +84,7 @@ pub async fn integrations_page(
             })
         })
         .await?;
-    let webhooks = crate::web::webhooks::rows(&state, workspace_id).await?;
+    let webhooks = crate::web::webhooks::rows(&state, &viewer).await?;
     // Render against a time after the reads, so a use just recorded is never "in the future".
     let now = crate::db::now();
 

@@ -1,0 +1,2 @@
+ALTER TABLE hooks DROP COLUMN created_by_key_id;
+ALTER TABLE hooks DROP COLUMN created_by_user_id;
