@@ -132,13 +132,9 @@ pub async fn create_hook(call: ApiCall, body: web::Bytes) -> Result<HttpResponse
         .run(move |conn, key| {
             let (target, kind) = new_hook(&body, allow_private)?;
             let actor = key_actor(conn, key.workspace_id, key.key_id, key.created_by, ip)?;
-            Ok(webhooks::create(
-                conn,
-                &actor,
-                Some(key.key_id),
-                target.as_str(),
-                kind.as_deref(),
-            )?)
+            // A key always manages hooks (its owner's, or its own once they left).
+            webhooks::create(conn, &actor, asker(key), target.as_str(), kind.as_deref())?
+                .ok_or_else(|| ApiError::NotFound("Hook not found.".into()))
         })
         .await?;
     let mut body = hook_json(&created);

@@ -70,17 +70,26 @@ pub fn manager(
 }
 
 /// Adds a hook with a new secret (returned with it, to be shown once), recording who
-/// made it: `actor.user_id` (the person, or the key's owner) and `made_by_key`.
+/// made it: `actor.user_id` (the person, or the key's owner) and the key if `asker` is
+/// one. `None` (nothing added) when `asker` may no longer manage hooks, read under the
+/// workspace's write lock: a person removed or whose API access was turned off meanwhile.
 pub fn create(
     conn: &mut DbConnection,
     actor: &Actor,
-    made_by_key: Option<i32>,
+    asker: Asker,
     target_url: &str,
     event_type: Option<&str>,
-) -> QueryResult<Hook> {
+) -> QueryResult<Option<Hook>> {
     let secret = webhook::new_secret();
+    let made_by_key = match asker {
+        Asker::Person(_) => None,
+        Asker::Key { key_id, .. } => Some(key_id),
+    };
     conn.transaction(|conn| {
         workspace::lock_for_writing(conn, actor.workspace_id)?;
+        if manager(conn, actor.workspace_id, asker)?.is_none() {
+            return Ok(None);
+        }
         let hook = hook::insert(
             conn,
             &NewHook {
@@ -100,7 +109,7 @@ pub fn create(
             target_url,
             event_type.unwrap_or("every event"),
         )?;
-        Ok(hook)
+        Ok(Some(hook))
     })
 }
 

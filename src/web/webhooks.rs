@@ -231,18 +231,20 @@ async fn create(
         return render_new(&viewer, form, errors, StatusCode::UNPROCESSABLE_ENTITY);
     };
     let actor = viewer.actor();
+    let user_id = viewer.user.id;
     let event_type = event_type.map(str::to_owned);
     let created = state
         .db(move |conn| {
             Ok(webhooks::create(
                 conn,
                 &actor,
-                None,
+                Asker::Person(user_id),
                 target.as_str(),
                 event_type.as_deref(),
             )?)
         })
-        .await?;
+        .await?
+        .ok_or(AppError::Forbidden)?;
     let mut response = render_with_status(
         &SecretTemplate {
             ctx: PageContext::new(&viewer, "Webhook added", SettingsTab::Integrations)?,
