@@ -1,6 +1,6 @@
 //! Builds the application: shared state, middleware, routes; binds and runs.
 
-use std::net::TcpListener;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 
 use actix_session::SessionMiddleware;
@@ -24,6 +24,8 @@ use crate::models;
 /// A built server and the port it listens on (useful when binding port 0).
 pub struct Application {
     port: u16,
+    /// `/setup?code=…` while no user exists: the path of the link printed at start.
+    setup_path: Option<String>,
     server: Server,
     pool: Pool,
     usage: Arc<UsageRecorder>,
@@ -44,22 +46,26 @@ impl Application {
         let port = local.port();
         let pool = db::build_pool(&config.database, config.db_pool_size);
         let redacted = config.database.redacted();
-        let public = !local.ip().is_loopback();
         let (cookie_key, device_key, setup_code) = db::with_connection(&pool, move |conn| {
             db::run_migrations(conn)?;
             let key = models::secret::get_or_create(conn, "session_cookie_key", || {
                 rand::random::<[u8; 64]>().to_vec()
             })?;
             let device_key = crate::auth::device::signing_key(conn)?;
-            anyhow::Ok((key, device_key, setup_code(conn, public)?))
+            anyhow::Ok((key, device_key, setup_code(conn)?))
         })
         .await
         .with_context(|| format!("preparing the database at {redacted}"))?;
-        if let Some(code) = &setup_code {
+        let setup_path = setup_code
+            .as_ref()
+            .map(|code| format!("/setup?code={}", code.as_str()));
+        if let Some(path) = &setup_path {
+            // The one place the code is printed: whoever reads this log owns the server.
             tracing::warn!(
-                "No admin exists yet and Keydesk listens on {local}, which other machines can \
-                 reach: /setup asks for this one-time setup code: {code} \
-                 (or create the admin on the server with `keydesk create-admin`)"
+                "No admin exists yet. Open http://{}{path} to create your workspace \
+                 (the link carries a one-time setup code; or create the admin on the server \
+                 with `keydesk create-admin`)",
+                browsable(local)
             );
         }
         std::thread::spawn(crate::auth::password::warm_up);
@@ -132,6 +138,7 @@ impl Application {
         .run();
         Ok(Self {
             port,
+            setup_path,
             server,
             pool,
             usage,
@@ -140,6 +147,12 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The path (with its one-time code) of the setup link printed at start, while no
+    /// user exists.
+    pub fn setup_path(&self) -> Option<&str> {
+        self.setup_path.as_deref()
     }
 
     /// Serves until stopped (SIGINT/SIGTERM or the handle), then writes the usage
@@ -185,11 +198,11 @@ fn security_headers() -> DefaultHeaders {
         .add(("Cache-Control", "no-store"))
 }
 
-/// While no user exists on a server other machines can reach, the first visitor of
-/// `/setup` must prove access to the server: a code printed in its log. On loopback,
-/// or once an admin exists, none.
-fn setup_code(conn: &mut db::DbConnection, public: bool) -> anyhow::Result<Option<SetupCode>> {
-    if !public || models::user::any_exists(conn)? {
+/// While no user exists, the first visitor of `/setup` must prove access to the server:
+/// the code in the link it prints at start. Wherever it listens: behind a reverse proxy
+/// on the same machine, a stranger's request arrives from loopback too.
+fn setup_code(conn: &mut db::DbConnection) -> anyhow::Result<Option<SetupCode>> {
+    if models::user::any_exists(conn)? {
         return Ok(None);
     }
     let stored = models::secret::get_or_create(conn, models::secret::SETUP_CODE, || {
@@ -197,6 +210,17 @@ fn setup_code(conn: &mut db::DbConnection, public: bool) -> anyhow::Result<Optio
     })?;
     let stored = String::from_utf8(stored).context("the stored setup code is not text")?;
     Ok(Some(SetupCode::from_stored(&stored)))
+}
+
+/// The address to put in a link to this server: the one it listens on, or loopback when
+/// it listens on every address (`0.0.0.0`, `::`), which a browser cannot open.
+fn browsable(local: SocketAddr) -> SocketAddr {
+    let ip = match local.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    SocketAddr::new(ip, local.port())
 }
 
 /// How many blocking threads each worker may run. Every worker has its own blocking
@@ -210,7 +234,17 @@ fn blocking_threads_per_worker(db_pool_size: u32, workers: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::blocking_threads_per_worker;
+    use super::{blocking_threads_per_worker, browsable};
+
+    #[test]
+    fn the_setup_link_names_an_address_a_browser_can_open() {
+        let link = |listen: &str| browsable(listen.parse().unwrap()).to_string();
+        assert_eq!(link("0.0.0.0:8080"), "127.0.0.1:8080");
+        assert_eq!(link("[::]:8080"), "[::1]:8080");
+        assert_eq!(link("127.0.0.1:8080"), "127.0.0.1:8080");
+        assert_eq!(link("192.0.2.7:80"), "192.0.2.7:80");
+        assert_eq!(link("[2001:db8::1]:8443"), "[2001:db8::1]:8443");
+    }
 
     #[test]
     fn the_workers_blocking_threads_together_match_the_database_connections() {

@@ -11,7 +11,7 @@ use crate::error::AppError;
 
 const CSRF_KEY: &str = "csrf";
 const FLASH_KEY: &str = "flash";
-const PENDING_TOTP_KEY: &str = "totp_pending_secret";
+const PENDING_TOTP_KEY: &str = "totp_pending_setup";
 const PENDING_LOGIN_KEY: &str = "two_factor_login";
 const ACCESS_CONFIRMED_AT_KEY: &str = "access_confirmed_at";
 const HELD_ACTIONS_KEY: &str = "held_actions";
@@ -61,6 +61,16 @@ impl HeldAction {
     fn is_live(&self, unix_now: i64) -> bool {
         (0..HELD_FOR_SECS).contains(&(unix_now - self.held_at))
     }
+}
+
+/// A two-factor secret that "Set up" showed in this session, not confirmed yet, and how
+/// many times two-factor authentication had been turned on or off when it was shown: a
+/// change since, in any session, voids it. No `Debug`: it holds the secret.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct PendingTotpSetup {
+    /// Base32, as `TotpSecret::as_base32` gives it.
+    pub secret: String,
+    pub shown_at_change: i32,
 }
 
 /// A correct password for an account with two-factor authentication: the code is still
@@ -201,17 +211,20 @@ impl TypedSession {
     }
 
     /// The secret being set up (shown as a QR code) until a code confirms it.
-    pub fn pending_totp_secret(&self) -> Option<String> {
-        self.session.get::<String>(PENDING_TOTP_KEY).ok().flatten()
+    pub fn pending_totp_setup(&self) -> Option<PendingTotpSetup> {
+        self.session
+            .get::<PendingTotpSetup>(PENDING_TOTP_KEY)
+            .ok()
+            .flatten()
     }
 
-    pub fn set_pending_totp_secret(&self, base32: &str) -> Result<(), AppError> {
+    pub fn set_pending_totp_setup(&self, pending: &PendingTotpSetup) -> Result<(), AppError> {
         self.session
-            .insert(PENDING_TOTP_KEY, base32)
+            .insert(PENDING_TOTP_KEY, pending)
             .map_err(AppError::internal)
     }
 
-    pub fn clear_pending_totp_secret(&self) {
+    pub fn clear_pending_totp_setup(&self) {
         self.session.remove(PENDING_TOTP_KEY);
     }
 

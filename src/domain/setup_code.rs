@@ -1,5 +1,5 @@
-//! The one-time setup code that guards `/setup` while Keydesk listens on a public
-//! address and no admin exists: printed in the server's log, typed by the operator.
+//! The one-time setup code that guards `/setup` while no user exists: printed at start
+//! in a link (`/setup?code=…`) that fills it in, or typed from the server's log.
 
 use std::fmt;
 
@@ -18,7 +18,7 @@ pub struct SetupCode(String);
 /// A typed code that is not this server's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "Enter the setup code from Keydesk's log (the line that says \"setup code\"), or create the admin on the server with `keydesk create-admin`."
+    "Enter the setup code from Keydesk's log: open the link it printed when it started (\"Open http://…/setup?code=…\"), or type the code after \"code=\". Or create the admin on the server with `keydesk create-admin`."
 )]
 pub struct WrongSetupCode;
 

@@ -239,6 +239,15 @@ pub fn two_factor(conn: &mut DbConnection, id: i32) -> QueryResult<Option<TwoFac
     )
 }
 
+/// How many times two-factor authentication was turned on or off for this user: each
+/// change counts one, so a setup secret shown before a change can tell it is stale.
+pub fn totp_changes(conn: &mut DbConnection, id: i32) -> QueryResult<i32> {
+    users::table
+        .find(id)
+        .select(users::totp_changes)
+        .first(conn)
+}
+
 /// Turns two-factor authentication on with a confirmed secret; `step` is the step of the
 /// code that confirmed it, so that code cannot be used again to log in.
 pub fn enable_two_factor(
@@ -252,6 +261,7 @@ pub fn enable_two_factor(
             users::totp_secret.eq(Some(secret)),
             users::totp_enabled_at.eq(Some(crate::db::now())),
             users::totp_last_step.eq(Some(step)),
+            users::totp_changes.eq(users::totp_changes + 1),
         ))
         .execute(conn)
 }
@@ -262,6 +272,7 @@ pub fn disable_two_factor(conn: &mut DbConnection, id: i32) -> QueryResult<usize
             users::totp_secret.eq(None::<String>),
             users::totp_enabled_at.eq(None::<PrimitiveDateTime>),
             users::totp_last_step.eq(None::<i64>),
+            users::totp_changes.eq(users::totp_changes + 1),
         ))
         .execute(conn)
 }

@@ -70,8 +70,21 @@ pub fn check_code(
     })
 }
 
+/// What "Turn on" came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Enabled {
+    TurnedOn,
+    /// It is already on (turned on in another session): nothing changed, the
+    /// authenticator and recovery codes on file keep working.
+    AlreadyOn,
+    /// It was turned on or off since the secret was shown: that secret is void.
+    ChangedSinceShown,
+}
+
 /// Turns two-factor authentication on with `secret` (already confirmed by a code of
-/// time step `step`) and stores the digests of `codes`.
+/// time step `step`) and stores the digests of `codes`, unless it is on already or was
+/// turned on or off since `secret` was shown (when `totp_changes` was `shown_at_change`).
+/// Checked under the workspace lock, so two sessions cannot both turn it on.
 pub fn enable(
     conn: &mut DbConnection,
     actor: &Actor,
@@ -79,12 +92,20 @@ pub fn enable(
     secret: &TotpSecret,
     step: i64,
     codes: &[String],
-) -> QueryResult<()> {
+    shown_at_change: i32,
+) -> QueryResult<Enabled> {
     conn.transaction(|conn| {
         workspace::lock_for_writing(conn, actor.workspace_id)?;
+        if user::two_factor(conn, user_id)?.is_some() {
+            return Ok(Enabled::AlreadyOn);
+        }
+        if user::totp_changes(conn, user_id)? != shown_at_change {
+            return Ok(Enabled::ChangedSinceShown);
+        }
         user::enable_two_factor(conn, user_id, secret.as_base32(), step)?;
         recovery_code::replace(conn, user_id, &digests(codes))?;
-        audit::record(conn, actor, Action::TwoFactorEnabled, &actor.name, "")
+        audit::record(conn, actor, Action::TwoFactorEnabled, &actor.name, "")?;
+        Ok(Enabled::TurnedOn)
     })
 }
 

@@ -81,13 +81,14 @@ pub fn redact_target(path: &str, query: &str) -> String {
     format!("{path}?{}", pairs.join("&"))
 }
 
-/// `access_token`, `api_key`, `password` and the like, however encoded or spaced.
+/// `access_token`, `api_key`, `password`, the setup link's `code` and the like, however
+/// encoded or spaced.
 fn is_secret_param(raw_name: &str) -> bool {
     let name = redact::decode_until_stable(raw_name, true)
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    ["token", "key", "secret", "password"]
+    ["token", "key", "secret", "password", "code"]
         .iter()
         .any(|word| name.contains(word))
 }
@@ -113,5 +114,21 @@ mod tests {
             "/a?x=kd_[redacted]&api_key=[redacted]"
         );
         assert_eq!(redact_target("/healthz", ""), "/healthz");
+    }
+
+    #[test]
+    fn the_setup_links_code_is_redacted_however_its_name_is_written() {
+        for (query, logged) in [
+            ("code=K7QX-3M9A-HW4T", "code=[redacted]"),
+            ("c%6Fde=K7QX-3M9A-HW4T", "code=[redacted]"),
+            ("x=1&setup_code=K7QX3M9AHW4T", "x=1&setup_code=[redacted]"),
+            ("CODE%2520=k7qx-3m9a-hw4t", "CODE =[redacted]"),
+        ] {
+            assert_eq!(
+                redact_target("/setup", query),
+                format!("/setup?{logged}"),
+                "{query}"
+            );
+        }
     }
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::TypedSession;
 use crate::auth::current_user::client_ip;
+use crate::domain::setup_code::WrongSetupCode;
 use crate::domain::{Email, Name, Password};
 use crate::error::AppError;
 use crate::models::secret;
@@ -58,24 +59,51 @@ struct SetupTemplate<'a> {
     csrf: String,
     form: &'a SetupForm,
     errors: FieldErrors,
-    /// The server listens on a public address: the form asks for the setup code.
-    code_required: bool,
+    /// The setup code came right (from the printed link, or typed): the form carries it
+    /// in a hidden field instead of asking for it.
+    code_known: bool,
 }
 
+#[derive(Deserialize)]
+pub struct SetupLink {
+    /// The one-time setup code, when the page was opened from the link printed at start.
+    code: Option<String>,
+}
+
+/// The form, asking for the setup code unless the link carried the right one; a wrong
+/// one is said beside the field.
 async fn setup_page(
     state: web::Data<AppState>,
     session: TypedSession,
+    web::Query(link): web::Query<SetupLink>,
 ) -> Result<HttpResponse, AppError> {
     if state.setup_done().await? {
         return Ok(see_other("/login"));
     }
+    let form = SetupForm {
+        setup_code: link.code.clone().unwrap_or_default(),
+        ..SetupForm::default()
+    };
+    let mut errors = FieldErrors::default();
+    if link.code.is_some() {
+        errors.check("setup_code", check_code(&state, &form.setup_code));
+    }
     let template = SetupTemplate {
         csrf: session.csrf_token()?,
-        form: &SetupForm::default(),
-        errors: FieldErrors::default(),
-        code_required: state.setup_code.is_some(),
+        code_known: link.code.is_some() && errors.is_empty(),
+        form: &form,
+        errors,
     };
     render_with_status(&template, StatusCode::OK)
+}
+
+/// Checks a setup code against this server's. With none (a user existed at start),
+/// every code is wrong: setup never opens without one.
+fn check_code(state: &AppState, typed: &str) -> Result<(), WrongSetupCode> {
+    match &state.setup_code {
+        Some(code) => code.check(typed),
+        None => Err(WrongSetupCode),
+    }
 }
 
 async fn create_workspace(
@@ -88,9 +116,7 @@ async fn create_workspace(
         return Err(AppError::Forbidden);
     }
     let mut errors = FieldErrors::default();
-    if let Some(code) = &state.setup_code {
-        errors.check("setup_code", code.check(&form.setup_code));
-    }
+    errors.check("setup_code", check_code(&state, &form.setup_code));
     let workspace_name = errors.check("workspace", Name::parse(&form.workspace));
     let name = errors.check("name", Name::parse(&form.name));
     let email = errors.check("email", Email::parse(&form.email));
@@ -98,7 +124,7 @@ async fn create_workspace(
     let (Some(workspace_name), Some(name), Some(email), Some(password), true) =
         (workspace_name, name, email, password, errors.is_empty())
     else {
-        return rerender(&state, &session, &form, errors);
+        return rerender(&session, &form, errors);
     };
 
     let ip = client_ip(&req);
@@ -114,7 +140,7 @@ async fn create_workspace(
             };
             match workspace::create_with_admin(conn, &new, true) {
                 Ok((_, user_id)) => {
-                    // Spent: a later restart on a public address with no users makes a new one.
+                    // Spent: a later start with no users makes a new one.
                     secret::delete(conn, secret::SETUP_CODE)?;
                     Ok(Ok(user_id))
                 }
@@ -133,22 +159,23 @@ async fn create_workspace(
         Err(CreateError::SetupClosed) => Err(AppError::Forbidden),
         Err(_) => {
             errors.add("email", "A user with this email already exists.");
-            rerender(&state, &session, &form, errors)
+            rerender(&session, &form, errors)
         }
     }
 }
 
+/// The form again with what was typed (but the password), and the setup code hidden
+/// again when it was right.
 fn rerender(
-    state: &AppState,
     session: &TypedSession,
     form: &SetupForm,
     errors: FieldErrors,
 ) -> Result<HttpResponse, AppError> {
     let template = SetupTemplate {
         csrf: session.csrf_token()?,
+        code_known: !errors.has("setup_code"),
         form,
         errors,
-        code_required: state.setup_code.is_some(),
     };
     render_with_status(&template, StatusCode::UNPROCESSABLE_ENTITY)
 }

@@ -9,11 +9,12 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::Viewer;
+use crate::auth::session::PendingTotpSetup;
 use crate::domain::totp::{self, TotpSecret};
 use crate::error::AppError;
 use crate::models::{recovery_code, user};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
-use crate::use_cases::two_factor as use_case;
+use crate::use_cases::two_factor::{self as use_case, Enabled};
 use crate::web::confirm_access::{self as confirmed, describe};
 use crate::web::form::FieldErrors;
 
@@ -109,17 +110,22 @@ async fn setup_page(state: web::Data<AppState>, viewer: Viewer) -> Result<HttpRe
     .await
 }
 
-/// The pending secret of this session, created on first view.
-fn pending_secret(viewer: &Viewer) -> Result<TotpSecret, AppError> {
+/// The secret this session is setting up, created on first view; a new one once
+/// two-factor authentication was turned on or off since (`changes` is the count now).
+fn pending_secret(viewer: &Viewer, changes: i32) -> Result<TotpSecret, AppError> {
     if let Some(secret) = viewer
         .session
-        .pending_totp_secret()
-        .and_then(|s| TotpSecret::from_stored(&s))
+        .pending_totp_setup()
+        .filter(|p| p.shown_at_change == changes)
+        .and_then(|p| TotpSecret::from_stored(&p.secret))
     {
         return Ok(secret);
     }
     let secret = TotpSecret::generate();
-    viewer.session.set_pending_totp_secret(secret.as_base32())?;
+    viewer.session.set_pending_totp_setup(&PendingTotpSetup {
+        secret: secret.as_base32().to_string(),
+        shown_at_change: changes,
+    })?;
     Ok(secret)
 }
 
@@ -131,17 +137,18 @@ async fn render_page(
     status: StatusCode,
 ) -> Result<HttpResponse, AppError> {
     let user_id = viewer.user.id;
-    let (enabled, recovery_left) = state
+    let (enabled, recovery_left, changes) = state
         .db(move |conn| {
             let enabled = user::two_factor(conn, user_id)?.is_some();
-            Ok((enabled, recovery_code::count_unused(conn, user_id)?))
+            let left = recovery_code::count_unused(conn, user_id)?;
+            Ok((enabled, left, user::totp_changes(conn, user_id)?))
         })
         .await?;
     let setting_up = setting_up && !enabled;
     let (qr_svg, secret) = if !setting_up {
         (String::new(), String::new())
     } else {
-        let secret = pending_secret(viewer)?;
+        let secret = pending_secret(viewer, changes)?;
         let svg = secret
             .qr_svg(&viewer.user.email)
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("QR code")))?;
@@ -186,11 +193,10 @@ async fn enable(
     viewer: Viewer,
     web::Form(form): web::Form<CodeForm>,
 ) -> Result<HttpResponse, AppError> {
-    let Some(secret) = viewer
-        .session
-        .pending_totp_secret()
-        .and_then(|s| TotpSecret::from_stored(&s))
-    else {
+    let Some((pending, secret)) = viewer.session.pending_totp_setup().and_then(|p| {
+        let secret = TotpSecret::from_stored(&p.secret)?;
+        Some((p, secret))
+    }) else {
         return Ok(see_other(SETUP_PATH));
     };
     let mut errors = FieldErrors::default();
@@ -214,7 +220,8 @@ async fn enable(
     let actor = viewer.actor();
     let user_id = viewer.user.id;
     let (stored_secret, stored_codes) = (secret.clone(), codes.clone());
-    state
+    let shown_at_change = pending.shown_at_change;
+    let outcome = state
         .db(move |conn| {
             Ok(use_case::enable(
                 conn,
@@ -223,11 +230,28 @@ async fn enable(
                 &stored_secret,
                 step,
                 &stored_codes,
+                shown_at_change,
             )?)
         })
         .await?;
-    viewer.session.clear_pending_totp_secret();
-    render_codes(&viewer, codes, true)
+    viewer.session.clear_pending_totp_setup();
+    match outcome {
+        Enabled::TurnedOn => render_codes(&viewer, codes, true),
+        Enabled::AlreadyOn => {
+            errors.add(
+                "form",
+                "Two-factor authentication is already on: it was turned on in another session. Nothing was changed; the authenticator app and recovery codes set up there keep working.",
+            );
+            render_page(&state, &viewer, false, errors, StatusCode::CONFLICT).await
+        }
+        Enabled::ChangedSinceShown => {
+            errors.add(
+                "code",
+                "Two-factor authentication was turned on or off in another session since this QR code was shown, so it no longer works. Scan this new QR code (or type its secret), then enter the code the app shows.",
+            );
+            render_page(&state, &viewer, true, errors, StatusCode::CONFLICT).await
+        }
+    }
 }
 
 /// New recovery codes, under confirmed access (password and code within the window).

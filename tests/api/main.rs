@@ -66,6 +66,7 @@ mod team_leavers;
 mod two_factor;
 mod two_factor_off;
 mod two_factor_settings;
+mod two_factor_stale_setup;
 mod webhooks;
 mod webhooks_owners;
 mod webhooks_page;

@@ -30,12 +30,14 @@ async fn every_page_leads_to_setup_until_a_user_exists(app: TestApp) {
 }
 
 async fn setup_creates_the_admin_logs_them_in_and_then_closes_for_good(app: TestApp) {
-    let form = app.get_html("/setup").await;
+    let form = app.get_html(&app.setup_link().await).await;
+    let code = hidden_setup_code(&form).unwrap();
     let created = app
         .submit(
             &form,
             "/setup",
             &[
+                ("setup_code", &code),
                 ("workspace", WORKSPACE),
                 ("name", ADMIN_NAME),
                 ("email", ADMIN_EMAIL),
@@ -140,13 +142,15 @@ async fn setup_rejects_bad_input_and_keeps_what_was_typed(app: TestApp) {
             "Use at least 10 characters.",
         ),
     ];
-    let form = app.get_html("/setup").await;
+    let form = app.get_html(&app.setup_link().await).await;
+    let code = hidden_setup_code(&form).unwrap();
     for (workspace, name, email, password, message) in cases {
         let response = app
             .submit(
                 &form,
                 "/setup",
                 &[
+                    ("setup_code", &code),
                     ("workspace", workspace),
                     ("name", name),
                     ("email", email),
@@ -169,6 +173,11 @@ async fn setup_rejects_bad_input_and_keeps_what_was_typed(app: TestApp) {
         assert!(
             !html.contains(&format!("value=\"{password}\"")),
             "the password is not echoed"
+        );
+        assert_eq!(
+            hidden_setup_code(&html).as_deref(),
+            Some(code.as_str()),
+            "the right setup code stays filled in"
         );
     }
     // Nothing was created: setup is still open.

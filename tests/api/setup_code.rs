@@ -1,14 +1,18 @@
-//! First run on an address other machines can reach: `/setup` asks for the one-time code
-//! that the server printed in its log; on loopback it does not.
+//! First run: while no user exists, `/setup` needs the one-time code in the link the
+//! server printed at start, wherever it listens (behind a reverse proxy on the same
+//! machine, a stranger arrives from loopback too). The link fills the code in.
 
 use reqwest::StatusCode;
 
 use crate::helpers::*;
+use crate::on_both_databases;
 
-/// The code from the server's log line "…/setup asks for this one-time setup code: XXXX-XXXX-XXXX".
+on_both_databases!(in_a_child_process: on_loopback_setup_still_needs_the_code_from_the_printed_link);
+
+/// The code in the server's log line "Open http://…/setup?code=XXXX-XXXX-XXXX …".
 fn code_in(logs: &str) -> String {
-    let marker = "one-time setup code: ";
-    let at = logs.find(marker).expect("the log prints the setup code") + marker.len();
+    let marker = "/setup?code=";
+    let at = logs.find(marker).expect("the log prints the setup link") + marker.len();
     logs[at..at + 14].to_string()
 }
 
@@ -22,14 +26,91 @@ fn setup_fields(code: &str) -> Vec<(&str, &str)> {
     ]
 }
 
+/// The message beside the setup code field when it is missing or wrong.
+const ASKS_FOR_THE_CODE: &str = "Enter the setup code from Keydesk's log";
+
+async fn on_loopback_setup_still_needs_the_code_from_the_printed_link(app: TestApp) {
+    let logs = app.logs_containing("/setup?code=").await;
+    let code = code_in(&logs);
+    assert!(
+        logs.contains(&format!(
+            "Open {}/setup?code={code} to create your workspace",
+            app.address
+        )),
+        "the link names the address and port the server listens on: {logs}"
+    );
+
+    // A stranger (through a reverse proxy, the request comes from loopback too).
+    let stranger = app.other_browser();
+    let page = stranger.get_html("/setup").await;
+    assert!(
+        page.contains("<label for=\"setup_code\">Setup code</label>"),
+        "the form asks for the code"
+    );
+    assert_eq!(hidden_setup_code(&page), None);
+    for typed in ["", "AAAA-BBBB-CCCC"] {
+        let refused = stranger.submit(&page, "/setup", &setup_fields(typed)).await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{typed:?}"
+        );
+        let html = html_unescape(&refused.text().await.unwrap());
+        assert!(html.contains(ASKS_FOR_THE_CODE), "{typed:?}");
+        assert!(
+            html.contains(&format!("value=\"{ADMIN_EMAIL}\""))
+                && html.contains(&format!("value=\"{WORKSPACE}\"")),
+            "what was typed is kept"
+        );
+        assert!(
+            !html.contains(&format!("value=\"{ADMIN_PASSWORD}\"")),
+            "but not the password"
+        );
+        assert_eq!(
+            location(&stranger.get("/login").await),
+            "/setup",
+            "still no admin: every page leads to /setup"
+        );
+    }
+    let guessed = stranger.get_html("/setup?code=AAAA-BBBB-CCCC").await;
+    assert!(
+        html_unescape(&guessed).contains(ASKS_FOR_THE_CODE),
+        "a link with a wrong code asks for the right one"
+    );
+    assert_eq!(hidden_setup_code(&guessed), None);
+
+    // The newcomer clicks the printed link: the code is filled in, hidden.
+    let link = app.setup_link().await;
+    let form = app.get_html(&link).await;
+    assert_eq!(hidden_setup_code(&form).as_deref(), Some(code.as_str()));
+    assert!(!form.contains("Setup code"), "nothing to type but the rest");
+    let created = app.submit(&form, "/setup", &setup_fields(&code)).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&created), "/settings/integrations");
+    assert!(
+        app.get_html("/settings/integrations")
+            .await
+            .contains(ADMIN_NAME),
+        "the new admin is logged in"
+    );
+
+    // The code is printed once, in the link; the access log masks it.
+    let logs = app.logs_containing("target=/setup?code=[redacted]").await;
+    assert_eq!(logs.matches(&code).count(), 1, "{logs}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_public_address_setup_needs_the_code_from_the_log() {
     let app = spawn_binary_listening_on(Backend::Sqlite, "0.0.0.0", &[])
         .await
         .unwrap();
-    let logs = app.logs_containing("one-time setup code: ").await;
+    let logs = app.logs_containing("/setup?code=").await;
     let code = code_in(&logs);
     assert_eq!(code.len(), 14, "XXXX-XXXX-XXXX: {code}");
+    assert!(
+        logs.contains(&format!("Open {}/setup?code={code} ", app.address)),
+        "on 0.0.0.0 the link names loopback, which a browser can open: {logs}"
+    );
 
     let page = app.get_html("/setup").await;
     assert!(page.contains("Setup code"), "the form asks for the code");
@@ -41,11 +122,8 @@ async fn on_a_public_address_setup_needs_the_code_from_the_log() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "{typed:?}"
         );
-        let html = refused.text().await.unwrap();
-        assert!(
-            html.contains("Enter the setup code from Keydesk&#39;s log")
-                || html.contains("Enter the setup code from Keydesk's log")
-        );
+        let html = html_unescape(&refused.text().await.unwrap());
+        assert!(html.contains(ASKS_FOR_THE_CODE));
         assert!(
             html.contains(&format!("value=\"{ADMIN_EMAIL}\"")),
             "what was typed is kept"
@@ -74,21 +152,11 @@ async fn on_a_public_address_setup_needs_the_code_from_the_log() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_loopback_setup_asks_for_no_code() {
-    let app = spawn_binary(Backend::Sqlite).await.unwrap();
-    let page = app.get_html("/setup").await;
-    assert!(!page.contains("Setup code"));
-    assert!(!app.logs().contains("setup code"), "nothing printed");
-    let created = app.submit(&page, "/setup", &setup_fields("")[1..]).await;
-    assert_eq!(created.status(), StatusCode::SEE_OTHER);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_code_is_spent_once_an_admin_exists() {
     let app = spawn_binary_listening_on(Backend::Sqlite, "0.0.0.0", &[])
         .await
         .unwrap();
-    let code = code_in(&app.logs_containing("one-time setup code: ").await);
+    let code = code_in(&app.logs_containing("/setup?code=").await);
     let page = app.get_html("/setup").await;
     let created = app.submit(&page, "/setup", &setup_fields(&code)).await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);

@@ -159,9 +159,12 @@ async fn sqlite_a_reset_link_from_the_shell_waits_for_another_writer() {
 
 async fn two_setups_at_once_make_one_workspace(app: TestApp) {
     let other = app.other_browser();
-    let (form, other_form) = (app.get_html("/setup").await, other.get_html("/setup").await);
+    let link = app.setup_link().await;
+    let (form, other_form) = (app.get_html(&link).await, other.get_html(&link).await);
+    let code = hidden_setup_code(&form).unwrap();
     let fields = |workspace, name, email| {
         [
+            ("setup_code", code.as_str()),
             ("workspace", workspace),
             ("name", name),
             ("email", email),

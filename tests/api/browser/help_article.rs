@@ -21,8 +21,8 @@ async fn the_help_articles_flow_works_in_a_real_browser() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let c = Browser::open(&driver, Options::default()).await;
 
-    // First run: setup.
-    c.goto(&app.url("/")).await.unwrap();
+    // First run: setup, from the link the server printed (it carries the setup code).
+    c.goto(&app.url(&app.setup_link().await)).await.unwrap();
     fill(&c, "#workspace", WORKSPACE).await;
     fill(&c, "#name", ADMIN_NAME).await;
     fill(&c, "#email", ADMIN_EMAIL).await;

@@ -2,20 +2,25 @@
 
 use reqwest::{Response, StatusCode};
 
-use super::pages::{form_token, invite_path_on, key_id_on, member_id_on, revealed_key};
+use super::pages::{
+    form_token, hidden_setup_code, invite_path_on, key_id_on, member_id_on, revealed_key,
+};
 use super::server::TestApp;
 use super::{ADMIN_EMAIL, ADMIN_NAME, ADMIN_PASSWORD, WORKSPACE};
 
 impl TestApp {
-    /// Creates the first workspace and admin, who is logged in afterwards.
-    /// Requests: `GET /setup`, `POST /setup` (must answer 303).
+    /// Creates the first workspace and admin, who is logged in afterwards: opens the
+    /// setup link the server printed, whose code the form carries hidden.
+    /// Requests: `GET /setup?code=…`, `POST /setup` (must answer 303).
     pub async fn set_up(&self) {
-        let page = self.get_html("/setup").await;
+        let page = self.get_html(&self.setup_link().await).await;
+        let code = hidden_setup_code(&page).expect("the link fills in the setup code");
         let response = self
             .submit(
                 &page,
                 "/setup",
                 &[
+                    ("setup_code", &code),
                     ("workspace", WORKSPACE),
                     ("name", ADMIN_NAME),
                     ("email", ADMIN_EMAIL),
@@ -27,7 +32,7 @@ impl TestApp {
     }
 
     /// [`set_up`](Self::set_up), then [`create_key`](Self::create_key) "Integration".
-    /// Requests: `GET /setup`, `POST /setup`, `GET /settings/integrations/keys/new`,
+    /// Requests: `GET /setup?code=…`, `POST /setup`, `GET /settings/integrations/keys/new`,
     /// `POST /settings/integrations/keys`.
     pub async fn set_up_with_key(&self) -> String {
         self.set_up().await;

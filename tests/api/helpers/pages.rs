@@ -12,6 +12,12 @@ pub fn form_token(html: &str) -> String {
     hidden_field(html, "form_token").expect("the page has a form token")
 }
 
+/// The setup code a setup page carries hidden (opened from the printed link), if any.
+pub fn hidden_setup_code(html: &str) -> Option<String> {
+    hidden_field(html, "setup_code")
+        .filter(|_| html.contains("type=\"hidden\" name=\"setup_code\""))
+}
+
 fn hidden_field(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();

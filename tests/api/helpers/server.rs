@@ -20,6 +20,8 @@ pub struct TestApp {
     pub backend: Backend,
     pub client: reqwest::Client,
     pub jar: Arc<Jar>,
+    /// The setup link an in-process server printed at start (`/setup?code=…`), if any.
+    setup_path: Option<String>,
     server: Server,
 }
 
@@ -76,9 +78,10 @@ pub async fn spawn_on(db: TestDb, backend: Backend, tweak: impl FnOnce(&mut Conf
         .await
         .expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let setup_path = app.setup_path().map(str::to_owned);
     let handle = app.handle();
     let running = tokio::spawn(app.run_until_stopped());
-    TestApp::new(
+    let mut app = TestApp::new(
         address,
         db,
         backend,
@@ -86,7 +89,9 @@ pub async fn spawn_on(db: TestDb, backend: Backend, tweak: impl FnOnce(&mut Conf
             handle,
             running: Some(running),
         },
-    )
+    );
+    app.setup_path = setup_path;
+    app
 }
 
 /// Starts the real `keydesk serve` on a fresh database, logging verbosely into this test's
@@ -204,18 +209,37 @@ impl TestApp {
             backend,
             client: browser(jar.clone()),
             jar,
+            setup_path: None,
             server,
         }
     }
 
+    /// The link the server printed at start for the first admin (path and query,
+    /// `/setup?code=…`), as a newcomer would click it: known to an in-process server,
+    /// read from the log of the binary.
+    pub async fn setup_link(&self) -> String {
+        if let Some(path) = &self.setup_path {
+            return path.clone();
+        }
+        let marker = "/setup?code=";
+        let logs = self.logs_containing(marker).await;
+        let at = logs.find(marker).unwrap();
+        let end = logs[at..]
+            .find(char::is_whitespace)
+            .map_or(logs.len(), |i| at + i);
+        logs[at..end].to_string()
+    }
+
     /// A second client (another browser, no cookies yet) on the same server.
     pub fn other_browser(&self) -> TestApp {
-        TestApp::new(
+        let mut other = TestApp::new(
             self.address.clone(),
             self.db.shared(),
             self.backend,
             Server::Elsewhere,
-        )
+        );
+        other.setup_path = self.setup_path.clone();
+        other
     }
 
     /// A direct database connection, for seeding what the UI cannot (old dates, usage).
