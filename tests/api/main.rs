@@ -48,6 +48,7 @@ mod metrics;
 mod outage;
 mod postgres_tls;
 mod process;
+mod public_ids;
 mod races;
 mod rate_limit_shared;
 mod rate_limit_window;
