@@ -17,6 +17,7 @@ use crate::metering::rate_limit::ApiRateLimiter;
 use crate::metering::usage::UsageRecorder;
 use crate::metrics::{Metrics, RateLimitBackendStatus};
 use crate::models;
+use crate::models::PublicIds;
 
 pub struct AppState {
     pub pool: Pool,
@@ -36,6 +37,8 @@ pub struct AppState {
     pub setup_code: Option<SetupCode>,
     /// The SQLite file as opened at start, to notice it deleted or replaced.
     pub db_file: Option<DbFile>,
+    /// How this install makes public ids (`tea_…`, `usr_…`), read once at start.
+    pub public_ids: PublicIds,
 }
 
 impl AppState {
@@ -55,9 +58,17 @@ impl AppState {
             setup_done: AtomicBool::new(false),
             setup_code: None,
             db_file: DbFile::of(&config.database),
+            // Replaced at start by the install's own (`with_public_ids`).
+            public_ids: PublicIds::new(Vec::new()),
             pool,
             config,
         }
+    }
+
+    /// Makes public ids as this install does (see `PublicIds`).
+    pub fn with_public_ids(mut self, ids: PublicIds) -> Self {
+        self.public_ids = ids;
+        self
     }
 
     /// Requires `code` on `/setup` until the first admin exists.

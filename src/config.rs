@@ -12,7 +12,7 @@ use crate::metrics::token::MetricsToken;
 #[derive(Debug, Parser)]
 #[command(
     name = "keydesk",
-    version,
+    version = crate::VERSION,
     about = "Self-hosted API-key management for a workspace, with a lemlist-compatible API.",
     long_about = "Keydesk serves a web app in which workspace admins generate, name, copy once, \
                   watch, rename, regenerate and delete API keys, and the JSON API those keys unlock.\n\n\

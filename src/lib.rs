@@ -21,3 +21,12 @@ pub mod templates;
 pub mod use_cases;
 pub mod web;
 pub mod webhooks;
+
+/// This build's version and the commit it was built from ("unknown" outside git), as
+/// `keydesk --version` prints it and a refusal to start on a newer schema names it.
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("KEYDESK_COMMIT"),
+    ")"
+);

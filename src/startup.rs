@@ -46,16 +46,18 @@ impl Application {
         let port = local.port();
         let pool = db::build_pool(&config.database, config.db_pool_size);
         let redacted = config.database.redacted();
-        let (cookie_key, device_key, setup_code) = db::with_connection(&pool, move |conn| {
-            db::run_migrations(conn)?;
-            let key = models::secret::get_or_create(conn, "session_cookie_key", || {
-                rand::random::<[u8; 64]>().to_vec()
-            })?;
-            let device_key = crate::auth::device::signing_key(conn)?;
-            anyhow::Ok((key, device_key, setup_code(conn)?))
-        })
-        .await
-        .with_context(|| format!("preparing the database at {redacted}"))?;
+        let (cookie_key, device_key, setup_code, public_ids) =
+            db::with_connection(&pool, move |conn| {
+                db::run_migrations(conn)?;
+                let public_ids = models::PublicIds::of_install(conn)?;
+                let key = models::secret::get_or_create(conn, "session_cookie_key", || {
+                    rand::random::<[u8; 64]>().to_vec()
+                })?;
+                let device_key = crate::auth::device::signing_key(conn)?;
+                anyhow::Ok((key, device_key, setup_code(conn)?, public_ids))
+            })
+            .await
+            .with_context(|| format!("preparing the database at {redacted}"))?;
         let setup_path = setup_code
             .as_ref()
             .map(|code| format!("/setup?code={}", code.as_str()));
@@ -72,7 +74,9 @@ impl Application {
 
         let config = Arc::new(config);
         let state = web::Data::new(
-            AppState::new(pool.clone(), config.clone(), device_key).with_setup_code(setup_code),
+            AppState::new(pool.clone(), config.clone(), device_key)
+                .with_setup_code(setup_code)
+                .with_public_ids(public_ids),
         );
         let usage = state.usage.clone();
         crate::background::spawn(state.clone());

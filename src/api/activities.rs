@@ -12,9 +12,9 @@ use super::auth::{ApiCall, AuthedKey};
 use super::error::ApiError;
 use super::{Paging, dates, json_time};
 use crate::db::DbConnection;
+use crate::models::PublicIds;
 use crate::models::activity::{self, Activity, ActivityFilter, Subject};
 use crate::models::lead::Lead;
-use crate::models::{derived_public_id, stable_public_id};
 
 /// The activity types Keydesk writes.
 pub const KEYDESK_TYPES: [&str; 7] = [
@@ -56,13 +56,13 @@ pub const LEMLIST_TYPES: &[&str] = &[
 
 /// The member (usr_…) whose key makes a change; none once they have left.
 pub fn creator_of(key: &AuthedKey) -> Option<String> {
-    key.created_by.map(|id| derived_public_id("usr", id))
+    key.created_by.map(|id| key.ids.derived("usr", id))
 }
 
 /// The contact behind a lead: one person (an email) of a workspace, whatever the
 /// campaign, as lemlist's `contactId`.
-pub fn contact_id(workspace_id: i32, email: &str) -> String {
-    stable_public_id("ctc", &format!("{workspace_id}:{email}"))
+pub fn contact_id(ids: &PublicIds, workspace_id: i32, email: &str) -> String {
+    ids.stable("ctc", &format!("{workspace_id}:{email}"))
 }
 
 /// The lead's variables, a JSON object of strings.
@@ -83,6 +83,7 @@ pub fn record_for_lead(
     let creator = creator_of(key);
     record(
         conn,
+        &key.ids,
         key.workspace_id,
         kind,
         &Subject {
@@ -113,10 +114,11 @@ pub fn record_for_email(
         created_by: creator.as_deref(),
         ..Subject::default()
     };
-    Ok(record(conn, key.workspace_id, kind, &subject)?)
+    Ok(record(conn, &key.ids, key.workspace_id, kind, &subject)?)
 }
 
-fn activity_json(a: &Activity, team_id: &str) -> Value {
+fn activity_json(a: &Activity, ids: &PublicIds) -> Value {
+    let team_id = ids.derived("tea", a.workspace_id);
     // The lead's variables first, so that the fields below always win.
     let mut body: Map<String, Value> = a
         .variables
@@ -137,7 +139,7 @@ fn activity_json(a: &Activity, team_id: &str) -> Value {
         "leadFirstName": a.lead_first_name,
         "leadLastName": a.lead_last_name,
         "leadCompanyName": a.lead_company_name,
-        "contactId": a.lead_email.as_deref().map(|e| contact_id(a.workspace_id, e)),
+        "contactId": a.lead_email.as_deref().map(|e| contact_id(ids, a.workspace_id, e)),
         // Keydesk's campaigns have no sequence to move through: a lead stays at step 0.
         "sequenceStep": a.campaign_public_id.as_ref().map(|_| 0),
         "createdBy": a.created_by,
@@ -192,6 +194,7 @@ fn parse_is_first(query: &HashMap<String, String>) -> Result<Option<bool>, ApiEr
 /// transaction: the event and its deliveries are written together or not at all.
 fn record(
     conn: &mut DbConnection,
+    ids: &PublicIds,
     workspace_id: i32,
     kind: &str,
     subject: &Subject<'_>,
@@ -201,10 +204,7 @@ fn record(
         let id = activity::record(conn, workspace_id, kind, subject)?;
         crate::use_cases::webhooks::announce(conn, workspace_id, kind, |conn| {
             let recorded = activity::find(conn, id)?;
-            Ok(activity_json(
-                &recorded,
-                &derived_public_id("tea", workspace_id),
-            ))
+            Ok(activity_json(&recorded, ids))
         })?;
         Ok(())
     })
@@ -215,7 +215,8 @@ pub async fn list_activities(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
-    let (found, workspace_id) = call
+    let ids = call.public_ids();
+    let found = call
         .run(move |conn, key| {
             let paging = Paging::from_query(&query)?;
             let text = |name: &str| {
@@ -241,17 +242,13 @@ pub async fn list_activities(
                 offset: paging.offset,
                 limit: paging.limit,
             };
-            Ok((
-                activity::list(conn, key.workspace_id, &filter)?,
-                key.workspace_id,
-            ))
+            Ok(activity::list(conn, key.workspace_id, &filter)?)
         })
         .await?;
-    let team_id = derived_public_id("tea", workspace_id);
     Ok(HttpResponse::Ok().json(
         found
             .iter()
-            .map(|a| activity_json(a, &team_id))
+            .map(|a| activity_json(a, &ids))
             .collect::<Vec<_>>(),
     ))
 }

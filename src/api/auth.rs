@@ -33,6 +33,7 @@ use crate::domain::key_access::Need;
 use crate::domain::key_settings::AllowedIps;
 use crate::domain::scopes::Scopes;
 use crate::metering::rate_limit::Allowance;
+use crate::models::PublicIds;
 use crate::models::api_key::KeyGate;
 
 /// The key a request was authenticated with.
@@ -42,6 +43,8 @@ pub struct AuthedKey {
     pub workspace_id: i32,
     /// The member who created the key, if still in the workspace.
     pub created_by: Option<i32>,
+    /// How this install makes public ids, for the handler's answer.
+    pub ids: PublicIds,
 }
 
 /// A well-formed key and what the checks need, found by the middleware.
@@ -100,6 +103,11 @@ impl ApiCall {
         &self.state.config
     }
 
+    /// How this install makes public ids (`tea_…`, `usr_…`) for the answer.
+    pub fn public_ids(&self) -> PublicIds {
+        self.state.public_ids.clone()
+    }
+
     /// The caller's address, as the audit log and "Last used" show it.
     pub fn client_ip(&self) -> String {
         crate::client_ip::display(self.candidate.ip)
@@ -154,7 +162,7 @@ impl ApiCall {
                 let now = db::now();
                 match batch.take::<L>(&candidate.digest) {
                     Some(Some((key, read))) => {
-                        let key = admit(candidate, standing::judge(key, false, now));
+                        let key = admit(state, candidate, standing::judge(key, false, now));
                         counted(state, candidate, key, |_| Ok(read))
                     }
                     Some(None) => {
@@ -241,7 +249,7 @@ where
 {
     let key = found
         .map_err(ApiError::from)
-        .and_then(|found| admit(candidate, found));
+        .and_then(|found| admit(state, candidate, found));
     counted(state, candidate, key, |key| f(conn, key))
 }
 
@@ -317,6 +325,7 @@ fn candidate(req: &ServiceRequest, state: &AppState) -> Result<KeyCandidate, Api
 /// What the request may do with a key found and judged (`standing`): the caller, or why
 /// the key is refused this request (its standing, the address, its access).
 fn admit(
+    state: &AppState,
     candidate: &KeyCandidate,
     found: Result<standing::Working<KeyGate>, standing::Refusal>,
 ) -> Result<AuthedKey, ApiError> {
@@ -365,6 +374,7 @@ fn admit(
         key_id: key.id,
         workspace_id: key.workspace_id,
         created_by: key.created_by,
+        ids: state.public_ids.clone(),
     })
 }
 

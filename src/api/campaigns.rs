@@ -11,7 +11,7 @@ use super::error::ApiError;
 use super::{Paging, json_time};
 use crate::domain::Name;
 use crate::models::campaign::{self, Campaign, CampaignFilter};
-use crate::models::{derived_public_id, workspace};
+use crate::models::workspace;
 
 /// lemlist's campaign statuses, accepted by the `status` filter.
 const STATUSES: [&str; 6] = ["running", "draft", "archived", "ended", "paused", "errors"];
@@ -133,6 +133,7 @@ pub async fn get_campaign(
     campaign_id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let campaign_id = campaign_id.into_inner();
+    let ids = call.public_ids();
     let (found, workspace_id) = call
         .read(move |conn, key| {
             let found = campaign::find(conn, key.workspace_id, &campaign_id)?
@@ -141,7 +142,7 @@ pub async fn get_campaign(
         })
         .await?;
     let mut body = campaign_json(&found);
-    body["teamId"] = json!(derived_public_id("tea", workspace_id));
+    body["teamId"] = json!(ids.derived("tea", workspace_id));
     body["hasError"] = json!(false);
     body["errors"] = json!([]);
     body["senders"] = json!([]);
@@ -181,12 +182,13 @@ fn new_campaign(body: &[u8]) -> Result<(Name, String), ApiError> {
 }
 
 pub async fn create_campaign(call: ApiCall, body: web::Bytes) -> Result<HttpResponse, ApiError> {
+    let ids = call.public_ids();
     let (created, team) = call
         .run(move |conn, key| {
             let (name, timezone) = new_campaign(&body)?;
             let created_by = key
                 .created_by
-                .map(|id| derived_public_id("usr", id))
+                .map(|id| key.ids.derived("usr", id))
                 .unwrap_or_else(|| "api".into());
             let created = campaign::insert(
                 conn,
@@ -199,7 +201,7 @@ pub async fn create_campaign(call: ApiCall, body: web::Bytes) -> Result<HttpResp
         })
         .await?;
     let mut body = campaign_json(&created);
-    body["teamId"] = json!(derived_public_id("tea", team.id));
+    body["teamId"] = json!(ids.derived("tea", team.id));
     body["state"] = json!(created.status);
     Ok(HttpResponse::Ok().json(body))
 }

@@ -24,7 +24,7 @@ use crate::domain::api_key::{KeyFormatError, PlainKey};
 use crate::domain::key_settings::AllowedIps;
 use crate::metering::rate_limit::Allowance;
 use crate::models::api_key::ApiKey;
-use crate::models::{derived_public_id, workspace};
+use crate::models::{PublicIds, workspace};
 
 /// What the body asks: the key (parsed, or why it is malformed) and, optionally, the
 /// address its holder called from, for keys limited to some addresses.
@@ -128,9 +128,9 @@ impl Verification {
     }
 
     /// With the entry of the caller's workspace that the key is.
-    fn about(self, key: &ApiKey, workspace: WorkspaceRef) -> Self {
+    fn about(self, key: &ApiKey, workspace: WorkspaceRef, ids: &PublicIds) -> Self {
         Self {
-            key_id: Some(derived_public_id("key", key.id)),
+            key_id: Some(ids.derived("key", key.id)),
             name: Some(key.name.clone()),
             workspace: Some(workspace),
             scopes: Some(key.grants().codes()),
@@ -161,10 +161,14 @@ impl Verification {
     }
 }
 
-fn workspace_ref(conn: &mut DbConnection, id: i32) -> diesel::QueryResult<WorkspaceRef> {
+fn workspace_ref(
+    conn: &mut DbConnection,
+    id: i32,
+    ids: &PublicIds,
+) -> diesel::QueryResult<WorkspaceRef> {
     let found = workspace::find(conn, id)?;
     Ok(WorkspaceRef {
-        id: derived_public_id("tea", found.id),
+        id: ids.derived("tea", found.id),
         name: found.name,
     })
 }
@@ -217,14 +221,18 @@ pub async fn verify_key(
                 Err(Refusal { code, message, key }) => {
                     let answer = Verification::new(false, code, message);
                     return Ok(match key {
-                        Some(key) => answer.about(&key, workspace_ref(conn, key.workspace_id)?),
+                        Some(key) => answer.about(
+                            &key,
+                            workspace_ref(conn, key.workspace_id, &caller.ids)?,
+                            &caller.ids,
+                        ),
                         None => answer,
                     });
                 }
             };
-            let team = workspace_ref(conn, key.workspace_id)?;
+            let team = workspace_ref(conn, key.workspace_id, &caller.ids)?;
             if let Some((code, message)) = address_refusal(&key, request.ip) {
-                return Ok(Verification::new(false, code, message).about(&key, team));
+                return Ok(Verification::new(false, code, message).about(&key, team, &caller.ids));
             }
             let allowance = state.rate_limiter.check(key.id);
             let answer = match allowance.retry_after {
@@ -246,7 +254,10 @@ pub async fn verify_key(
                     )
                 }
             };
-            Ok(answer.about(&key, team).until(until).counted(allowance))
+            Ok(answer
+                .about(&key, team, &caller.ids)
+                .until(until)
+                .counted(allowance))
         })
         .await?;
     Ok(HttpResponse::Ok().json(answer))

@@ -12,8 +12,8 @@ use super::joined_read::JoinedRead;
 use super::json_time;
 use crate::db::DbConnection;
 use crate::models::api_key::FoundWith;
+use crate::models::user;
 use crate::models::user::TeamMember;
-use crate::models::{derived_public_id, user};
 
 /// lemlist's team object; `users` only with `version=v2`.
 #[derive(Serialize)]
@@ -46,6 +46,7 @@ pub async fn get_team(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, ApiError> {
     let with_users = super::one_of(&query, "version", &["v1", "v2"]);
+    let ids = call.public_ids();
     // One statement finds the key and reads its workspace's team (`ApiCall::read_joined`).
     let team = call
         .read_joined(TeamByKey, |conn, key| {
@@ -55,10 +56,7 @@ pub async fn get_team(
     // After the key's checks: a refused key is told so before a bad parameter.
     let with_users = with_users? == Some("v2");
     let members = &team.members;
-    let user_ids: Vec<String> = members
-        .iter()
-        .map(|m| derived_public_id("usr", m.id))
-        .collect();
+    let user_ids: Vec<String> = members.iter().map(|m| ids.derived("usr", m.id)).collect();
     let creator = creator(members).map(|at| user_ids[at].as_str());
     let users = with_users.then(|| {
         members
@@ -73,7 +71,7 @@ pub async fn get_team(
             .collect()
     });
     Ok(HttpResponse::Ok().json(Team {
-        id: derived_public_id("tea", team.id),
+        id: ids.derived("tea", team.id),
         name: &team.name,
         user_ids: &user_ids,
         created_by: creator,

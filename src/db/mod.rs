@@ -7,9 +7,12 @@ mod snapshot;
 #[cfg(test)]
 pub(crate) mod temp_sqlite;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent, SimpleConnection};
+use diesel::migration::MigrationSource;
 use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, R2D2Connection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
@@ -99,6 +102,8 @@ impl DatabaseUrl {
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: DatabaseUrl,
+    /// Set once any connection of the pool finds the database damaged (see `QueryWatch`).
+    damaged: Arc<AtomicBool>,
 }
 
 impl ManageConnection for ConnectionManager {
@@ -112,7 +117,7 @@ impl ManageConnection for ConnectionManager {
                     loopback_tls::plain_on_loopback(url, loopback_tls::tls_chosen_by_environment());
                 let mut conn =
                     diesel::PgConnection::establish(&url).map_err(r2d2::Error::ConnectionError)?;
-                conn.set_instrumentation(LostConnectionWatch::default());
+                conn.set_instrumentation(self.watch());
                 Ok(DbConnection::Postgresql(conn))
             }
             DatabaseUrl::Sqlite(path) => {
@@ -126,6 +131,7 @@ impl ManageConnection for ConnectionManager {
                      PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
                 ))
                 .map_err(r2d2::Error::QueryError)?;
+                conn.set_instrumentation(self.watch());
                 Ok(DbConnection::Sqlite(conn))
             }
         }
@@ -141,7 +147,7 @@ impl ManageConnection for ConnectionManager {
         conn.is_broken()
             || conn
                 .instrumentation()
-                .downcast_ref::<LostConnectionWatch>()
+                .downcast_ref::<QueryWatch>()
                 .is_some_and(|watch| watch.lost)
     }
 }
@@ -179,20 +185,55 @@ pub(crate) fn configure_sqlite() {
     });
 }
 
-/// Notes whether any query on its connection failed because the connection was lost.
-#[derive(Debug, Default)]
-struct LostConnectionWatch {
-    lost: bool,
+impl ConnectionManager {
+    fn watch(&self) -> QueryWatch {
+        QueryWatch {
+            lost: false,
+            damaged: self.damaged.clone(),
+        }
+    }
 }
 
-impl Instrumentation for LostConnectionWatch {
+/// Watches every query's outcome on its connection: whether one failed because the
+/// connection was lost (this connection only), or because the database is damaged (shared
+/// by the whole pool: a SQLite file found malformed by any request stays so, and makes
+/// the instance unready until it is restored and restarted).
+#[derive(Debug)]
+struct QueryWatch {
+    lost: bool,
+    damaged: Arc<AtomicBool>,
+}
+
+impl Instrumentation for QueryWatch {
     fn on_connection_event(&mut self, event: InstrumentationEvent<'_>) {
         if let InstrumentationEvent::FinishQuery {
             error: Some(error), ..
         } = event
         {
             self.lost |= is_connection_lost(error);
+            if is_damage(error) {
+                self.damaged.store(true, Ordering::Relaxed);
+            }
         }
+    }
+}
+
+/// Whether any connection of `conn`'s pool has met a damaged database.
+pub fn damage_seen(conn: &mut DbConnection) -> bool {
+    conn.instrumentation()
+        .downcast_ref::<QueryWatch>()
+        .is_some_and(|watch| watch.damaged.load(Ordering::Relaxed))
+}
+
+/// Whether `e` says the database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB).
+pub fn is_damage(e: &diesel::result::Error) -> bool {
+    match e {
+        diesel::result::Error::DatabaseError(_, info) => {
+            let message = info.message();
+            message.contains("database disk image is malformed")
+                || message.contains("file is not a database")
+        }
+        _ => false,
     }
 }
 
@@ -291,20 +332,122 @@ pub fn build_pool(url: &DatabaseUrl, max_size: u32) -> Pool {
         .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(5))
         .test_on_check_out(false)
-        .build_unchecked(ConnectionManager { url: url.clone() })
+        .build_unchecked(ConnectionManager {
+            url: url.clone(),
+            damaged: Arc::default(),
+        })
 }
 
-/// Runs every pending migration of the connection's dialect.
+/// Runs every pending migration of the connection's dialect, under a database-wide lock:
+/// instances that start together migrate one after the other (the second finds nothing
+/// left to do), never side by side. Refuses a database that holds a migration this build
+/// does not know: a newer Keydesk migrated it, and this build's queries would ignore what
+/// the newer schema records (a disabled key, a read-only scope, a second factor).
 pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     let applied = match conn {
-        DbConnection::Postgresql(c) => c.run_pending_migrations(POSTGRES_MIGRATIONS),
-        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS),
-    }
-    .map_err(|e| anyhow::anyhow!(e).context("running migrations failed"))?;
+        DbConnection::Postgresql(c) => c.transaction(|c| {
+            // Released with the transaction, whatever happens in it.
+            c.batch_execute(&format!(
+                "SELECT pg_advisory_xact_lock({POSTGRES_MIGRATION_LOCK})"
+            ))?;
+            migrate(c, POSTGRES_MIGRATIONS)
+        }),
+        DbConnection::Sqlite(c) => {
+            check_sqlite_file(c)?;
+            // Another instance may hold the write lock for its whole migration.
+            c.batch_execute(&format!("PRAGMA busy_timeout = {SQLITE_MIGRATION_WAIT_MS}"))?;
+            let applied = c.immediate_transaction(|c| migrate(c, SQLITE_MIGRATIONS));
+            c.batch_execute(&format!("PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}"))?;
+            applied
+        }
+    }?;
     for version in applied {
         tracing::info!(%version, "applied migration");
     }
     Ok(())
+}
+
+/// SQLite's quick check over the whole file: a damaged database (a backup put beside a
+/// crashed server's leftover `-wal`, a disk fault) must stop the start rather than let
+/// every later write fail. It reads every page once: about a second per few hundred MB.
+fn check_sqlite_file(conn: &mut diesel::SqliteConnection) -> anyhow::Result<()> {
+    #[derive(QueryableByName)]
+    struct Problem {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        quick_check: String,
+    }
+    const RESTORE: &str = "Stop every Keydesk on it and restore a backup (README, \"Backups\"), \
+                           removing any keydesk.db-wal and keydesk.db-shm left beside it";
+    let problems = diesel::sql_query("PRAGMA quick_check(5)")
+        .load::<Problem>(conn)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "the SQLite database is damaged or unreadable: SQLite's quick check fails \
+                 ({e}). {RESTORE}"
+            )
+        })?;
+    match problems.as_slice() {
+        [only] if only.quick_check == "ok" => Ok(()),
+        problems => anyhow::bail!(
+            "the SQLite database is damaged: SQLite's quick check fails ({}). {RESTORE}",
+            problems
+                .iter()
+                .map(|p| p.quick_check.as_str())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+    }
+}
+
+/// The advisory lock that PostgreSQL instances take to migrate (any fixed number; advisory
+/// locks are per database).
+const POSTGRES_MIGRATION_LOCK: i64 = 0x006b_6579_6465_736b; // "keydesk" in ASCII
+
+/// How long a SQLite instance waits for another one's migrations (a big upgrade can take
+/// minutes; a fresh database well under a second).
+const SQLITE_MIGRATION_WAIT_MS: u32 = 600_000;
+
+/// A database migrated by a newer build than this one.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the database holds {} this Keydesk {} does not know: {}. A newer Keydesk migrated it, \
+     and this build would ignore what that schema records (disabled keys, key scopes, \
+     two-factor logins). Run the newer release, or restore the backup taken before the \
+     upgrade; Keydesk will not start on this database",
+    if .unknown.len() == 1 { "a migration" } else { "migrations" },
+    crate::VERSION,
+    .unknown.join(", ")
+)]
+pub struct NewerSchema {
+    pub unknown: Vec<String>,
+}
+
+/// Inside the lock: refuses unknown migrations, then runs the pending ones; the versions applied.
+fn migrate<C, DB>(conn: &mut C, source: EmbeddedMigrations) -> anyhow::Result<Vec<String>>
+where
+    DB: diesel::backend::Backend,
+    C: MigrationHarness<DB>,
+    EmbeddedMigrations: MigrationSource<DB>,
+{
+    let known: Vec<String> = MigrationSource::<DB>::migrations(&source)
+        .map_err(|e| anyhow::anyhow!(e).context("reading this build's migrations"))?
+        .iter()
+        .map(|m| m.name().version().to_string())
+        .collect();
+    let unknown: Vec<String> = conn
+        .applied_migrations()
+        .map_err(|e| anyhow::anyhow!(e).context("reading the applied migrations"))?
+        .iter()
+        .map(ToString::to_string)
+        .filter(|version| !known.contains(version))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(NewerSchema { unknown }.into());
+    }
+    let applied = conn
+        .run_pending_migrations(source)
+        .map_err(|e| anyhow::anyhow!(e).context("running migrations failed"))?;
+    Ok(applied.iter().map(ToString::to_string).collect())
 }
 
 /// Call first in a write transaction that has no workspace to lock (see

@@ -1,6 +1,6 @@
-//! Whether this instance can serve: the SQLite file is still the one opened at start, the
-//! database answers, carries every migration of this build and every table, and accepts a
-//! write. `/readyz` asks on each probe; a background check asks every few seconds and
+//! Whether this instance can serve: the SQLite file is still the one opened at start and
+//! not found damaged, the database answers, carries every migration of this build (and no
+//! newer one) and every table, and accepts a write. `/readyz` asks on each probe; a background check asks every few seconds and
 //! logs the reason at error level for as long as it lasts.
 
 use std::path::{Path, PathBuf};
@@ -73,10 +73,17 @@ pub enum NotReady {
         .0.display()
     )]
     FileReplaced(PathBuf),
+    #[error(
+        "the database is damaged (\"database disk image is malformed\"): stop Keydesk, \
+         restore a backup without the stale -wal and -shm files beside it, and restart"
+    )]
+    Damaged,
     #[error("the database does not answer")]
     NoAnswer(#[source] anyhow::Error),
     #[error("the database schema is not migrated to this build: {0}")]
     NotMigrated(String),
+    #[error(transparent)]
+    NewerSchema(super::NewerSchema),
     #[error("the database has no table {0} (or not all of its columns)")]
     TableMissing(&'static str, #[source] diesel::result::Error),
     #[error("the database cannot write (disk full, read-only or locked)")]
@@ -90,7 +97,9 @@ impl NotReady {
             Self::FileMissing(_) => "the database file is missing".into(),
             Self::FileReplaced(_) => "the database file was replaced".into(),
             Self::NoAnswer(_) => "the database does not answer".into(),
+            Self::Damaged => "the database is damaged".into(),
             Self::NotMigrated(_) => "the database schema is not migrated to this version".into(),
+            Self::NewerSchema(_) => "the database was migrated by a newer Keydesk".into(),
             Self::TableMissing(table, _) => {
                 format!("the database schema is incomplete: table {table} is missing")
             }
@@ -117,6 +126,9 @@ pub async fn check(pool: &Pool, file: Option<&DbFile>) -> Result<(), NotReady> {
         file.check()?;
     }
     super::with_connection(pool, |conn| {
+        if super::damage_seen(conn) {
+            return Err(NotReady::Damaged);
+        }
         check_migrations(conn)?;
         check_tables(conn)?;
         check_write(conn)
@@ -131,6 +143,8 @@ fn classify(
 ) -> NotReady {
     if super::is_connection_lost(&e) {
         NotReady::NoAnswer(e.into())
+    } else if super::is_damage(&e) {
+        NotReady::Damaged
     } else {
         otherwise(e)
     }
@@ -142,8 +156,9 @@ struct AppliedMigration {
     version: String,
 }
 
-/// Every migration of this build is recorded as applied (newer ones may be: another
-/// instance of a newer build migrated first, which this build's queries tolerate).
+/// Every migration of this build is recorded as applied, and no other: a newer build that
+/// migrated the database since this one started records what this build's queries ignore
+/// (as at start, see `run_migrations`), so this instance must leave the serving to it.
 fn check_migrations(conn: &mut DbConnection) -> Result<(), NotReady> {
     let applied: Vec<String> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
         .load::<AppliedMigration>(conn)
@@ -155,7 +170,16 @@ fn check_migrations(conn: &mut DbConnection) -> Result<(), NotReady> {
         .into_iter()
         .map(|m| m.version)
         .collect();
-    let missing: Vec<String> = build_migrations(conn)?
+    let known = build_migrations(conn)?;
+    let unknown: Vec<String> = applied
+        .iter()
+        .filter(|version| !known.contains(version))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(NotReady::NewerSchema(super::NewerSchema { unknown }));
+    }
+    let missing: Vec<String> = known
         .into_iter()
         .filter(|version| !applied.contains(version))
         .collect();
@@ -185,7 +209,8 @@ fn build_migrations(conn: &DbConnection) -> Result<Vec<String>, NotReady> {
     versions.map_err(|e| NotReady::NotMigrated(format!("this build's migrations: {e}")))
 }
 
-/// Reads no row of each table, but names all its columns: a dropped table or column fails.
+/// Reads at most one row of each table, naming all its columns: a dropped table or column
+/// fails, and so does a table whose first pages are damaged (a few pages per probe).
 macro_rules! probe_tables {
     ($($table:ident),+ $(,)?) => {
         /// Every table of `schema.rs`.
@@ -195,7 +220,7 @@ macro_rules! probe_tables {
         fn check_tables(conn: &mut DbConnection) -> Result<(), NotReady> {
             $(
                 schema::$table::table
-                    .limit(0)
+                    .limit(1)
                     .execute(conn)
                     .map_err(|e| classify(e, |e| NotReady::TableMissing(stringify!($table), e)))?;
             )+

@@ -14,7 +14,6 @@ use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::webhook::Target;
 use crate::error::AppError;
-use crate::models::derived_public_id;
 use crate::models::hook::{self, Hook, Manager};
 use crate::models::hook_delivery::{self, Delivery};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
@@ -278,7 +277,7 @@ async fn send_test(
     let found = visible_hook(&state, &viewer, path.into_inner()).await?;
     let payload = serde_json::json!({
         "type": webhooks::TEST_EVENT,
-        "teamId": derived_public_id("tea", found.workspace_id),
+        "teamId": state.public_ids.derived("tea", found.workspace_id),
         "hookId": found.public_id,
         "createdAt": crate::api::json_time(crate::db::now()),
         "message": "A test event from Keydesk: this webhook is reachable.",

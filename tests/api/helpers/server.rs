@@ -310,3 +310,53 @@ impl TestApp {
         }
     }
 }
+
+/// What a `keydesk` command did that was expected to end by itself: its exit status (`None`
+/// if it still ran after the time limit, when it was killed) and everything it printed.
+#[derive(Debug)]
+pub struct Ended {
+    pub status: Option<std::process::ExitStatus>,
+    pub output: String,
+}
+
+impl Ended {
+    /// Whether it exited by itself, with a failure.
+    pub fn failed(&self) -> bool {
+        self.status.is_some_and(|s| !s.success())
+    }
+}
+
+/// Runs the real `keydesk` with `args` until it exits, or kills it after `limit` (a server
+/// that should have refused to start, say).
+pub async fn run_binary(args: &[&str], limit: Duration) -> Ended {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keydesk"))
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the keydesk binary starts");
+    let logs = Arc::new(Mutex::new(Vec::new()));
+    let readers = [
+        capture(child.stdout.take().unwrap(), logs.clone()),
+        capture(child.stderr.take().unwrap(), logs.clone()),
+    ];
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed() > limit {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break None;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    let output = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    Ended { status, output }
+}
