@@ -37,8 +37,9 @@ pub struct HeldAction {
 
 /// How long a held action waits for its confirmation.
 pub const HELD_FOR_SECS: i64 = 5 * 60;
-/// Actions held at once in one session; holding another drops the oldest.
-const MAX_HELD: usize = 5;
+/// Actions held at once in one session; holding another drops the oldest (each also
+/// expires on its own after [`HELD_FOR_SECS`]).
+const MAX_HELD: usize = 32;
 
 impl HeldAction {
     pub fn new(
