@@ -39,8 +39,8 @@ fn unix_now() -> i64 {
         .as_secs() as i64
 }
 
-/// Moves every session's last confirmation `seconds` into the past.
-pub(crate) fn confirmed_ago(app: &TestApp, seconds: i64) {
+/// Rewrites every session's stored state with `change`.
+fn rewrite_sessions(app: &TestApp, change: impl Fn(&mut HashMap<String, String>)) {
     let mut conn = app.db_conn();
     let rows: Vec<(String, String)> = sessions::table
         .select((sessions::id, sessions::state))
@@ -48,41 +48,36 @@ pub(crate) fn confirmed_ago(app: &TestApp, seconds: i64) {
         .unwrap();
     for (id, state) in rows {
         let mut state: HashMap<String, String> = serde_json::from_str(&state).unwrap();
-        if state.contains_key("access_confirmed_at") {
-            state.insert(
-                "access_confirmed_at".into(),
-                (unix_now() - seconds).to_string(),
-            );
-            diesel::update(sessions::table.find(id))
-                .set(sessions::state.eq(serde_json::to_string(&state).unwrap()))
-                .execute(&mut conn)
-                .unwrap();
-        }
+        change(&mut state);
+        diesel::update(sessions::table.find(id))
+            .set(sessions::state.eq(serde_json::to_string(&state).unwrap()))
+            .execute(&mut conn)
+            .unwrap();
     }
+}
+
+/// Moves every session's last confirmation `seconds` into the past.
+pub(crate) fn confirmed_ago(app: &TestApp, seconds: i64) {
+    rewrite_sessions(app, |state| {
+        if state.contains_key("access_confirmed_at") {
+            let at = (unix_now() - seconds).to_string();
+            state.insert("access_confirmed_at".into(), at);
+        }
+    });
 }
 
 /// Moves the moment every held action was held `seconds` into the past.
 fn held_ago(app: &TestApp, seconds: i64) {
-    let mut conn = app.db_conn();
-    let rows: Vec<(String, String)> = sessions::table
-        .select((sessions::id, sessions::state))
-        .load(&mut conn)
-        .unwrap();
-    for (id, state) in rows {
-        let mut state: HashMap<String, String> = serde_json::from_str(&state).unwrap();
+    rewrite_sessions(app, |state| {
         let Some(held) = state.get("held_actions") else {
-            continue;
+            return;
         };
         let mut held: Vec<serde_json::Value> = serde_json::from_str(held).unwrap();
         for action in &mut held {
             action["held_at"] = (unix_now() - seconds).into();
         }
         state.insert("held_actions".into(), serde_json::to_string(&held).unwrap());
-        diesel::update(sessions::table.find(id))
-            .set(sessions::state.eq(serde_json::to_string(&state).unwrap()))
-            .execute(&mut conn)
-            .unwrap();
-    }
+    });
 }
 
 /// The hidden fields of the page's (first) form, unescaped, in order.
