@@ -27,6 +27,20 @@ fn stored_secret(app: &TestApp) -> Option<String> {
         .unwrap()
 }
 
+/// Sends "Turn on" from the `stale` setup page with a right code for `secret`; the
+/// refusal (409), unescaped.
+async fn enable_is_refused(app: &TestApp, stale: &str, secret: &str) -> String {
+    let refused = app
+        .submit(
+            stale,
+            "/account/two-factor/enable",
+            &[("code", &code_at(secret, now()))],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    html_unescape(&refused.text().await.unwrap())
+}
+
 async fn a_stale_setup_cannot_replace_the_authenticator_another_session_turned_on(app: TestApp) {
     app.set_up().await;
     let stale = app.get_html(SETUP).await;
@@ -43,15 +57,7 @@ async fn a_stale_setup_cannot_replace_the_authenticator_another_session_turned_o
     );
 
     // The first session confirms its own, stale, secret with a right code for it.
-    let refused = app
-        .submit(
-            &stale,
-            "/account/two-factor/enable",
-            &[("code", &code_at(&stale_secret, now()))],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
-    let html = html_unescape(&refused.text().await.unwrap());
+    let html = enable_is_refused(&app, &stale, &stale_secret).await;
     assert!(
         html.contains("Two-factor authentication is already on"),
         "the refusal says why"
@@ -114,15 +120,7 @@ async fn a_setup_secret_dies_when_another_session_turns_two_factor_on_and_off(ap
         .await;
     assert_eq!(off.status(), StatusCode::SEE_OTHER, "turned off again");
 
-    let refused = app
-        .submit(
-            &stale,
-            "/account/two-factor/enable",
-            &[("code", &code_at(&stale_secret, now()))],
-        )
-        .await;
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
-    let html = html_unescape(&refused.text().await.unwrap());
+    let html = enable_is_refused(&app, &stale, &stale_secret).await;
     assert!(
         html.contains("turned on or off in another session since this QR code was shown"),
         "the refusal says why"
