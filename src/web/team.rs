@@ -62,6 +62,8 @@ struct InvitationRow {
     invited_by: String,
     expires: String,
     expires_exact: String,
+    /// Its inviter is no longer an admin here, so its link grants nothing.
+    void: bool,
 }
 
 impl TeamTemplate<'_> {
@@ -112,6 +114,9 @@ pub(crate) async fn render_team_with(
     let invitations = invited
         .into_iter()
         .map(|i| InvitationRow {
+            void: !i
+                .invited_by
+                .is_some_and(|by| members.iter().any(|m| m.id == by && m.is_admin())),
             id: i.id,
             email: i.email,
             role: i.role.label(),

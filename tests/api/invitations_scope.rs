@@ -211,8 +211,25 @@ async fn an_invitation_is_void_once_its_inviter_is_demoted_or_removed(app: TestA
             "{variant}: no account was made"
         );
     }
-    let team = app.get_html("/settings/team").await;
+    let team = html_unescape(&app.get_html("/settings/team").await);
     assert!(!team.contains("Would Be Admin"));
+    // The Team page says which pending invitations no longer work, and why.
+    for (email, inviter) in [
+        ("mallory@example.com", "Abe Admin"),
+        ("trudy@example.com", "Cy Admin"),
+    ] {
+        assert!(
+            team.contains(&format!(
+                "Its link no longer works: {inviter} is no longer an admin. Revoke it to invite {email} again."
+            )),
+            "{email}: {team}"
+        );
+    }
+    assert_eq!(
+        team.matches("is no longer an admin").count(),
+        2,
+        "Ada's own invitation is not marked"
+    );
 
     // An invitation from an admin who still is one works as before.
     let bob = app.other_browser();
