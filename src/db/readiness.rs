@@ -198,13 +198,13 @@ fn check_migrations(conn: &mut DbConnection) -> Result<(), NotReady> {
 fn build_migrations(conn: &DbConnection) -> Result<Vec<String>, NotReady> {
     let versions = match conn {
         DbConnection::Postgresql(_) => {
-            MigrationSource::<diesel::pg::Pg>::migrations(&super::POSTGRES_MIGRATIONS)
+            MigrationSource::<diesel::pg::Pg>::migrations(&super::migrations::POSTGRES_MIGRATIONS)
                 .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect())
         }
-        DbConnection::Sqlite(_) => {
-            MigrationSource::<diesel::sqlite::Sqlite>::migrations(&super::SQLITE_MIGRATIONS)
-                .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect())
-        }
+        DbConnection::Sqlite(_) => MigrationSource::<diesel::sqlite::Sqlite>::migrations(
+            &super::migrations::SQLITE_MIGRATIONS,
+        )
+        .map(|ms| ms.iter().map(|m| m.name().version().to_string()).collect()),
     };
     versions.map_err(|e| NotReady::NotMigrated(format!("this build's migrations: {e}")))
 }

@@ -2,6 +2,7 @@
 //! one-table functions of `models/`.
 
 pub mod access_requests;
+pub mod account;
 pub mod invitations;
 pub mod key_expiry;
 pub mod key_policy;

@@ -9,19 +9,15 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderValue, RETRY_AFTER};
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use diesel::Connection;
 use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::auth::Viewer;
 use crate::domain::{Name, Password};
 use crate::error::AppError;
-use crate::models::audit::{self, Action, person_label};
-use crate::models::login_failure::{self, Scope};
-use crate::models::user;
-use crate::models::workspace;
-use crate::models::{password_reset, session};
+use crate::models::{session, user};
 use crate::templates::{PageContext, SettingsTab, render_with_status, see_other};
+use crate::use_cases::account::{self, NewPassword};
 use crate::web::account_sessions::SessionLine;
 use crate::web::form::FieldErrors;
 use crate::web::login_throttle::{Throttle, reserve};
@@ -165,17 +161,14 @@ async fn change_name(
     let new = name.clone();
     state
         .db(move |conn| {
-            Ok(conn.transaction(|conn| -> diesel::QueryResult<_> {
-                workspace::lock_for_writing(conn, actor.workspace_id)?;
-                user::set_name(conn, user_id, new.as_str())?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Action::NameChanged,
-                    &person_label(new.as_str(), &email),
-                    &format!("{old} → {new}"),
-                )
-            })?)
+            Ok(account::rename(
+                conn,
+                &actor,
+                user_id,
+                &email,
+                &old,
+                new.as_str(),
+            )?)
         })
         .await?;
     viewer
@@ -257,31 +250,18 @@ async fn change_password(
     let hash = crate::auth::password::hash_off_thread(new).await?;
     let keep = viewer.session.handle()?;
     let actor = viewer.actor();
-    let subject = person_label(&viewer.user.name, &email);
+    let name = viewer.user.name.clone();
     let ended = state
         .db(move |conn| {
-            Ok(conn.transaction(|conn| -> diesel::QueryResult<_> {
-                workspace::lock_for_writing(conn, actor.workspace_id)?;
-                login_failure::clear(
-                    conn,
-                    Scope::AccountFromAddress {
-                        email: &email,
-                        ip: &ip,
-                    },
-                )?;
-                user::set_password_hash(conn, user_id, &hash)?;
-                // A reset link made before the change would undo it: none works now.
-                password_reset::replace_outstanding(conn, user_id, None, crate::db::now())?;
-                let ended = session::delete_others(conn, user_id, &keep)?;
-                audit::record(
-                    conn,
-                    &actor,
-                    Action::PasswordChanged,
-                    &subject,
-                    &format!("{ended} other session(s) signed out"),
-                )?;
-                Ok(ended)
-            })?)
+            let new = NewPassword {
+                user_id,
+                name: &name,
+                email: &email,
+                ip: &ip,
+                hash: &hash,
+                keep: &keep,
+            };
+            Ok(account::change_password(conn, &actor, &new)?)
         })
         .await?;
     // A copy of this session's cookie taken before the change stops working too.

@@ -21,6 +21,7 @@ mod api_unserved;
 mod api_usage;
 mod browser;
 mod confirm_access;
+mod confirm_access_held;
 mod connection_loss;
 mod csrf_and_headers;
 mod damaged_database;
