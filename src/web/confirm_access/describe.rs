@@ -8,6 +8,7 @@ use crate::domain::Role;
 use crate::domain::key_access::KeyAccess;
 use crate::domain::scopes::Scopes;
 use crate::models::{access_request, api_key, hook, user};
+use crate::use_cases::webhooks::{self, Asker};
 
 /// A guarded request, as held: who sent it, the `{id}` of its path, what was typed.
 pub struct Asked {
@@ -199,20 +200,14 @@ pub fn add_webhook(_: &mut DbConnection, asked: &Asked) -> QueryResult<String> {
 }
 
 pub fn delete_webhook(conn: &mut DbConnection, asked: &Asked) -> QueryResult<String> {
-    let Some(me) = user::find(conn, asked.user_id)? else {
+    let (Some(workspace_id), Some(id)) = (asked.workspace_id(conn)?, asked.id) else {
         return Ok("Delete a webhook".into());
     };
-    let manager = if me.is_admin() {
-        hook::Manager::Admin
-    } else {
-        hook::Manager::Member(me.id)
-    };
     // Only a hook this person manages is named: another's target may be a secret URL.
-    let found = match asked.id {
-        Some(id) => hook::find(conn, id)?
-            .filter(|h| h.workspace_id == me.workspace_id && h.managed_by(manager)),
-        None => None,
-    };
+    let manager = webhooks::manager(conn, workspace_id, Asker::Person(asked.user_id))?;
+    let found = hook::find(conn, id)?
+        .filter(|h| h.workspace_id == workspace_id)
+        .filter(|h| manager.is_some_and(|m| h.managed_by(m)));
     Ok(match found {
         Some(found) => format!("Delete the webhook that sends to {}", found.target_url),
         None => "Delete a webhook".into(),
